@@ -1,0 +1,53 @@
+"""Building derivations: apply a rule, have the judge verify the step, record it.
+
+Reads like Lean's ``calc``::
+
+    chain = Calc("Mean of a weight", Expect(w), context)
+    chain.by(expectation_from_density(model)).by(evaluate_integrals)
+    chain.done()
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sympy import Basic
+
+from .judge import Context, judge
+from .model import Chain, Outcome, Step, Verification
+from .rules import Rule
+
+# A verifier for steps the relation judge cannot see alone (e.g. induction).
+Verifier = Callable[[Basic, Basic], Verification]
+
+
+class VerificationFailed(RuntimeError):
+    """A step was not verified: it must not reach a transcript."""
+
+
+class Calc:
+    """A chain under construction; :meth:`done` freezes it into a :class:`Chain`."""
+
+    def __init__(self, heading: str, start: Basic, context: Context) -> None:
+        self.heading = heading
+        self.start = start
+        self.context = context
+        self.current = start
+        self.steps: list[Step] = []
+
+    def by(self, rule: Rule, *, context: Context | None = None, verifier: Verifier | None = None) -> "Calc":
+        after = rule(self.current)
+        if verifier is not None:
+            verification = verifier(self.current, after)
+        else:
+            verdict = judge(self.current, after, context or self.context)
+            if verdict.outcome is not Outcome.VERIFIED:
+                raise VerificationFailed(
+                    f"{self.heading}: step '{rule.name}' is {verdict.outcome.value}: {verdict.reason}"
+                )
+            verification = verdict.verification
+        self.steps.append(Step(self.current, after, rule.name, rule.justification, verification))
+        self.current = after
+        return self
+
+    def done(self, conclusion: str = "") -> Chain:
+        return Chain(self.heading, self.start, tuple(self.steps), conclusion)

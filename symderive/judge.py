@@ -1,0 +1,347 @@
+"""The judge: rules on one relation ``lhs = rhs`` under a declared context.
+
+It never looks at how ``rhs`` was obtained.  Strategies, cheapest first:
+
+1. *identical*: the two sides are the same expression;
+2. *unfold and evaluate*: stated definitions are unfolded and every E/Var/Cov is
+   evaluated into moments from first principles (:mod:`symderive.randomvars`);
+3. *refutation search*: exact evaluation at random rational points, sizes
+   instantiated; a mismatch is re-checked at high precision and returned as a
+   counterexample;
+4. *symbolic proof*: the difference, with finite sums aligned to common limits,
+   simplifies to zero -> ``proved`` (general sizes);
+5. *instances*: exact evaluation at every listed size, other symbols kept
+   symbolic -> ``proved-on-instances`` with the sizes;
+6. agreement at random points only -> ``tested-numerically``; otherwise ``unknown``.
+
+The judge is the same for built-in derivations and for a human's LaTeX.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from sympy import (
+    Add,
+    Basic,
+    Dummy,
+    Expr,
+    Indexed,
+    Integer,
+    Mul,
+    Product,
+    Rational,
+    S,
+    Sum,
+    Symbol,
+    expand,
+    simplify,
+)
+
+from .model import Outcome, Status, Verdict, Verification
+from .randomvars import (
+    RandomModel,
+    Undecidable,
+    evaluate_moments,
+    opaque_moments,
+    operators_in,
+)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``target := value`` for every value of the pattern symbols ``params``.
+
+    ``target`` is a symbol or an entry such as ``y[l, i]``; indices that are not
+    in ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
+    """
+
+    label: str
+    target: Expr
+    value: Expr
+    params: tuple[Symbol, ...] = ()
+
+    def matches(self, expr: Basic) -> dict | None:
+        if isinstance(self.target, Symbol):
+            return {} if expr == self.target else None
+        if not isinstance(expr, Indexed) or expr.base != self.target.base:
+            return None
+        if len(expr.indices) != len(self.target.indices):
+            return None
+        binding: dict = {}
+        for pattern, actual in zip(self.target.indices, expr.indices):
+            if pattern in self.params:
+                if binding.setdefault(pattern, actual) != actual:
+                    return None
+            elif pattern != actual:
+                return None
+        return binding
+
+    def unfold(self, expr: Basic) -> Basic:
+        def replace(e: Basic) -> Basic:
+            binding = self.matches(e)
+            return self.value.xreplace(binding) if binding is not None else e
+
+        return expr.replace(lambda e: self.matches(e) is not None, replace)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the judge may use: definitions, the random model, sizes to instantiate."""
+
+    definitions: tuple[Definition, ...] = ()
+    random_model: RandomModel | None = None
+    # Values tried for each symbol that bounds a sum (a size), e.g. {L: range(0, 6)}.
+    instance_values: Mapping[Basic, tuple[int, ...]] = field(default_factory=dict)
+    default_sizes: tuple[int, ...] = (1, 2, 3, 4)
+    random_points: int = 4
+    seed: int = 20261125
+
+    def with_definitions(self, *more: Definition) -> "Context":
+        return Context(
+            self.definitions + more, self.random_model, self.instance_values,
+            self.default_sizes, self.random_points, self.seed,
+        )
+
+
+def judge(lhs: Expr, rhs: Expr, context: Context = Context()) -> Verdict:
+    """Judge ``lhs = rhs``: verified (and how), refuted (with a counterexample) or unknown."""
+    if lhs == rhs:
+        return _verified(Status.PROVED, "identical", "both sides are the same expression")
+    unfolded_lhs, unfolded_rhs = _unfold(lhs, context), _unfold(rhs, context)
+    used = [d.label for d in context.definitions if d.unfold(lhs - rhs) != lhs - rhs]
+    unfolded = f" after unfolding {', '.join(used)}" if used else ""
+    lhs, rhs = unfolded_lhs, unfolded_rhs
+    difference = lhs - rhs
+    probabilistic = operators_in(difference)
+    if probabilistic and context.random_model is None:
+        return Verdict(Outcome.UNKNOWN, "E/Var/Cov appear but no random model is declared")
+
+    refutation = _search_counterexample(difference, context)
+    if refutation is not None:
+        return refutation
+
+    general_reason = ""
+    try:
+        if _vanishes(_evaluate(difference, context, {})):
+            method = "moment evaluation" if probabilistic else "symbolic simplification"
+            return _verified(Status.PROVED, method, f"difference simplifies to 0{unfolded}")
+    except Undecidable as exc:
+        general_reason = str(exc)
+
+    sizes = _size_symbols(difference)
+    if sizes:
+        return _judge_on_instances(difference, sizes, context, general_reason)
+    if probabilistic:
+        return Verdict(Outcome.UNKNOWN, general_reason or "the moments do not reduce to equal expressions")
+    return _judge_at_points(difference, context)
+
+
+def _verified(status: Status, method: str, detail: str) -> Verdict:
+    return Verdict(Outcome.VERIFIED, detail, Verification(status, method, detail))
+
+
+def _unfold(expr: Expr, context: Context) -> Expr:
+    for definition in context.definitions:
+        expr = definition.unfold(expr)
+    return expr
+
+
+def _evaluate(expr: Expr, context: Context, instance: Mapping) -> Expr:
+    """Exact value of ``expr`` at a (possibly empty) size instance; moments evaluated."""
+    if instance:
+        expr = expr.subs(instance).doit()
+    if operators_in(expr):
+        model = context.random_model.subs(dict(instance)) if instance else context.random_model
+        expr = evaluate_moments(expr, model)
+        if instance:
+            expr = expr.subs(instance)
+    return expr.doit()
+
+
+def _vanishes(expr: Expr) -> bool:
+    expr = expand(expr)
+    if expr == 0:
+        return True
+    return simplify(align_sums(simplify(expr))) == 0
+
+
+# -- finite sums -------------------------------------------------------------
+
+
+def align_sums(expr: Expr) -> Expr:
+    """Rewrite the sums of ``expr`` over one common range and merge them.
+
+    Every single sum is re-indexed to start at 0; sums whose lengths differ by
+    whole numbers are cut to the shortest length (the extra terms peeled off) and
+    added summand-wise.  The value of ``expr`` is unchanged.
+    """
+    index = Dummy("k", integer=True)
+    sums: list[tuple[Expr, Expr]] = []  # (summand in `index`, last value of `index`)
+    rest = S.Zero
+    for term in Add.make_args(expand(expr)):
+        parts = Mul.make_args(term)
+        single = [p for p in parts if isinstance(p, Sum) and len(p.limits) == 1]
+        if len(single) != 1:
+            rest += term
+            continue
+        the_sum = single[0]
+        (var, lower, upper) = the_sum.limits[0]
+        coefficient = Mul(*(p for p in parts if p is not the_sum))
+        if var in coefficient.free_symbols:
+            rest += term
+            continue
+        sums.append((coefficient * the_sum.function.xreplace({var: index + lower}), upper - lower))
+    if len(sums) < 2:
+        return expr
+    shortest = _extreme([last for _, last in sums])
+    if shortest is None:
+        return expr
+    summand = S.Zero
+    for function, last in sums:
+        for extra in range(1, int(last - shortest) + 1):
+            rest += function.xreplace({index: shortest + extra})
+        summand += function
+    return rest + Sum(simplify(summand), (index, 0, shortest))
+
+
+def _extreme(bounds: list[Expr]) -> Expr | None:
+    """The smallest of ``bounds`` if they differ by whole numbers, else None."""
+    base = bounds[0]
+    offsets = [expand(b - base) for b in bounds]
+    if not all(o.is_Integer for o in offsets):
+        return None
+    return base + min(offsets)
+
+
+def _size_symbols(expr: Expr) -> list[Basic]:
+    """Free symbols or entries that bound a sum or product: the sizes to instantiate."""
+    sizes: set[Basic] = set()
+    for node in expr.atoms(Sum, Product):
+        for _, lower, upper in node.limits:
+            for bound in (lower, upper):
+                sizes |= _variables(bound)
+    return sorted(sizes, key=str)
+
+
+def _variables(expr: Basic) -> set[Basic]:
+    """Free scalar unknowns: symbols and entries like ``n[l-1]`` (not their parts)."""
+    bound = {v for node in expr.atoms(Sum, Product) for v, *_ in node.limits}
+    entries = {e for e in expr.atoms(Indexed) if not (e.free_symbols & bound)}
+    labels = {e.base.label for e in expr.atoms(Indexed)}
+    hidden = {s for e in entries for s in e.free_symbols}
+    symbols = {s for s in expr.free_symbols if isinstance(s, Symbol)} - labels - bound
+    outside = _free_outside_entries(expr, entries)
+    return entries | ({s for s in symbols if s not in hidden} | (symbols & outside))
+
+
+def _free_outside_entries(expr: Basic, entries: set) -> set:
+    placeholder = {e: Dummy() for e in entries}
+    return {s for s in expr.xreplace(placeholder).free_symbols if isinstance(s, Symbol)}
+
+
+def _instances(sizes: list[Basic], context: Context) -> Iterator[dict]:
+    choices = [context.instance_values.get(s, _default_values(s, context)) for s in sizes]
+    for values in itertools.product(*choices):
+        yield {s: Integer(v) for s, v in zip(sizes, values)}
+
+
+def _default_values(size: Basic, context: Context) -> tuple[int, ...]:
+    if size.is_nonnegative and not size.is_positive:
+        return (0,) + context.default_sizes
+    return context.default_sizes
+
+
+def _judge_on_instances(difference: Expr, sizes: list[Basic], context: Context, why_not_general: str) -> Verdict:
+    checked = []
+    for instance in _instances(sizes, context):
+        try:
+            value = _evaluate(difference, context, instance)
+        except Undecidable as exc:
+            return Verdict(Outcome.UNKNOWN, f"at {_show(instance)}: {exc}")
+        if not _vanishes(value):
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"the difference does not simplify to 0 at {_show(instance)}, "
+                "and no concrete counterexample was found",
+            )
+        checked.append(instance)
+    listing = "; ".join(_show(i) for i in checked)
+    detail = f"exact evaluation with all other symbols kept symbolic at {listing}"
+    if why_not_general:
+        detail += f" (no general proof: {why_not_general})"
+    return _verified(Status.PROVED_ON_INSTANCES, "exact evaluation on instances", detail)
+
+
+# -- points ------------------------------------------------------------------
+
+
+def _random_value(variable: Basic, rng: random.Random) -> Rational:
+    if variable.is_integer:
+        low = 1 if variable.is_positive else 0 if variable.is_nonnegative else -6
+        return Integer(rng.randint(low, 6))
+    value = Rational(rng.randint(1, 40), rng.randint(1, 11))
+    if variable.is_positive or variable.is_nonnegative:
+        return value
+    return value * rng.choice((1, -1))
+
+
+def _points(difference: Expr, context: Context) -> Iterator[tuple[dict, Expr]]:
+    """Exact values of ``difference`` at random points (sizes included)."""
+    rng = random.Random(context.seed)
+    sizes = _size_symbols(difference)
+    instances = list(_instances(sizes, context)) if sizes else [{}]
+    for instance in instances[: max(context.random_points, 1) * 2]:
+        value = _evaluate(difference, context, instance)
+        if opaque_moments(value):
+            continue
+        for _ in range(context.random_points):
+            point = {v: _random_value(v, rng) for v in _variables(value)}
+            yield {**instance, **point}, value.xreplace(point).doit()
+
+
+def _is_nonzero(value: Expr) -> bool:
+    """True only when ``value`` is certainly not zero (exact, then re-checked at 60 digits)."""
+    if value.is_Rational:
+        return value != 0
+    if not value.is_number:
+        return False
+    return abs(value.evalf(60)) > 10**-40 and simplify(value) != 0
+
+
+def _search_counterexample(difference: Expr, context: Context) -> Verdict | None:
+    try:
+        for point, value in _points(difference, context):
+            if _is_nonzero(value):
+                return Verdict(
+                    Outcome.REFUTED,
+                    f"the two sides differ by {value} at {_show(point)}",
+                    counterexample={str(k): str(v) for k, v in point.items()},
+                )
+    except Undecidable:
+        return None
+    return None
+
+
+def _judge_at_points(difference: Expr, context: Context) -> Verdict:
+    count = 0
+    try:
+        for _, value in _points(difference, context):
+            if not value.is_number:
+                return Verdict(Outcome.UNKNOWN, "the difference could not be evaluated at sample points")
+            count += 1
+    except Undecidable as exc:
+        return Verdict(Outcome.UNKNOWN, str(exc))
+    if count == 0:
+        return Verdict(Outcome.UNKNOWN, "no sample point could be evaluated")
+    return _verified(
+        Status.TESTED_NUMERICALLY,
+        "exact evaluation at random rational points",
+        f"agreement at {count} random points (seed {context.seed}); no symbolic proof found",
+    )
+
+
+def _show(mapping: Mapping) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in mapping.items()) or "no sizes"

@@ -1,0 +1,126 @@
+"""The data of a derivation: immutable records, no mathematics and no rendering.
+
+A :class:`Derivation` is a list of assumptions followed by chains of steps (one
+chain per lemma or part of the proof).  Every :class:`Step` records the rule
+that produced it and the :class:`Verification` an independent judge gave it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Mapping
+
+from sympy import Basic
+
+
+class Status(str, Enum):
+    """How strongly a step is established, weakest last."""
+
+    PROVED = "proved"  # symbolically, for general sizes
+    PROVED_ON_INSTANCES = "proved-on-instances"  # exact arithmetic at listed sizes
+    TESTED_NUMERICALLY = "tested-numerically"  # agreement at sample points only
+    ASSUMED = "assumed"  # a stated hypothesis or definition
+
+    @property
+    def strength(self) -> int:
+        return _STRENGTH[self]
+
+
+_STRENGTH = {
+    Status.PROVED: 3,
+    Status.PROVED_ON_INSTANCES: 2,
+    Status.TESTED_NUMERICALLY: 1,
+    Status.ASSUMED: 0,
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The evidence for one step: what was checked, how, and enough to reproduce it."""
+
+    status: Status
+    method: str
+    detail: str = ""
+
+
+class Outcome(str, Enum):
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's answer on one relation ``lhs ~ rhs``.
+
+    ``verification`` is set when the outcome is ``verified``; ``counterexample``
+    (symbol name -> value, re-checked) when it is ``refuted``; ``reason`` always
+    says why in one sentence.
+    """
+
+    outcome: Outcome
+    reason: str
+    verification: Verification | None = None
+    counterexample: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A hypothesis or definition stated up front, in LaTeX."""
+
+    label: str
+    latex: str
+    kind: str = "hypothesis"  # or "definition"
+
+
+@dataclass(frozen=True)
+class Step:
+    """``before = after`` by ``rule``, with the judge's independent verification."""
+
+    before: Basic
+    after: Basic
+    rule: str
+    justification: str
+    verification: Verification
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One calculation ``start = ... = end``, read like a ``calc`` block."""
+
+    heading: str
+    start: Basic
+    steps: tuple[Step, ...]
+    conclusion: str = ""
+
+    @property
+    def end(self) -> Basic:
+        return self.steps[-1].after if self.steps else self.start
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A titled proof: assumptions, chains of verified steps, and the final expression."""
+
+    name: str
+    title: str
+    assumptions: tuple[Assumption, ...]
+    chains: tuple[Chain, ...]
+    result: Basic
+    result_statement: str = ""  # LaTeX of the claim the result answers, e.g. "v_L ="
+    summary: str = ""
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for chain in self.chains for step in chain.steps)
+
+    @property
+    def weakest_status(self) -> Status:
+        return min((s.verification.status for s in self.steps), key=lambda s: s.strength)
+
+    def _repr_latex_(self) -> str:
+        # Imported here so the data model stays free of rendering at import time.
+        from .render.latex import derivation_to_mathjax
+
+        return derivation_to_mathjax(self)
+

@@ -1,0 +1,304 @@
+"""Random variables: the operators E, Var, Cov and an exact moment evaluator.
+
+``sympy.stats`` cannot declare dependence between random symbols (SymPy issue
+20111) and keeps every covariance of a variance of a sum, so the probabilistic
+bookkeeping here is our own:
+
+* :class:`Expect`, :class:`Var`, :class:`Cov` are *unevaluated* operators that
+  rules rewrite step by step;
+* a :class:`RandomModel` declares the random families (entries of an
+  ``IndexedBase``), which of them are mutually independent, their laws or the
+  facts known about them;
+* :func:`evaluate_moments` rewrites every operator into moments from first
+  principles (``Var X = E[X^2] - E[X]^2``, factorisation over independent
+  blocks), with the moments of a concrete law taken from ``sympy.stats``.  It
+  is the judge's independent check of the rules, so it shares no code with them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from sympy import (
+    Add,
+    Basic,
+    Dummy,
+    Expr,
+    Function,
+    Indexed,
+    IndexedBase,
+    Mul,
+    S,
+    Sum,
+    Symbol,
+    expand,
+)
+
+
+class RandomOperator(Function):
+    """Base of E, Var and Cov: never evaluated automatically."""
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+
+class Expect(RandomOperator):
+    r"""Expectation :math:`\mathbb{E}[X]`."""
+
+    nargs = 1
+
+    def _latex(self, printer) -> str:
+        return r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+
+
+class Var(RandomOperator):
+    r"""Variance :math:`\operatorname{Var}(X)`."""
+
+    nargs = 1
+
+    def _latex(self, printer) -> str:
+        return r"\operatorname{Var}\left(%s\right)" % printer._print(self.args[0])
+
+
+class Cov(RandomOperator):
+    r"""Covariance :math:`\operatorname{Cov}(X, Y)`."""
+
+    nargs = 2
+
+    def _latex(self, printer) -> str:
+        x, y = (printer._print(a) for a in self.args)
+        return r"\operatorname{Cov}\left(%s, %s\right)" % (x, y)
+
+
+class Undecidable(Exception):
+    """The moment evaluator cannot decide something; the judge answers ``unknown``."""
+
+
+@dataclass(frozen=True)
+class RandomFamily:
+    """The random entries ``base[*prefix, *rest]`` of one object, e.g. ``A[l, i, j]``.
+
+    ``index_symbols`` name the indices of a generic entry (prefix included); the
+    ``law`` (a ``sympy.stats`` random symbol) and the facts ``mean`` and
+    ``variance`` are written in those symbols.  With ``iid`` the entries are
+    independent and identically distributed; otherwise they may depend on each
+    other and only their common marginal facts are known.
+    """
+
+    base: IndexedBase
+    prefix: tuple[Expr, ...]
+    index_symbols: tuple[Symbol, ...]
+    iid: bool
+    law: Expr | None = None
+    mean: Expr | None = None
+    variance: Expr | None = None
+
+    def owns(self, entry: Indexed) -> bool:
+        """Whether ``entry`` belongs to this family; raises when that is undecidable."""
+        if entry.base != self.base or len(entry.indices) != len(self.index_symbols):
+            return False
+        for fixed, actual in zip(self.prefix, entry.indices):
+            if not _same_index(fixed, actual):
+                return False
+        return True
+
+    def subs(self, mapping: dict) -> "RandomFamily":
+        def sub(e):
+            return None if e is None else e.subs(mapping)
+
+        return RandomFamily(
+            self.base, tuple(p.subs(mapping) for p in self.prefix), self.index_symbols,
+            self.iid, sub(self.law), sub(self.mean), sub(self.variance),
+        )
+
+
+@dataclass(frozen=True)
+class RandomModel:
+    """Random families, mutually independent of each other."""
+
+    families: tuple[RandomFamily, ...]
+
+    def family_of(self, entry: Indexed) -> RandomFamily | None:
+        owners = [f for f in self.families if f.owns(entry)]
+        if not owners:
+            if any(f.base == entry.base for f in self.families):
+                raise Undecidable(f"no random model is declared for the entry {entry}")
+            return None
+        return owners[0]
+
+    def subs(self, mapping: dict) -> "RandomModel":
+        return RandomModel(tuple(f.subs(mapping) for f in self.families))
+
+
+def _same_index(a: Expr, b: Expr) -> bool:
+    """True if equal, False if they differ by a nonzero number, else undecidable."""
+    difference = (a - b).expand()
+    if difference == 0:
+        return True
+    if difference.is_number:
+        return False
+    raise Undecidable(f"cannot decide whether the indices {a} and {b} coincide")
+
+
+def _distinct_entries(x: Indexed, y: Indexed) -> bool:
+    return not all(_same_index(a, b) for a, b in zip(x.indices, y.indices))
+
+
+@lru_cache(maxsize=256)
+def _law_moment(law: Expr, order: int) -> Expr:
+    from sympy.stats import moment
+
+    return moment(law, order)
+
+
+def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:
+    """Random entries of ``expr``, not looking inside operators (those are numbers)."""
+    if isinstance(expr, RandomOperator):
+        return set()
+    if isinstance(expr, Indexed):
+        return {expr} if model.family_of(expr) is not None else set()
+    found: set[Indexed] = set()
+    for arg in expr.args:
+        found |= _random_entries(arg, model)
+    return found
+
+
+def is_random(expr: Basic, model: RandomModel) -> bool:
+    return bool(_random_entries(expr, model))
+
+
+def families_of(expr: Basic, model: RandomModel) -> frozenset[RandomFamily]:
+    """The random families whose entries occur in ``expr`` (outside operators)."""
+    return frozenset(model.family_of(e) for e in _random_entries(expr, model))
+
+
+def has_zero_mean(family: RandomFamily) -> bool:
+    if family.law is not None:
+        return _law_moment(family.law, 1) == 0
+    return family.mean is not None and family.mean == 0
+
+
+def evaluate_moments(expr: Basic, model: RandomModel) -> Expr:
+    """Rewrite every E, Var and Cov in ``expr`` into moments, innermost first."""
+    if not expr.args:
+        return expr
+    args = [evaluate_moments(a, model) for a in expr.args]
+    if isinstance(expr, Expect):
+        return _expectation(args[0], model)
+    if isinstance(expr, Var):
+        (x,) = args
+        return expand(_expectation(x**2, model) - _expectation(x, model) ** 2)
+    if isinstance(expr, Cov):
+        x, y = args
+        return expand(_expectation(x * y, model) - _expectation(x, model) * _expectation(y, model))
+    return expr.func(*args)
+
+
+def _expectation(expr: Expr, model: RandomModel) -> Expr:
+    """E[expr] for a polynomial in random entries and random finite sums."""
+    # A random sum with symbolic bounds is kept as one opaque factor, so that the
+    # polynomial expansion below cannot look inside it.
+    opaque: dict[Symbol, Sum] = {}
+
+    def hide(e: Basic) -> Basic:
+        if isinstance(e, Sum) and is_random(e.function, model):
+            placeholder = Dummy("S")
+            opaque[placeholder] = e
+            return placeholder
+        return e
+
+    hidden = expr.replace(lambda e: isinstance(e, Sum) and is_random(e.function, model), hide)
+    total = S.Zero
+    for term in Add.make_args(expand(hidden)):
+        total += _monomial_expectation(term, opaque, model)
+    return total
+
+
+def _monomial_expectation(term: Expr, opaque: dict[Symbol, Sum], model: RandomModel) -> Expr:
+    coefficient = S.One
+    factors: list[tuple[Expr, int]] = []  # (random factor, power)
+    for factor in Mul.make_args(term):
+        base, power = factor.as_base_exp()
+        if base in opaque or is_random(base, model):
+            if not (power.is_Integer and power > 0):
+                raise Undecidable(f"E of {factor} is not a polynomial moment")
+            factors.append((opaque.get(base, base), int(power)))
+        elif any(s in opaque for s in factor.free_symbols):
+            raise Undecidable(f"E of {factor} is not a polynomial moment")
+        else:
+            coefficient *= factor
+    if not factors:
+        return coefficient
+    if len(factors) == 1 and isinstance(factors[0][0], Sum) and factors[0][1] == 1:
+        # Linearity over a finite sum holds for any number of terms.
+        random_sum = factors[0][0]
+        return coefficient * Sum(_expectation(random_sum.function, model), *random_sum.limits)
+    value = S.One
+    for block in _independent_blocks(factors, model):
+        value *= _block_moment(block, model)
+    return coefficient * value
+
+
+def _independent_blocks(
+    factors: list[tuple[Expr, int]], model: RandomModel
+) -> list[list[tuple[Expr, int]]]:
+    """Group the random factors of a monomial into mutually independent blocks."""
+    def key_entries(factor: Expr) -> set[Indexed]:
+        if isinstance(factor, Sum):
+            return _random_entries(factor.function, model)
+        return {factor}
+
+    blocks: list[list[tuple[Expr, int]]] = []
+    for item in factors:
+        joined = [b for b in blocks if any(_dependent(item[0], other[0], key_entries, model) for other in b)]
+        merged = [item] + [x for b in joined for x in b]
+        blocks = [b for b in blocks if b not in joined] + [merged]
+    return blocks
+
+
+def _dependent(x: Expr, y: Expr, key_entries, model: RandomModel) -> bool:
+    for ex in key_entries(x):
+        for ey in key_entries(y):
+            fx, fy = model.family_of(ex), model.family_of(ey)
+            if fx is not fy:
+                continue  # distinct families are independent by hypothesis
+            if not fx.iid:
+                return True
+            if isinstance(x, Sum) or isinstance(y, Sum):
+                return True  # a summation index may hit the same entry
+            if not _distinct_entries(ex, ey):
+                return True
+    return False
+
+
+def _block_moment(block: list[tuple[Expr, int]], model: RandomModel) -> Expr:
+    if len(block) == 1 and isinstance(block[0][0], Indexed):
+        entry, order = block[0]
+        return _entry_moment(entry, order, model.family_of(entry))
+    return Expect(Mul(*(f**p for f, p in block)))
+
+
+def _entry_moment(entry: Indexed, order: int, family: RandomFamily) -> Expr:
+    at_entry = dict(zip(family.index_symbols, entry.indices))
+    if family.law is not None:
+        return _law_moment(family.law, order).subs(at_entry)
+    if order == 1 and family.mean is not None:
+        return family.mean.subs(at_entry)
+    if order == 2 and family.mean is not None and family.variance is not None:
+        return (family.variance + family.mean**2).subs(at_entry)
+    return Expect(entry**order)
+
+
+def opaque_moments(expr: Basic) -> set[Expect]:
+    """Moments the evaluator could not reduce (joint moments of dependent entries)."""
+    return set(expr.atoms(Expect))
+
+
+def operators_in(expr: Basic) -> bool:
+    return bool(expr.atoms(RandomOperator))
+
+
+__all__ = [
+    "Expect", "Var", "Cov", "RandomFamily", "RandomModel", "Undecidable",
+    "evaluate_moments", "is_random", "families_of", "has_zero_mean", "opaque_moments", "operators_in",
+]

@@ -1,0 +1,38 @@
+"""Named rewrite rules.
+
+A :class:`Rule` is a small pure function ``expr -> expr`` with a name a reader
+can cite and a sentence that justifies it.  Rules know nothing about how their
+results are checked: the judge does that independently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sympy import Basic
+
+
+class RuleNotApplicable(ValueError):
+    """The rule does not apply to the expression it was given."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    justification: str
+    transform: Callable[[Basic], Basic]
+
+    def __call__(self, expr: Basic) -> Basic:
+        result = self.transform(expr)
+        if result == expr:
+            raise RuleNotApplicable(f"rule '{self.name}' does not change {expr}")
+        return result
+
+
+def rule(name: str, justification: str) -> Callable[[Callable[[Basic], Basic]], Rule]:
+    """Decorator: turn ``f(expr) -> expr`` into a named :class:`Rule`."""
+
+    def wrap(transform: Callable[[Basic], Basic]) -> Rule:
+        return Rule(name, justification, transform)
+
+    return wrap
