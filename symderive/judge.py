@@ -255,8 +255,8 @@ def _default_values(size: Basic, context: Context) -> tuple[int, ...]:
 
 
 def _judge_on_instances(difference: Expr, sizes: list[Basic], context: Context, why_not_general: str) -> Verdict:
-    checked = []
-    for instance in _instances(sizes, context):
+    instances = list(_instances(sizes, context))
+    for instance in instances:
         try:
             value = _evaluate(difference, context, instance)
         except Undecidable as exc:
@@ -267,9 +267,11 @@ def _judge_on_instances(difference: Expr, sizes: list[Basic], context: Context, 
                 f"the difference does not simplify to 0 at {_show(instance)}, "
                 "and no concrete counterexample was found",
             )
-        checked.append(instance)
-    listing = "; ".join(_show(i) for i in checked)
-    detail = f"exact evaluation with all other symbols kept symbolic at {listing}"
+    values = {s: sorted({int(i[s]) for i in instances}) for s in sizes}
+    ranges = ", ".join(f"{s} in {{{', '.join(map(str, vs))}}}" for s, vs in values.items())
+    if len(sizes) > 1:
+        ranges = "every combination of " + ranges
+    detail = f"exact at {ranges}, all other symbols kept symbolic"
     if why_not_general:
         detail += f" (no general proof: {why_not_general})"
     return _verified(Status.PROVED_ON_INSTANCES, "exact evaluation on instances", detail)

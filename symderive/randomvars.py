@@ -37,37 +37,36 @@ from sympy import (
 class RandomOperator(Function):
     """Base of E, Var and Cov: never evaluated automatically."""
 
+    latex_template = ""
+
     @classmethod
     def eval(cls, *args):
         return None
+
+    def _latex(self, printer, exp=None) -> str:
+        tex = self.latex_template % tuple(printer._print(a) for a in self.args)
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
 
 
 class Expect(RandomOperator):
     r"""Expectation :math:`\mathbb{E}[X]`."""
 
     nargs = 1
-
-    def _latex(self, printer) -> str:
-        return r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+    latex_template = r"\mathbb{E}\left[%s\right]"
 
 
 class Var(RandomOperator):
     r"""Variance :math:`\operatorname{Var}(X)`."""
 
     nargs = 1
-
-    def _latex(self, printer) -> str:
-        return r"\operatorname{Var}\left(%s\right)" % printer._print(self.args[0])
+    latex_template = r"\operatorname{Var}\left(%s\right)"
 
 
 class Cov(RandomOperator):
     r"""Covariance :math:`\operatorname{Cov}(X, Y)`."""
 
     nargs = 2
-
-    def _latex(self, printer) -> str:
-        x, y = (printer._print(a) for a in self.args)
-        return r"\operatorname{Cov}\left(%s, %s\right)" % (x, y)
+    latex_template = r"\operatorname{Cov}\left(%s, %s\right)"
 
 
 class Undecidable(Exception):

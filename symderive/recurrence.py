@@ -61,7 +61,7 @@ def induction_chains(
     recurrence: LinearRecurrence, closed_form: Expr, variable: Symbol, context: Context
 ) -> tuple[Chain, Chain]:
     """Chains proving ``C(0) = x_0`` and ``a C(L) + c_{L+1} = C(L+1)`` for ``C = closed_form``."""
-    base = Calc(f"Base case ${variable} = 0$", closed_form.xreplace({variable: 0}), context)
+    base = Calc("Base case", closed_form.xreplace({variable: 0}), context)
     base.by(empty_sum)
     step_start = recurrence.apply(closed_form, variable + 1)
     step = Calc("Inductive step", step_start, context)

@@ -1,0 +1,1 @@
+"""Rendering of derivations: LaTeX transcripts, JSON, Jupyter.  Rendering never computes maths."""
