@@ -103,10 +103,11 @@ def derive() -> Derivation:
         assumptions=ASSUMPTIONS,
         chains=(*moments.values(), mean_zero, recurrence, base, step, closed_form, seed_case),
         result=seed_case.end,
-        result_statement=r"\operatorname{Var}((y_L)_i) = v_L",
+        result_statement=r"\operatorname{Var}((y_L)_i)",
         summary=(
-            r"For every output coordinate, $\operatorname{Var}((y_L)_i) = 3^{-L} v_0 + "
-            r"\sum_{k=0}^{L-1} 3^{-(L-k)} / n_k$; with $\operatorname{Var}(x_j) = 1$ this is the last line."
+            r"Every coordinate of $y_l$ is centred with the same variance $v_l$; we derive the recurrence "
+            r"for $v_l$, solve it for a symbolic depth $L$, and state the result for unit input variance "
+            r"$v_0 = 1$, as in the homework."
         ),
     )
 
