@@ -204,7 +204,8 @@ def align_sums(expr: Expr) -> Expr:
         for extra in range(1, int(last - shortest) + 1):
             rest += function.xreplace({index: shortest + extra})
         summand += function
-    return rest + Sum(simplify(summand), (index, 0, shortest))
+    merged = simplify(summand)
+    return rest if merged == 0 else rest + Sum(merged, (index, 0, shortest))
 
 
 def _extreme(bounds: list[Expr]) -> Expr | None:

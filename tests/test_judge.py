@@ -1,0 +1,118 @@
+"""The judge on its own: verified / refuted / unknown, and honest labels."""
+from __future__ import annotations
+
+from sympy import IndexedBase, Rational, S, Sum, Symbol, cos, sin, sqrt, symbols
+from sympy.stats import Uniform
+
+from symderive import Context, Definition, Outcome, Status, judge
+from symderive.judge import align_sums
+from symderive.randomvars import Cov, Expect, RandomFamily, RandomModel, Var
+
+x, y = symbols("x y", real=True)
+k = Symbol("k", integer=True)
+L = Symbol("L", integer=True, nonnegative=True)
+n = IndexedBase("n", integer=True, positive=True)
+
+
+def test_identical_sides_are_proved():
+    verdict = judge(x + y, x + y)
+    assert verdict.outcome is Outcome.VERIFIED
+    assert verdict.verification.status is Status.PROVED
+
+
+def test_symbolic_identity_is_proved():
+    verdict = judge(sin(x) ** 2 + cos(x) ** 2, S.One)
+    assert verdict.verification.status is Status.PROVED
+
+
+def test_false_identity_is_refuted_with_a_rechecked_counterexample():
+    verdict = judge((x + y) ** 2, x**2 + y**2)
+    assert verdict.outcome is Outcome.REFUTED
+    point = {Symbol(name, real=True): Rational(value) for name, value in verdict.counterexample.items()}
+    assert ((x + y) ** 2 - x**2 - y**2).subs(point) != 0
+
+
+def test_false_identity_with_radicals_is_refuted():
+    assert judge(sqrt(x**2), x).outcome is Outcome.REFUTED
+
+
+def test_definitions_are_unfolded_and_cited():
+    a = Symbol("a")
+    verdict = judge(a + 1, x + 2, Context(definitions=(Definition("D", a, x + 1),)))
+    assert verdict.outcome is Outcome.VERIFIED
+    assert "D" in verdict.reason
+
+
+def test_sums_with_shifted_limits_are_aligned():
+    shifted = Sum(n[k - 1], (k, 1, L))
+    plain = Sum(n[k], (k, 0, L - 1))
+    assert align_sums(shifted - plain) == 0
+    assert judge(shifted, plain).verification.status is Status.PROVED
+
+
+def test_sum_split_is_proved_for_symbolic_length():
+    whole = Sum(3**k / n[k], (k, 0, L))
+    verdict = judge(whole, Sum(3**k / n[k], (k, 0, L - 1)) + 3**L / n[L])
+    assert verdict.verification.status is Status.PROVED
+
+
+def test_wrong_sum_split_is_refuted_at_a_size():
+    verdict = judge(Sum(n[k], (k, 0, L)), Sum(n[k], (k, 0, L - 1)))
+    assert verdict.outcome is Outcome.REFUTED
+    assert "L" in verdict.counterexample
+
+
+# -- random variables ---------------------------------------------------------
+
+A, b, z = IndexedBase("A"), IndexedBase("b"), IndexedBase("z")
+i, j, r, c = symbols("i j r c", integer=True)
+a = Symbol("a", positive=True)
+v = Symbol("v", positive=True)
+MODEL = RandomModel((
+    RandomFamily(A, (), (r, c), iid=True, law=Uniform("w", -a, a)),
+    RandomFamily(b, (), (r,), iid=True, law=Uniform("w", -a, a)),
+    RandomFamily(z, (), (r,), iid=False, mean=S.Zero, variance=v),
+))
+RANDOM = Context(random_model=MODEL)
+
+
+def test_variance_of_a_uniform_entry_is_proved():
+    verdict = judge(Var(b[1]), a**2 / 3, RANDOM)
+    assert verdict.verification.status is Status.PROVED
+
+
+def test_wrong_variance_of_a_uniform_entry_is_refuted():
+    verdict = judge(Var(b[1]), a**2 / 2, RANDOM)
+    assert verdict.outcome is Outcome.REFUTED
+    assert "a" in verdict.counterexample
+
+
+def test_independent_entries_split_variance():
+    assert judge(Var(b[1] + b[2]), Var(b[1]) + Var(b[2]), RANDOM).outcome is Outcome.VERIFIED
+
+
+def test_dependent_entries_do_not_split_variance():
+    """Coordinates of z may be correlated: Var(z1 + z2) = Var z1 + Var z2 is not a theorem."""
+    verdict = judge(Var(z[1] + z[2]), Var(z[1]) + Var(z[2]), RANDOM)
+    assert verdict.outcome is Outcome.UNKNOWN
+
+
+def test_symbolic_indices_that_may_coincide_are_not_assumed_distinct():
+    verdict = judge(Cov(b[i], b[j]), S.Zero, RANDOM)
+    assert verdict.outcome is not Outcome.VERIFIED
+
+
+def test_centred_weight_makes_products_uncorrelated():
+    assert judge(Cov(A[i, 1] * z[1], A[i, 2] * z[2]), S.Zero, RANDOM).outcome is Outcome.VERIFIED
+
+
+def test_variance_of_sum_with_symbolic_length_is_proved_on_instances_and_says_which():
+    m = Symbol("m", integer=True, positive=True)
+    terms = Sum(A[i, j] * z[j], (j, 1, m))
+    verdict = judge(Var(terms), Sum(Var(A[i, j] * z[j]), (j, 1, m)), RANDOM)
+    assert verdict.verification.status is Status.PROVED_ON_INSTANCES
+    assert "m in {1, 2, 3, 4}" in verdict.verification.detail
+
+
+def test_operators_without_a_model_are_unknown():
+    assert judge(Expect(x), x).outcome is Outcome.UNKNOWN
