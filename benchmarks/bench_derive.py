@@ -1,0 +1,69 @@
+"""Time to derive every built-in result in-process, beside the import times of its dependencies.
+
+Each measurement runs in a fresh interpreter so that import caches and SymPy's
+caches start cold, as for a user running ``symderive derive --all``.
+
+    python benchmarks/bench_derive.py [--repeat N]
+
+Prints a table; the goal is reported as a ratio against the import baseline
+measured in the same run (never as a timed assertion in the tests).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+
+GOAL_SECONDS_BEYOND_IMPORTS = 1.5
+
+SNIPPETS = {
+    "import sympy": "import sympy",
+    "import latex2sympy2": "import latex2sympy2",
+    "import symderive": "import sympy, latex2sympy2, symderive.results",
+    "derive --all (after imports)": None,  # measured inside the same interpreter, see below
+}
+
+DERIVE_ALL = """
+import time, sympy, latex2sympy2
+import symderive.results as results
+started = time.perf_counter()
+for name in results.names():
+    results.derive(name)
+print(time.perf_counter() - started)
+"""
+
+
+def _seconds(code: str) -> float:
+    timed = f"import time; _t = time.perf_counter()\n{code}\nprint(time.perf_counter() - _t)"
+    out = subprocess.run([sys.executable, "-c", timed], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _derive_seconds() -> float:
+    out = subprocess.run([sys.executable, "-c", DERIVE_ALL], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = {}
+    for label, code in SNIPPETS.items():
+        runs = [(_derive_seconds() if code is None else _seconds(code)) for _ in range(args.repeat)]
+        rows[label] = statistics.median(runs)
+    baseline = rows["import sympy"]
+    print(f"median of {args.repeat} fresh interpreters; {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    print(f"{'measurement':<32}{'seconds':>10}{'x import sympy':>16}")
+    for label, seconds in rows.items():
+        print(f"{label:<32}{seconds:>10.3f}{seconds / baseline:>16.2f}")
+    derive = rows["derive --all (after imports)"]
+    verdict = "meets" if derive <= GOAL_SECONDS_BEYOND_IMPORTS else "misses"
+    print(f"goal: derive --all within {GOAL_SECONDS_BEYOND_IMPORTS} s beyond the imports -> {verdict} "
+          f"({derive / GOAL_SECONDS_BEYOND_IMPORTS:.2f} of the budget)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The command line: outputs, exit codes 0 / 1 / 2, messages on stderr, no tracebacks."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from symderive import cli
+from symderive.calc import VerificationFailed
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "symderive.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_help_and_list():
+    assert run("--help").returncode == 0
+    listing = run("list")
+    assert listing.returncode == 0 and listing.stdout.startswith("init-variance\t")
+
+
+def test_derive_all_reproduces_the_committed_transcripts(tmp_path):
+    done = run("derive", "--all", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in tmp_path.iterdir())
+    committed = sorted(p.name for p in (ROOT / "derivations").glob("*.tex"))
+    assert written == committed
+    for name in written:
+        assert (tmp_path / name).read_text() == (ROOT / "derivations" / name).read_text(), name
+
+
+def test_json_to_stdout_has_the_documented_shape():
+    done = run("derive", "init-variance", "--format", "json", "--out", "-")
+    assert done.returncode == 0
+    data = json.loads(done.stdout)
+    assert set(data) == {"name", "title", "assumptions", "steps", "result"}
+    assert set(data["result"]) == {"latex", "srepr"}
+    step = data["steps"][0]
+    assert {"latex", "rule", "justification", "verification"} <= set(step)
+    assert set(step["verification"]) == {"status", "method", "detail"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "required"),
+        (("derive",), "name at least one result"),
+        (("derive", "no-such-result"), "unknown result 'no-such-result'"),
+        (("derive", "--all", "init-variance"), "not both"),
+        (("derive", "--all", "--format", "pdf"), "invalid choice"),
+        (("crosscheck", "init-variance", "--reinitialisations", "1"), "at least 2"),
+        (("frobnicate",), "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message_on_stderr(args, message):
+    done = run(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_unwritable_output_exits_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    done = run("derive", "--all", "--out", str(blocker / "sub"))
+    assert done.returncode == 2 and "cannot write" in done.stderr
+
+
+def test_a_failed_verification_exits_1(monkeypatch, capsys):
+    def refuted(name):
+        raise VerificationFailed("step 'x' is refuted: the two sides differ by 1 at a = 0")
+
+    monkeypatch.setattr(cli.results, "derive", refuted)
+    assert cli.main(["derive", "init-variance", "--out", "-"]) == 1
+    assert "verification failed" in capsys.readouterr().err
+
+
+def test_internal_errors_are_one_line(monkeypatch, capsys):
+    def broken(name):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli.results, "derive", broken)
+    monkeypatch.delenv("SYMDERIVE_DEBUG", raising=False)
+    assert cli.main(["derive", "init-variance", "--out", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err
