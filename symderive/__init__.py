@@ -4,7 +4,7 @@ and checked by an independent judge, with LaTeX proof transcripts.
     >>> from symderive import derive
     >>> derivation = derive("init-variance")
     >>> derivation.weakest_status.value
-    'proved-on-instances'
+    'proved'
 """
 from .judge import Context, Definition, judge
 from .model import Assumption, Chain, Derivation, Outcome, Status, Step, Verdict, Verification

@@ -154,13 +154,31 @@ def _unfold(expr: Expr, context: Context) -> Expr:
 def _evaluate(expr: Expr, context: Context, instance: Mapping) -> Expr:
     """Exact value of ``expr`` at a (possibly empty) size instance; moments evaluated."""
     if instance:
-        expr = expr.subs(instance).doit()
+        expr = expand_finite_sums(expr.subs(instance)).doit()
     if operators_in(expr):
         model = context.random_model.subs(dict(instance)) if instance else context.random_model
         expr = evaluate_moments(expr, model)
         if instance:
             expr = expr.subs(instance)
     return expr.doit()
+
+
+MAX_TERMS = 10_000
+
+
+def expand_finite_sums(expr: Basic) -> Basic:
+    """Write out every sum whose bounds are whole numbers, outermost index first."""
+
+    def write_out(node: Sum) -> Expr:
+        *inner, (var, lower, upper) = node.limits
+        if not (lower.is_Integer and upper.is_Integer):
+            return node
+        if upper - lower + 1 > MAX_TERMS:
+            raise Undecidable(f"a sum of {upper - lower + 1} terms is too long to write out")
+        body = Sum(node.function, *inner) if inner else node.function
+        return Add(*(expand_finite_sums(body.xreplace({var: value})) for value in range(lower, upper + 1)))
+
+    return expr.replace(lambda e: isinstance(e, Sum), write_out)
 
 
 def _vanishes(expr: Expr) -> bool:
@@ -224,12 +242,17 @@ def _extreme(bounds: list[Expr]) -> Expr | None:
 
 
 def _size_symbols(expr: Expr) -> list[Basic]:
-    """Free symbols or entries that bound a sum or product: the sizes to instantiate."""
+    """Free symbols or entries that bound a sum or product: the sizes to instantiate.
+
+    The index of an outer sum bounding an inner one is not a size.
+    """
+    nodes = expr.atoms(Sum, Product)
+    summation_indices = {v for node in nodes for v, *_ in node.limits}
     sizes: set[Basic] = set()
-    for node in expr.atoms(Sum, Product):
+    for node in nodes:
         for _, lower, upper in node.limits:
             for bound in (lower, upper):
-                sizes |= _variables(bound)
+                sizes |= {s for s in _variables(bound) if not (s.free_symbols & summation_indices)}
     return sorted(sizes, key=str)
 
 

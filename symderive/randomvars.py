@@ -69,6 +69,9 @@ class Cov(RandomOperator):
     latex_template = r"\operatorname{Cov}\left(%s, %s\right)"
 
 
+Distinct = tuple[tuple[Expr, Expr], ...]
+
+
 class Undecidable(Exception):
     """The moment evaluator cannot decide something; the judge answers ``unknown``."""
 
@@ -92,14 +95,11 @@ class RandomFamily:
     mean: Expr | None = None
     variance: Expr | None = None
 
-    def owns(self, entry: Indexed) -> bool:
+    def owns(self, entry: Indexed, distinct: Distinct = ()) -> bool:
         """Whether ``entry`` belongs to this family; raises when that is undecidable."""
         if entry.base != self.base or len(entry.indices) != len(self.index_symbols):
             return False
-        for fixed, actual in zip(self.prefix, entry.indices):
-            if not _same_index(fixed, actual):
-                return False
-        return True
+        return all(_same_index(fixed, actual, distinct) for fixed, actual in zip(self.prefix, entry.indices))
 
     def subs(self, mapping: dict) -> "RandomFamily":
         def sub(e):
@@ -113,12 +113,17 @@ class RandomFamily:
 
 @dataclass(frozen=True)
 class RandomModel:
-    """Random families, mutually independent of each other."""
+    """Random families, mutually independent of each other.
+
+    ``distinct`` lists pairs of index expressions known to differ (such as two
+    summation indices off the diagonal of a double sum).
+    """
 
     families: tuple[RandomFamily, ...]
+    distinct: Distinct = ()
 
     def family_of(self, entry: Indexed) -> RandomFamily | None:
-        owners = [f for f in self.families if f.owns(entry)]
+        owners = [f for f in self.families if f.owns(entry, self.distinct)]
         if not owners:
             if any(f.base == entry.base for f in self.families):
                 raise Undecidable(f"no random model is declared for the entry {entry}")
@@ -126,21 +131,27 @@ class RandomModel:
         return owners[0]
 
     def subs(self, mapping: dict) -> "RandomModel":
-        return RandomModel(tuple(f.subs(mapping) for f in self.families))
+        return RandomModel(tuple(f.subs(mapping) for f in self.families), self.distinct)
+
+    def assuming_distinct(self, a: Expr, b: Expr) -> "RandomModel":
+        return RandomModel(self.families, self.distinct + ((a, b),))
 
 
-def _same_index(a: Expr, b: Expr) -> bool:
-    """True if equal, False if they differ by a nonzero number, else undecidable."""
+def _same_index(a: Expr, b: Expr, distinct: Distinct = ()) -> bool:
+    """True if equal; False if they differ by a nonzero number or are declared distinct; else undecidable."""
     difference = (a - b).expand()
     if difference == 0:
         return True
     if difference.is_number:
         return False
+    for p, q in distinct:
+        if expand(difference - (p - q)) == 0 or expand(difference + (p - q)) == 0:
+            return False
     raise Undecidable(f"cannot decide whether the indices {a} and {b} coincide")
 
 
-def _distinct_entries(x: Indexed, y: Indexed) -> bool:
-    return not all(_same_index(a, b) for a, b in zip(x.indices, y.indices))
+def _distinct_entries(x: Indexed, y: Indexed, distinct: Distinct) -> bool:
+    return not all(_same_index(a, b, distinct) for a, b in zip(x.indices, y.indices))
 
 
 @lru_cache(maxsize=256)
@@ -228,14 +239,38 @@ def _monomial_expectation(term: Expr, opaque: dict[Symbol, Sum], model: RandomMo
             coefficient *= factor
     if not factors:
         return coefficient
-    if len(factors) == 1 and isinstance(factors[0][0], Sum) and factors[0][1] == 1:
-        # Linearity over a finite sum holds for any number of terms.
-        random_sum = factors[0][0]
-        return coefficient * Sum(_expectation(random_sum.function, model), *random_sum.limits)
+    if len(factors) == 1 and isinstance(factors[0][0], Sum) and len(factors[0][0].limits) == 1:
+        random_sum, power = factors[0]
+        if power == 1:
+            # Linearity over a finite sum holds for any number of terms.
+            return coefficient * Sum(_expectation(random_sum.function, model), *random_sum.limits)
+        if power == 2:
+            square = _expectation_of_square(random_sum, model)
+            if square is not None:
+                return coefficient * square
     value = S.One
     for block in _independent_blocks(factors, model):
         value *= _block_moment(block, model)
     return coefficient * value
+
+
+def _expectation_of_square(random_sum: Sum, model: RandomModel) -> Expr | None:
+    """``E[(sum_j f_j)^2] = sum_j E[f_j^2]`` when ``E[f_j f_k] = 0`` for all ``j != k``; else None.
+
+    The off-diagonal moment is evaluated for symbolic ``j != k``, so this holds
+    for any number of terms.
+    """
+    (j, lower, upper) = random_sum.limits[0]
+    k = Dummy("k", integer=True)
+    term_j = random_sum.function
+    term_k = term_j.xreplace({j: k})
+    try:
+        off_diagonal = _expectation(term_j * term_k, model.assuming_distinct(j, k))
+    except Undecidable:
+        return None
+    if expand(off_diagonal) != 0:
+        return None
+    return Sum(_expectation(term_j**2, model), (j, lower, upper))
 
 
 def _independent_blocks(
@@ -265,7 +300,7 @@ def _dependent(x: Expr, y: Expr, key_entries, model: RandomModel) -> bool:
                 return True
             if isinstance(x, Sum) or isinstance(y, Sum):
                 return True  # a summation index may hit the same entry
-            if not _distinct_entries(ex, ey):
+            if not _distinct_entries(ex, ey, model.distinct):
                 return True
     return False
 

@@ -106,12 +106,24 @@ def test_centred_weight_makes_products_uncorrelated():
     assert judge(Cov(A[i, 1] * z[1], A[i, 2] * z[2]), S.Zero, RANDOM).outcome is Outcome.VERIFIED
 
 
-def test_variance_of_sum_with_symbolic_length_is_proved_on_instances_and_says_which():
+def test_variance_of_an_uncorrelated_sum_is_proved_for_symbolic_length():
     m = Symbol("m", integer=True, positive=True)
     terms = Sum(A[i, j] * z[j], (j, 1, m))
     verdict = judge(Var(terms), Sum(Var(A[i, j] * z[j]), (j, 1, m)), RANDOM)
+    assert verdict.verification.status is Status.PROVED
+
+
+def test_variance_of_a_correlated_sum_does_not_split():
+    m = Symbol("m", integer=True, positive=True)
+    verdict = judge(Var(Sum(z[j], (j, 1, m))), Sum(Var(z[j]), (j, 1, m)), RANDOM)
+    assert verdict.outcome is Outcome.UNKNOWN
+
+
+def test_reordered_double_sum_is_proved_on_instances_and_says_which():
+    j = Symbol("j", integer=True)
+    verdict = judge(Sum(n[k] * (L - k + 1), (k, 1, L)), Sum(Sum(n[k], (k, 1, j)), (j, 1, L)))
     assert verdict.verification.status is Status.PROVED_ON_INSTANCES
-    assert "m in {1, 2, 3, 4}" in verdict.verification.detail
+    assert "L in {0, 1, 2, 3, 4}" in verdict.verification.detail
 
 
 def test_operators_without_a_model_are_unknown():
