@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping
 
 from sympy import (
@@ -100,10 +100,7 @@ class Context:
     seed: int = 20261125
 
     def with_definitions(self, *more: Definition) -> "Context":
-        return Context(
-            self.definitions + more, self.random_model, self.instance_values,
-            self.default_sizes, self.random_points, self.seed,
-        )
+        return replace(self, definitions=self.definitions + more)
 
 
 def judge(lhs: Expr, rhs: Expr, context: Context = Context()) -> Verdict:
