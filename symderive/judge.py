@@ -82,9 +82,17 @@ class Definition:
     def unfold(self, expr: Basic) -> Basic:
         def replace(e: Basic) -> Basic:
             binding = self.matches(e)
-            return self.value.xreplace(binding) if binding is not None else e
+            return _without_capture(self.value, binding).xreplace(binding) if binding is not None else e
 
         return expr.replace(lambda e: self.matches(e) is not None, replace)
+
+
+def _without_capture(value: Expr, binding: dict) -> Expr:
+    """Rename the summation indices of ``value`` that the bound values would be captured by."""
+    incoming = set().union(*(v.free_symbols for v in binding.values())) if binding else set()
+    bound = {v for node in value.atoms(Sum, Product) for v, *_ in node.limits}
+    clashes = bound & incoming
+    return value.xreplace({v: Dummy(v.name, **v.assumptions0) for v in clashes}) if clashes else value
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,13 @@ class Context:
 
 def judge(lhs: Expr, rhs: Expr, context: Context = Context()) -> Verdict:
     """Judge ``lhs = rhs``: verified (and how), refuted (with a counterexample) or unknown."""
+    try:
+        return _judge(lhs, rhs, context)
+    except Exception as exc:  # an unforeseen input is undecided, never verified
+        return Verdict(Outcome.UNKNOWN, f"the judge could not decide ({type(exc).__name__}: {exc})")
+
+
+def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
     if lhs == rhs:
         return _verified(Status.PROVED, "identical", "both sides are the same expression")
     unfolded_lhs, unfolded_rhs = _unfold(lhs, context), _unfold(rhs, context)
@@ -170,10 +185,12 @@ def expand_finite_sums(expr: Basic) -> Basic:
         *inner, (var, lower, upper) = node.limits
         if not (lower.is_Integer and upper.is_Integer):
             return node
-        if upper - lower + 1 > MAX_TERMS:
-            raise Undecidable(f"a sum of {upper - lower + 1} terms is too long to write out")
+        # Karr's convention, as SymPy's doit: sum_{a}^{b} = -sum_{b+1}^{a-1} when b < a - 1.
+        sign, first, last = (1, lower, upper) if upper >= lower - 1 else (-1, upper + 1, lower - 1)
+        if last - first + 1 > MAX_TERMS:
+            raise Undecidable(f"a sum of {last - first + 1} terms is too long to write out")
         body = Sum(node.function, *inner) if inner else node.function
-        return Add(*(expand_finite_sums(body.xreplace({var: value})) for value in range(lower, upper + 1)))
+        return sign * Add(*(expand_finite_sums(body.xreplace({var: v})) for v in range(first, last + 1)))
 
     return expr.replace(lambda e: isinstance(e, Sum), write_out)
 
@@ -276,9 +293,11 @@ def _instances(sizes: list[Basic], context: Context) -> Iterator[dict]:
 
 
 def _default_values(size: Basic, context: Context) -> tuple[int, ...]:
-    if size.is_nonnegative and not size.is_positive:
+    if size.is_positive:
+        return context.default_sizes
+    if size.is_nonnegative:
         return (0,) + context.default_sizes
-    return context.default_sizes
+    return (-2, -1, 0) + context.default_sizes  # reversed and empty ranges too
 
 
 def _judge_on_instances(difference: Expr, sizes: list[Basic], context: Context, why_not_general: str) -> Verdict:
@@ -307,14 +326,32 @@ def _judge_on_instances(difference: Expr, sizes: list[Basic], context: Context, 
 # -- points ------------------------------------------------------------------
 
 
-def _random_value(variable: Basic, rng: random.Random) -> Rational:
-    if variable.is_integer:
-        low = 1 if variable.is_positive else 0 if variable.is_nonnegative else -6
-        return Integer(rng.randint(low, 6))
-    value = Rational(rng.randint(1, 40), rng.randint(1, 11))
-    if variable.is_positive or variable.is_nonnegative:
-        return value
-    return value * rng.choice((1, -1))
+_FACTS = ("integer", "rational", "real", "positive", "negative", "nonnegative", "nonpositive",
+          "zero", "nonzero", "even", "odd", "prime", "composite")
+
+
+def _random_value(variable: Basic, rng: random.Random) -> Rational | None:
+    """A random rational with the variable's assumptions, or None if none was found."""
+    for _ in range(20):
+        if variable.is_integer:
+            value = Integer(rng.randint(-6, 6))
+        else:
+            value = Rational(rng.randint(-40, 40), rng.randint(1, 11))
+        if variable.is_nonnegative:
+            value = abs(value)
+        elif variable.is_nonpositive:
+            value = -abs(value)
+        if _consistent(variable, value):
+            return value
+    return None
+
+
+def _consistent(variable: Basic, value: Rational) -> bool:
+    for fact in _FACTS:
+        wanted = getattr(variable, f"is_{fact}")
+        if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
+            return False
+    return True
 
 
 def _points(difference: Expr, context: Context) -> Iterator[tuple[dict, Expr]]:
@@ -328,16 +365,25 @@ def _points(difference: Expr, context: Context) -> Iterator[tuple[dict, Expr]]:
             continue
         for _ in range(context.random_points):
             point = {v: _random_value(v, rng) for v in _variables(value)}
+            if None in point.values():
+                continue  # no value satisfies the assumptions of some variable
             yield {**instance, **point}, value.xreplace(point).doit()
 
 
 def _is_nonzero(value: Expr) -> bool:
-    """True only when ``value`` is certainly not zero (exact, then re-checked at 60 digits)."""
+    """True only when ``value`` is certainly a nonzero number."""
     if value.is_Rational:
         return value != 0
     if not value.is_number:
         return False
+    if value.is_zero is False:
+        return True
     return abs(value.evalf(60)) > 10**-40 and simplify(value) != 0
+
+
+def _is_zero(value: Expr) -> bool:
+    """True only when ``value`` is certainly zero."""
+    return value == 0 or value.is_zero is True or (value.is_number and simplify(value) == 0)
 
 
 def _search_counterexample(difference: Expr, context: Context, budget: int) -> Verdict | None:
@@ -357,9 +403,9 @@ def _search_counterexample(difference: Expr, context: Context, budget: int) -> V
 def _judge_at_points(difference: Expr, context: Context) -> Verdict:
     count = 0
     try:
-        for _, value in _points(difference, context):
-            if not value.is_number:
-                return Verdict(Outcome.UNKNOWN, "the difference could not be evaluated at sample points")
+        for point, value in _points(difference, context):
+            if not _is_zero(value):
+                return Verdict(Outcome.UNKNOWN, f"the difference is not certainly 0 at {_show(point)}")
             count += 1
     except Undecidable as exc:
         return Verdict(Outcome.UNKNOWN, str(exc))

@@ -103,10 +103,10 @@ class RandomFamily:
 
     def subs(self, mapping: dict) -> "RandomFamily":
         def sub(e):
-            return None if e is None else e.subs(mapping)
+            return None if e is None else e.subs(mapping, simultaneous=True)
 
         return RandomFamily(
-            self.base, tuple(p.subs(mapping) for p in self.prefix), self.index_symbols,
+            self.base, tuple(sub(p) for p in self.prefix), self.index_symbols,
             self.iid, sub(self.law), sub(self.mean), sub(self.variance),
         )
 
@@ -173,6 +173,11 @@ def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:
     return found
 
 
+def _mentions_random(expr: Basic, model: RandomModel) -> bool:
+    """Whether a declared random entry occurs anywhere in ``expr``, inside operators too."""
+    return any(model.family_of(e) is not None for e in expr.atoms(Indexed))
+
+
 def is_random(expr: Basic, model: RandomModel) -> bool:
     return bool(_random_entries(expr, model))
 
@@ -189,10 +194,16 @@ def has_zero_mean(family: RandomFamily) -> bool:
 
 
 def evaluate_moments(expr: Basic, model: RandomModel) -> Expr:
-    """Rewrite every E, Var and Cov in ``expr`` into moments, innermost first."""
+    """Rewrite every E, Var and Cov in ``expr`` into moments, innermost first.
+
+    An operator applied to an expression with no declared random entry is
+    undecidable, not a constant: an undeclared name may well be random.
+    """
     if not expr.args:
         return expr
     args = [evaluate_moments(a, model) for a in expr.args]
+    if isinstance(expr, RandomOperator) and not any(_mentions_random(a, model) for a in expr.args):
+        raise Undecidable(f"{expr} involves no declared random variable")
     if isinstance(expr, Expect):
         return _expectation(args[0], model)
     if isinstance(expr, Var):
@@ -228,15 +239,15 @@ def _monomial_expectation(term: Expr, opaque: dict[Symbol, Sum], model: RandomMo
     coefficient = S.One
     factors: list[tuple[Expr, int]] = []  # (random factor, power)
     for factor in Mul.make_args(term):
-        base, power = factor.as_base_exp()
-        if base in opaque or is_random(base, model):
-            if not (power.is_Integer and power > 0):
-                raise Undecidable(f"E of {factor} is not a polynomial moment")
-            factors.append((opaque.get(base, base), int(power)))
-        elif any(s in opaque for s in factor.free_symbols):
-            raise Undecidable(f"E of {factor} is not a polynomial moment")
-        else:
+        if not (is_random(factor, model) or factor.free_symbols & opaque.keys()):
             coefficient *= factor
+            continue
+        # Only positive whole powers of an entry or of a random sum have moments here:
+        # exp(A), 2**A, cos(A), 1/A are not polynomial in the random entries.
+        base, power = factor.as_base_exp()
+        if not ((base in opaque or isinstance(base, Indexed)) and power.is_Integer and power > 0):
+            raise Undecidable(f"E of {factor} is not a polynomial moment")
+        factors.append((opaque.get(base, base), int(power)))
     if not factors:
         return coefficient
     if len(factors) == 1 and isinstance(factors[0][0], Sum) and len(factors[0][0].limits) == 1:
@@ -261,6 +272,8 @@ def _expectation_of_square(random_sum: Sum, model: RandomModel) -> Expr | None:
     for any number of terms.
     """
     (j, lower, upper) = random_sum.limits[0]
+    if not (upper - lower + 1).is_nonnegative:
+        return None  # a reversed range is a negated sum (Karr's convention): no term-wise square
     k = Dummy("k", integer=True)
     term_j = random_sum.function
     term_k = term_j.xreplace({j: k})
@@ -315,11 +328,11 @@ def _block_moment(block: list[tuple[Expr, int]], model: RandomModel) -> Expr:
 def _entry_moment(entry: Indexed, order: int, family: RandomFamily) -> Expr:
     at_entry = dict(zip(family.index_symbols, entry.indices))
     if family.law is not None:
-        return _law_moment(family.law, order).subs(at_entry)
+        return _law_moment(family.law, order).subs(at_entry, simultaneous=True)
     if order == 1 and family.mean is not None:
-        return family.mean.subs(at_entry)
+        return family.mean.subs(at_entry, simultaneous=True)
     if order == 2 and family.mean is not None and family.variance is not None:
-        return (family.variance + family.mean**2).subs(at_entry)
+        return (family.variance + family.mean**2).subs(at_entry, simultaneous=True)
     return Expect(entry**order)
 
 

@@ -128,3 +128,70 @@ def test_reordered_double_sum_is_proved_on_instances_and_says_which():
 
 def test_operators_without_a_model_are_unknown():
     assert judge(Expect(x), x).outcome is Outcome.UNKNOWN
+
+
+# -- regressions found in review: none of these may be verified -----------------
+
+N_SIZE = Symbol("N", integer=True, positive=True)
+
+
+def test_non_polynomial_functions_of_random_entries_are_not_constants():
+    from sympy import exp
+
+    assert judge(Expect(exp(b[1]) * b[1]), S.Zero, RANDOM).outcome is not Outcome.VERIFIED
+    assert judge(Var(exp(b[1])), S.Zero, RANDOM).outcome is not Outcome.VERIFIED
+    assert judge(Expect(2 ** b[1] * b[1]), S.Zero, RANDOM).outcome is not Outcome.VERIFIED
+
+
+def test_unfolding_does_not_capture_summation_indices():
+    W, x_, yy = IndexedBase("W"), IndexedBase("x"), IndexedBase("yy")
+    layer = Definition("D", yy[i], Sum(W[i, j] * x_[j], (j, 1, N_SIZE)), (i,))
+    context = Context(definitions=(layer,))
+    kk = Symbol("kk", integer=True)
+    wrong = Sum(W[kk, kk] * x_[kk], (kk, 1, N_SIZE))
+    assert judge(yy[j], wrong, context).outcome is not Outcome.VERIFIED
+    assert judge(yy[j], Sum(W[j, kk] * x_[kk], (kk, 1, N_SIZE)), context).outcome is Outcome.VERIFIED
+
+
+def test_facts_are_substituted_simultaneously():
+    X, s_ = IndexedBase("X"), IndexedBase("s")
+    p, q = symbols("p q", integer=True)
+    model = RandomModel((RandomFamily(X, (), (p, q), iid=False, mean=s_[p]),))
+    context = Context(random_model=model)
+    assert judge(Expect(X[q, p]), s_[p], context).outcome is not Outcome.VERIFIED
+    assert judge(Expect(X[q, p]), s_[q], context).outcome is Outcome.VERIFIED
+
+
+def test_reversed_ranges_follow_one_convention():
+    m_any = Symbol("m", integer=True)
+    assert judge(Expect(Sum(b[j], (j, 1, m_any)) ** 2), m_any * a**2 / 3, RANDOM).outcome is not Outcome.VERIFIED
+    # SymPy's (Karr's) convention, both symbolically and when written out at instances.
+    assert judge(Sum(n[k], (k, 5, 1)), -(n[2] + n[3] + n[4])).outcome is Outcome.VERIFIED
+    assert judge(Sum(n[k], (k, L + 4, L)), S.Zero).outcome is Outcome.REFUTED
+
+
+def test_tiny_differences_are_not_agreement():
+    from sympy import exp, pi
+
+    assert judge(exp(-100), S.Zero).outcome is Outcome.REFUTED
+    assert judge(pi / 10**50, S.Zero).outcome is Outcome.REFUTED
+    assert judge(x + exp(-200), x).outcome is Outcome.REFUTED
+
+
+def test_sample_points_respect_assumptions():
+    negative = Symbol("xn", negative=True)
+    for seed in range(1, 5):
+        verdict = judge(sqrt(negative**4 + negative**2), -negative * sqrt(negative**2 + 1), Context(seed=seed))
+        assert verdict.outcome is Outcome.VERIFIED
+
+
+def test_operators_on_undeclared_names_are_undecided():
+    assert judge(Var(Symbol("X")), S.Zero, RANDOM).outcome is Outcome.UNKNOWN
+
+
+def test_unexpected_inputs_are_unknown_not_errors():
+    from sympy import cos
+
+    assert judge(Expect(cos(b[1]) * b[1]), S.Zero, RANDOM).outcome is Outcome.UNKNOWN
+    half = Sum(n[k], (k, Rational(1, 2), L))
+    assert judge(half, half + 1).outcome is not Outcome.VERIFIED

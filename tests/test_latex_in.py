@@ -19,6 +19,12 @@ def test_indexed_names_become_entries():
     assert parse_expression(r"n_{L-1}", NOTATION) == n[L - 1]
 
 
+def test_letter_subscripts_of_indexed_names_are_several_indices():
+    A, i, j = IndexedBase("A"), Symbol("i"), Symbol("j")
+    notation = Notation(indexed={"A": A})
+    assert parse_expression("A_{ij}", notation) == A[i, j] == parse_expression("A_{i,j}", notation)
+
+
 def test_operators_are_ours():
     x, y = Symbol("x"), Symbol("y")
     assert parse_expression(r"\operatorname{Var}(x)") == Var(x)
@@ -52,6 +58,10 @@ def test_declared_symbols_keep_their_assumptions():
         (r"\frac{1}{", "cannot parse"),
         ("", "empty expression"),
         (r"\operatorname{Cov}(x)", "takes 2 argument"),
+        (r"y' + 1", "prime"),
+        (r"x^T A x", "transpose"),
+        (r"x^{\top} y", "transpose"),
+        (r"\sum_{k=1}^{N} m_k", "declare 'm' as an indexed name"),
     ],
 )
 def test_bad_input_gets_a_clear_error(text, expected):

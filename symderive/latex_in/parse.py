@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from sympy import E, Expr, IndexedBase, Symbol, log
+from sympy import E, Expr, IndexedBase, Sum, Symbol, log
 
 from ..limits import ChildFailed, TimeLimitExceeded, bounded
 from ..randomvars import Cov, Expect, Var
@@ -93,8 +93,24 @@ class _Reader:
                 f"unsupported operator {unknown.group(0)!r} in {text.strip()!r}: "
                 "expected one of Var, Cov, E (as \\operatorname{Var}(..), \\mathbb{E}[..])"
             )
+        _refuse_silent_changes(normalised, text)
         expr = _raw_parse(normalised)
+        self._refuse_undeclared_sequences(expr, text)
         return self._rebuild(expr, text)
+
+    def _refuse_undeclared_sequences(self, expr: Expr, source: str) -> None:
+        """``m_k`` under ``\\sum_k`` is a sequence: latex2sympy2 would make it one constant."""
+        for node in expr.atoms(Sum):
+            for index, *_ in node.limits:
+                for symbol in node.function.atoms(Symbol):
+                    base, _, subscript = symbol.name.partition("_")
+                    if subscript and base not in self.notation.indexed and re.search(
+                        rf"(?<![A-Za-z\\]){re.escape(index.name)}(?![A-Za-z])", subscript
+                    ):
+                        raise LatexInputError(
+                            f"{symbol.name!r} depends on the summation index {index.name} in "
+                            f"{source.strip()!r}: declare {base!r} as an indexed name"
+                        )
 
     def _cut_operators(self, text: str) -> str:
         """Replace each operator application by a placeholder atom, arguments parsed apart."""
@@ -140,7 +156,8 @@ class _Reader:
         base, _, subscript = name.partition("_")
         if subscript and base in self.notation.indexed:
             inner = subscript[1:-1] if subscript.startswith("{") and subscript.endswith("}") else subscript
-            indices = _split_top_level(inner, ",")
+            # A_{ij} has two indices (not the product ij); A_{i,j} and A_{l-1} say so explicitly.
+            indices = list(inner) if inner.isalpha() else _split_top_level(inner, ",")
             return self.notation.indexed[base][tuple(_Reader(self.notation).read(i) for i in indices)]
         if _DIFFERENTIAL.match(name):
             raise LatexInputError(
@@ -149,6 +166,21 @@ class _Reader:
         if "\\" in name or "{" in name:
             raise LatexInputError(f"unsupported construct {name!r} in {source.strip()!r}")
         return Symbol(name)
+
+
+_SILENT_CHANGES = (
+    (re.compile(r"'"), "a prime (latex2sympy2 drops it: y' would read as y)"),
+    (re.compile(r"\^\s*(?:\{\s*)?(?:T|\\top|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\b"),
+     "a transpose (latex2sympy2 drops it; matrices are not supported here yet)"),
+)
+
+
+def _refuse_silent_changes(normalised: str, source: str) -> None:
+    """Constructs latex2sympy2 would silently read with another meaning."""
+    for pattern, what in _SILENT_CHANGES:
+        found = pattern.search(normalised)
+        if found:
+            raise LatexInputError(f"unsupported: {what}, in {source.strip()!r}")
 
 
 def _normalise(text: str) -> str:

@@ -101,10 +101,15 @@ def variance_of_independent_sum(model: RandomModel, cite: str) -> Rule:
     )
 
 
+def _moves_with(entry: Indexed, index) -> bool:
+    """Distinct values of ``index`` give distinct entries: one position is ``index`` + constant."""
+    return any(index in i.free_symbols and (i - index).expand().is_number for i in entry.indices)
+
+
 def _centred_factor(summand: Expr, index, model: RandomModel) -> Indexed:
     """The zero-mean i.i.d. entry of ``summand`` that moves with ``index``."""
     for factor in Mul.make_args(summand):
-        if isinstance(factor, Indexed) and index in factor.free_symbols:
+        if isinstance(factor, Indexed) and _moves_with(factor, index):
             (family,) = families_of(factor, model) or (None,)
             if family is not None and family.iid and has_zero_mean(family):
                 others = summand / factor
@@ -193,7 +198,7 @@ def expectation_from_density(model: RandomModel) -> Rule:
 
     def integrate_against_density(arg: Expr) -> Expr:
         entries = [e for e in arg.atoms(Indexed) if is_random(e, model)]
-        if len(entries) != 1:
+        if len(entries) != 1 or any(is_random(t.function, model) for t in arg.atoms(Sum)):
             return Expect(arg)
         (entry,) = entries
         (family,) = families_of(entry, model)
@@ -205,9 +210,11 @@ def expectation_from_density(model: RandomModel) -> Rule:
         support = family.law.pspace.domain.set
         if not (isinstance(pdf, Piecewise) and pdf.args[0].cond.subs(u, (support.inf + support.sup) / 2)):
             raise RuleNotApplicable("the density is not read off as one piece on its support")
-        on_support = pdf.args[0].expr
-        integrand = arg.xreplace({entry: u}) * on_support
-        return Integral(integrand, (u, support.inf, support.sup)).subs(at_entry)
+        def at(e: Expr) -> Expr:  # the law is written in the family's index symbols
+            return e.subs(at_entry, simultaneous=True)
+
+        integrand = arg.xreplace({entry: u}) * at(pdf.args[0].expr)
+        return Integral(integrand, (u, at(support.inf), at(support.sup)))
 
     return _operator_rule(
         "expectation from the density",
