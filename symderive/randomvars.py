@@ -39,10 +39,6 @@ class RandomOperator(Function):
 
     latex_template = ""
 
-    @classmethod
-    def eval(cls, *args):
-        return None
-
     def _latex(self, printer, exp=None) -> str:
         tex = self.latex_template % tuple(printer._print(a) for a in self.args)
         return f"{tex}^{{{exp}}}" if exp is not None else tex
