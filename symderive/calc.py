@@ -40,7 +40,7 @@ class Calc:
             verification = verifier(self.current, after)
         else:
             verdict = judge(self.current, after, context or self.context)
-            if verdict.outcome is not Outcome.VERIFIED:
+            if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
                 raise VerificationFailed(
                     f"{self.heading}: step '{rule.name}' is {verdict.outcome.value}: {verdict.reason}"
                 )

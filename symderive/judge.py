@@ -168,6 +168,8 @@ def _evaluate(expr: Expr, context: Context, instance: Mapping) -> Expr:
     if instance:
         expr = expand_finite_sums(expr.subs(instance)).doit()
     if operators_in(expr):
+        if context.random_model is None:
+            raise Undecidable("E/Var/Cov appear but no random model is declared")
         model = context.random_model.subs(dict(instance)) if instance else context.random_model
         expr = evaluate_moments(expr, model)
         if instance:

@@ -126,6 +126,13 @@ class RandomModel:
             return None
         return owners[0]
 
+    def family_of_random(self, entry: Indexed) -> RandomFamily:
+        """The family of an entry already known to be random."""
+        family = self.family_of(entry)
+        if family is None:
+            raise Undecidable(f"{entry} is not a declared random entry")
+        return family
+
     def subs(self, mapping: dict) -> "RandomModel":
         return RandomModel(tuple(f.subs(mapping) for f in self.families), self.distinct)
 
@@ -180,7 +187,7 @@ def is_random(expr: Basic, model: RandomModel) -> bool:
 
 def families_of(expr: Basic, model: RandomModel) -> frozenset[RandomFamily]:
     """The random families whose entries occur in ``expr`` (outside operators)."""
-    return frozenset(model.family_of(e) for e in _random_entries(expr, model))
+    return frozenset(model.family_of_random(e) for e in _random_entries(expr, model))
 
 
 def has_zero_mean(family: RandomFamily) -> bool:
@@ -302,7 +309,7 @@ def _independent_blocks(
 def _dependent(x: Expr, y: Expr, key_entries, model: RandomModel) -> bool:
     for ex in key_entries(x):
         for ey in key_entries(y):
-            fx, fy = model.family_of(ex), model.family_of(ey)
+            fx, fy = model.family_of_random(ex), model.family_of_random(ey)
             if fx is not fy:
                 continue  # distinct families are independent by hypothesis
             if not fx.iid:
@@ -317,7 +324,7 @@ def _dependent(x: Expr, y: Expr, key_entries, model: RandomModel) -> bool:
 def _block_moment(block: list[tuple[Expr, int]], model: RandomModel) -> Expr:
     if len(block) == 1 and isinstance(block[0][0], Indexed):
         entry, order = block[0]
-        return _entry_moment(entry, order, model.family_of(entry))
+        return _entry_moment(entry, order, model.family_of_random(entry))
     return Expect(Mul(*(f**p for f, p in block)))
 
 

@@ -52,7 +52,8 @@ def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
     return Rule(
         "unroll the linear recurrence",
         r"Applying $x_l = a\,x_{l-1} + c_l$ for $l = L, L-1, \dots, 1$ gives "
-        r"$x_L = a^L x_0 + \sum_{k=1}^{L} a^{L-k} c_k$; proved by induction on $L$ (base case and inductive step above).",
+        r"$x_L = a^L x_0 + \sum_{k=1}^{L} a^{L-k} c_k$; "
+        r"proved by induction on $L$ (base case and inductive step above).",
         solve,
     )
 
@@ -76,7 +77,9 @@ def induction_verifier(
 
     def verify(before: Expr, after: Expr) -> Verification:
         if before != recurrence.sequence[variable]:
-            raise VerificationFailed(f"induction proves a value of {recurrence.sequence}[{variable}], not {before}")
+            raise VerificationFailed(
+                f"induction proves a value of {recurrence.sequence}[{variable}], not {before}"
+            )
         obligations = [
             (base.start, after.xreplace({variable: 0})),
             (base.end, recurrence.sequence[0]),
@@ -86,7 +89,7 @@ def induction_verifier(
         statuses = [s.verification.status for s in base.steps + step.steps]
         for lhs, rhs in obligations:
             verdict = judge(lhs, rhs, context)
-            if verdict.outcome is not Outcome.VERIFIED:
+            if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
                 raise VerificationFailed(f"induction obligation {lhs} = {rhs}: {verdict.reason}")
             statuses.append(verdict.verification.status)
         weakest = min(statuses, key=lambda s: s.strength)

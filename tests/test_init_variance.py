@@ -63,7 +63,10 @@ def test_weight_variance_matches_the_stated_one(init_variance, homework):
 def test_recurrence_is_derived_from_the_variance_operator(init_variance):
     chain = next(c for c in init_variance.chains if c.heading == "The variance recurrence")
     assert chain.start == Var(y[l, i])
-    assert judge(chain.end, v[l - 1] / 3 + 1 / (3 * n[l - 1])).verification.status is Status.PROVED
+    # The recurrence as issue 2 states it (the homework garbles its indices here).
+    notation = Notation(symbols={"l": l}, indexed={"n": n, "v": v})
+    stated = parse_expression(r"\frac{v_{l-1}}{3} + \frac{1}{3 n_{l-1}}", notation)
+    assert judge(chain.end, stated).verification.status is Status.PROVED
 
 
 def test_every_step_has_rule_justification_and_honest_verification(init_variance):

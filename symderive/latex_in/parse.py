@@ -212,7 +212,9 @@ def _matching(text: str, opening: int) -> int:
 
 
 def _split_top_level(text: str, separator: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([{":
             depth += 1

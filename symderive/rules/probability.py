@@ -22,7 +22,8 @@ from . import Rule, RuleNotApplicable
 
 def _split_constant(term: Expr, model: RandomModel) -> tuple[Expr, Expr]:
     """``term = constant * random part``."""
-    constant, random_part = [], []
+    constant: list[Expr] = []
+    random_part: list[Expr] = []
     for factor in Mul.make_args(term):
         (random_part if is_random(factor, model) else constant).append(factor)
     return Mul(*constant), Mul(*random_part)
@@ -95,7 +96,8 @@ def variance_of_independent_sum(model: RandomModel, cite: str) -> Rule:
 
     return _operator_rule(
         "variance of an independent sum",
-        rf"$\operatorname{{Var}}(X+Y) = \operatorname{{Var}}X + \operatorname{{Var}}Y$ for independent $X$, $Y$ ({cite}).",
+        r"$\operatorname{Var}(X+Y) = \operatorname{Var}X + \operatorname{Var}Y$ "
+        rf"for independent $X$, $Y$ ({cite}).",
         Var,
         split,
     )
@@ -177,7 +179,8 @@ def second_moment_of_centred(model: RandomModel, cite: str) -> Rule:
 
     return _operator_rule(
         "second moment of a centred variable",
-        rf"$\mathbb{{E}}[Z^2] = \operatorname{{Var}}(Z) + \mathbb{{E}}[Z]^2 = \operatorname{{Var}}(Z)$ as $\mathbb{{E}}[Z] = 0$ ({cite}).",
+        r"$\mathbb{E}[Z^2] = \operatorname{Var}(Z) + \mathbb{E}[Z]^2 = \operatorname{Var}(Z)$ "
+        rf"as $\mathbb{{E}}[Z] = 0$ ({cite}).",
         Expect,
         rewrite,
     )
