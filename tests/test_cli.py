@@ -89,3 +89,9 @@ def test_internal_errors_are_one_line(monkeypatch, capsys):
     assert cli.main(["derive", "init-variance", "--out", "-"]) == 2
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err
+
+
+def test_crosscheck_without_torch_exits_2_with_the_install_hint(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    assert cli.main(["crosscheck", "init-variance", "--reinitialisations", "2"]) == 2
+    assert "pip install 'symderive[torch]'" in capsys.readouterr().err
