@@ -27,10 +27,11 @@ class VerificationFailed(RuntimeError):
 class Calc:
     """A chain under construction; :meth:`done` freezes it into a :class:`Chain`."""
 
-    def __init__(self, heading: str, start: Basic, context: Context) -> None:
+    def __init__(self, heading: str, start: Basic, context: Context, premise: str = "") -> None:
         self.heading = heading
         self.start = start
         self.context = context
+        self.premise = premise
         self.current = start
         self.steps: list[Step] = []
 
@@ -50,4 +51,4 @@ class Calc:
         return self
 
     def done(self, conclusion: str = "") -> Chain:
-        return Chain(self.heading, self.start, tuple(self.steps), conclusion)
+        return Chain(self.heading, self.start, tuple(self.steps), conclusion, self.premise)

@@ -30,12 +30,15 @@ from sympy import (
     Expr,
     Indexed,
     Integer,
+    Integral,
     Mul,
+    Poly,
     Product,
     Rational,
     S,
     Sum,
     Symbol,
+    diff,
     expand,
     simplify,
 )
@@ -111,20 +114,28 @@ class Context:
         return replace(self, definitions=self.definitions + more)
 
 
-def judge(lhs: Expr, rhs: Expr, context: Context = Context()) -> Verdict:
+def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context()) -> Verdict:
     """Judge ``lhs = rhs``: verified (and how), refuted (with a counterexample) or unknown."""
     try:
-        return _judge(lhs, rhs, context)
+        return _judge(_as_expr(lhs), _as_expr(rhs), context)
     except Exception as exc:  # an unforeseen input is undecided, never verified
         return Verdict(Outcome.UNKNOWN, f"the judge could not decide ({type(exc).__name__}: {exc})")
 
 
+def _as_expr(value: Expr | int) -> Expr:
+    """SymPy expressions pass; Python integers become Integers; nothing is parsed from text."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, int):
+        return Integer(value)
+    raise TypeError(f"expected a SymPy expression or an int, got {type(value).__name__}")
+
+
 def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
     if lhs == rhs:
-        return _verified(Status.PROVED, "identical", "both sides are the same expression")
+        return _verified(Status.PROVED, "identical", "")
     unfolded_lhs, unfolded_rhs = _unfold(lhs, context), _unfold(rhs, context)
     used = [d.label for d in context.definitions if d.unfold(lhs - rhs) != lhs - rhs]
-    unfolded = f" after unfolding {', '.join(used)}" if used else ""
     lhs, rhs = unfolded_lhs, unfolded_rhs
     difference = lhs - rhs
     probabilistic = operators_in(difference)
@@ -142,8 +153,7 @@ def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
     if refutation is not None:
         return refutation
     if proved:
-        method = "moment evaluation" if probabilistic else "symbolic simplification"
-        return _verified(Status.PROVED, method, f"difference simplifies to 0{unfolded}")
+        return _verified(Status.PROVED, _method(difference), _premises(used, context if probabilistic else None))
 
     sizes = _size_symbols(difference)
     if sizes:
@@ -154,7 +164,25 @@ def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
 
 
 def _verified(status: Status, method: str, detail: str) -> Verdict:
-    return Verdict(Outcome.VERIFIED, detail, Verification(status, method, detail))
+    reason = f"{method}: {detail}" if detail else method
+    return Verdict(Outcome.VERIFIED, reason, Verification(status, method, detail))
+
+
+def _method(difference: Expr) -> str:
+    parts = []
+    if operators_in(difference):
+        parts.append("moment evaluation")
+    if difference.has(Integral):
+        parts.append("antiderivatives checked by differentiation")
+    return " and ".join(parts) or "symbolic simplification"
+
+
+def _premises(definitions: list[str], context: Context | None) -> str:
+    """Which stated definitions and hypotheses the verification relied on."""
+    used = list(definitions)
+    if context is not None and context.random_model is not None and context.random_model.cites:
+        used.append(context.random_model.cites)
+    return f"using {', '.join(used)}" if used else ""
 
 
 def _unfold(expr: Expr, context: Context) -> Expr:
@@ -165,6 +193,7 @@ def _unfold(expr: Expr, context: Context) -> Expr:
 
 def _evaluate(expr: Expr, context: Context, instance: Mapping) -> Expr:
     """Exact value of ``expr`` at a (possibly empty) size instance; moments evaluated."""
+    expr = _integrals_by_antiderivatives(expr)
     if instance:
         expr = expand_finite_sums(expr.subs(instance)).doit()
     if operators_in(expr):
@@ -175,6 +204,27 @@ def _evaluate(expr: Expr, context: Context, instance: Mapping) -> Expr:
         if instance:
             expr = expr.subs(instance)
     return expr.doit()
+
+
+def _integrals_by_antiderivatives(expr: Basic) -> Basic:
+    """Definite integrals of polynomials as F(b) - F(a), with F' = f checked by differentiation.
+
+    Differentiating is independent of the integration a rule may have done; other
+    integrands are left to the caller as undecidable.
+    """
+
+    def definite(integral: Integral) -> Expr:
+        if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
+            raise Undecidable(f"{integral} is not a definite integral in one variable")
+        (u, lower, upper), integrand = integral.limits[0], integral.function
+        if not integrand.is_polynomial(u):
+            raise Undecidable(f"only integrals of polynomials are checked here, not {integral}")
+        antiderivative = Poly(integrand, u).integrate().as_expr()
+        if expand(diff(antiderivative, u) - integrand) != 0:
+            raise Undecidable(f"no verified antiderivative for {integral}")
+        return antiderivative.xreplace({u: upper}) - antiderivative.xreplace({u: lower})
+
+    return expr.replace(lambda e: isinstance(e, Integral), definite)
 
 
 MAX_TERMS = 10_000

@@ -92,6 +92,7 @@ class Chain:
     start: Basic
     steps: tuple[Step, ...]
     conclusion: str = ""
+    premise: str = ""  # LaTeX said before the calculation (what is claimed or assumed)
 
     @property
     def end(self) -> Basic:

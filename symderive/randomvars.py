@@ -16,7 +16,7 @@ bookkeeping here is our own:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from sympy import (
     Add,
@@ -117,6 +117,7 @@ class RandomModel:
 
     families: tuple[RandomFamily, ...]
     distinct: Distinct = ()
+    cites: str = ""  # the hypotheses this model encodes, e.g. "H2, H3, IH"
 
     def family_of(self, entry: Indexed) -> RandomFamily | None:
         owners = [f for f in self.families if f.owns(entry, self.distinct)]
@@ -134,10 +135,10 @@ class RandomModel:
         return family
 
     def subs(self, mapping: dict) -> "RandomModel":
-        return RandomModel(tuple(f.subs(mapping) for f in self.families), self.distinct)
+        return replace(self, families=tuple(f.subs(mapping) for f in self.families))
 
     def assuming_distinct(self, a: Expr, b: Expr) -> "RandomModel":
-        return RandomModel(self.families, self.distinct + ((a, b),))
+        return replace(self, distinct=self.distinct + ((a, b),))
 
 
 def _same_index(a: Expr, b: Expr, distinct: Distinct = ()) -> bool:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sympy import Expr, IndexedBase, Sum, Symbol, expand
 
 from .calc import Calc, VerificationFailed, Verifier
-from .judge import Context, judge
+from .judge import Context, Definition, judge
 from .model import Chain, Outcome, Status, Verification
 from .rules import Rule, RuleNotApplicable
-from .rules.algebra import absorb_next_term, empty_sum, factor_into_sum
+from .rules.algebra import absorb_next_term, empty_sum, factor_into_sum, unfold
 
 
 @dataclass(frozen=True)
@@ -53,38 +53,51 @@ def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
         "unroll the linear recurrence",
         r"Applying $x_l = a\,x_{l-1} + c_l$ for $l = L, L-1, \dots, 1$ gives "
         r"$x_L = a^L x_0 + \sum_{k=1}^{L} a^{L-k} c_k$; "
-        r"proved by induction on $L$ (base case and inductive step above).",
+        r"proved by induction (base case and inductive step above).",
         solve,
     )
 
 
 def induction_chains(
-    recurrence: LinearRecurrence, closed_form: Expr, variable: Symbol, context: Context
+    recurrence: LinearRecurrence, claim: Expr, variable: Symbol, context: Context
 ) -> tuple[Chain, Chain]:
-    """Chains proving ``C(0) = x_0`` and ``a C(L) + c_{L+1} = C(L+1)`` for ``C = closed_form``."""
-    base = Calc("Base case", closed_form.xreplace({variable: 0}), context)
+    """Chains proving ``C(0) = x_0`` and ``x_{t+1} = C(t+1)`` from ``x_t = C(t)``, for ``C = claim``.
+
+    ``claim`` is ``C(t)`` written in the induction ``variable`` ``t``.
+    """
+    x, t = recurrence.sequence, variable
+    statement = rf"Claim: ${_latex(x[t])} = {_latex(claim)}$ for $0 \le {_latex(t)} \le L$."
+    base = Calc("Base case", claim.xreplace({t: 0}), context, premise=statement)
     base.by(empty_sum)
-    step_start = recurrence.apply(closed_form, variable + 1)
-    step = Calc("Inductive step", step_start, context)
+
+    one_step = Definition("recurrence", x[t + 1], recurrence.apply(x[t], t + 1))
+    hypothesis = Definition("induction hypothesis", x[t], claim)
+    step = Calc("Inductive step", x[t + 1], context, premise=rf"Assume the claim at ${_latex(t)} < L$.")
+    step.by(unfold(x[t + 1], one_step.value, "the recurrence", "The recurrence derived above, at layer $l + 1$."),
+            context=context.with_definitions(one_step))
+    step.by(unfold(x[t], claim, "induction hypothesis", "The claim at $l$."),
+            context=context.with_definitions(hypothesis))
     step.by(factor_into_sum).by(absorb_next_term)
+    step.by(Rule("the claim at l + 1", "The claimed expression with $l + 1$ for $l$.",
+                 lambda _: claim.xreplace({t: t + 1})))
     return base.done(), step.done()
 
 
 def induction_verifier(
-    recurrence: LinearRecurrence, variable: Symbol, base: Chain, step: Chain, context: Context
+    recurrence: LinearRecurrence, variable: Symbol, target: Symbol, base: Chain, step: Chain, context: Context
 ) -> Verifier:
-    """Verify ``x_L = C(L)`` from the two induction chains, re-checking what they prove."""
+    """Verify ``x_T = C(T)`` from the two induction chains, re-checking what they prove."""
+    x, t = recurrence.sequence, variable
 
     def verify(before: Expr, after: Expr) -> Verification:
-        if before != recurrence.sequence[variable]:
-            raise VerificationFailed(
-                f"induction proves a value of {recurrence.sequence}[{variable}], not {before}"
-            )
+        if before != x[target]:
+            raise VerificationFailed(f"induction proves a value of {x}[{target}], not {before}")
+        claim = after.xreplace({target: t})
         obligations = [
-            (base.start, after.xreplace({variable: 0})),
-            (base.end, recurrence.sequence[0]),
-            (step.start, recurrence.apply(after, variable + 1)),
-            (step.end, after.xreplace({variable: variable + 1})),
+            (base.start, claim.xreplace({t: 0})),
+            (base.end, x[0]),
+            (step.start, x[t + 1]),
+            (step.end, claim.xreplace({t: t + 1})),
         ]
         statuses = [s.verification.status for s in base.steps + step.steps]
         for lhs, rhs in obligations:
@@ -99,7 +112,13 @@ def induction_verifier(
             weakest,
             "induction",
             f"base case (chain '{base.heading}') and inductive step (chain '{step.heading}') "
-            f"checked for symbolic {variable}, weakest status {weakest.value}",
+            f"checked for symbolic {t}, weakest status {weakest.value}",
         )
 
     return verify
+
+
+def _latex(expr: Expr) -> str:
+    from .render.printer import to_latex
+
+    return to_latex(expr)

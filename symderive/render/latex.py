@@ -79,7 +79,10 @@ def _assumptions(derivation: Derivation) -> str:
 
 
 def _chain(chain: Chain, first_number: int) -> str:
-    lines = [f"\\subsection*{{{chain.heading}}}\n", "\\begin{align*}\n", f"  & {to_latex(chain.start)}"]
+    lines = [f"\\subsection*{{{chain.heading}}}\n"]
+    if chain.premise:
+        lines.append(chain.premise + "\n")
+    lines += ["\\begin{align*}\n", f"  & {to_latex(chain.start)}"]
     for offset, step in enumerate(chain.steps):
         lines.append(f" \\\\\n  &= {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
     lines.append("\n\\end{align*}\n")

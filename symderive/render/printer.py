@@ -1,15 +1,19 @@
 """SymPy's LaTeX printer with the notation of the transcripts."""
 from __future__ import annotations
 
-from sympy import Basic
+from sympy import Add, Basic, Rational, Sum
 from sympy.printing.latex import LatexPrinter
 
 
 class TranscriptPrinter(LatexPrinter):
-    """Entries print as in the homework.
+    """Prints as a student would write.
 
-    An entry with one index is a subscript (``n[k]`` -> ``n_{k}``); with several,
-    the first index names the layer, so ``A[l, i, j]`` -> ``(A_{l})_{ij}``.
+    * An entry with one index is a subscript (``n[k]`` -> ``n_{k}``); with several,
+      the first index names the layer, so ``A[l, i, j]`` -> ``(A_{l})_{ij}``.
+    * In a sum of terms, subtracted terms come last and sums after plain terms:
+      ``E[X^2] - E[X]^2``, ``3^{-L} + \\sum_k ...``.
+    * A power whose exponent leads with a minus sign is written ``3^{-(L - k)}``.
+    * A fraction times a sum is written ``\\frac{1}{3} \\sum ...``.
     """
 
     def _print_Indexed(self, expr) -> str:
@@ -20,6 +24,31 @@ class TranscriptPrinter(LatexPrinter):
         separator = "" if all(len(x) == 1 for x in rest) else ","
         return f"({base}_{{{first}}})_{{{separator.join(rest)}}}"
 
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if not isinstance(expr, Add):
+            return terms
+        return sorted(terms, key=lambda t: (t.could_extract_minus_sign(), t.has(Sum)))
+
+    def _print_Pow(self, expr) -> str:
+        exponent = expr.exp
+        if isinstance(exponent, Add) and self._as_ordered_terms(exponent)[0].could_extract_minus_sign() \
+                and not (-exponent).could_extract_minus_sign() and not expr.base.is_Function:
+            base = self._print(expr.base)
+            if not (expr.base.is_Atom or expr.base.is_Indexed):
+                base = rf"\left({base}\right)"
+            return f"{base}^{{-({self._print(-exponent)})}}"
+        return super()._print_Pow(expr)
+
+    def _print_Mul(self, expr) -> str:
+        coefficient, rest = expr.as_coeff_Mul()
+        if isinstance(coefficient, Rational) and coefficient.q != 1 and rest.has(Sum) and coefficient.p > 0:
+            return f"{self._print(coefficient)} {self._print(rest)}"
+        return super()._print_Mul(expr)
+
 
 def to_latex(expr: Basic) -> str:
     return TranscriptPrinter().doprint(expr)
+
+
+__all__ = ["TranscriptPrinter", "to_latex"]

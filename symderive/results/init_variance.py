@@ -3,18 +3,23 @@ r"""Variance of a linear network's output under PyTorch's default initialisation
 Seed problem 2.  A linear network :math:`y_l = A_l y_{l-1} + b_l`, with every
 entry of :math:`A_l` and :math:`b_l` drawn i.i.d. from
 :math:`U(-1/\sqrt{n_{l-1}}, 1/\sqrt{n_{l-1}})` (``torch.nn.Linear``'s default,
-``fan_in = n_{l-1}``).  We derive the recurrence
-:math:`v_l = v_{l-1}/3 + 1/(3 n_{l-1})` for :math:`v_l = \operatorname{Var}((y_l)_i)`
-and solve it for a symbolic depth :math:`L`.
+``fan_in = n_{l-1}``).  The proof, in the order of the transcript:
+
+1. the mean and variance of one entry, integrated against the uniform density;
+2. induction over the layers: if ``y_{l-1}`` has centred coordinates of common
+   variance ``v_{l-1}`` (claim P(l-1)), so has ``y_l``, with
+   ``v_l = v_{l-1}/3 + 1/(3 n_{l-1})``;
+3. the recurrence unrolled, proved by induction on the layer, and the result for
+   unit input variance.
 """
 from __future__ import annotations
 
 from sympy import IndexedBase, S, Sum, Symbol, Wild, sqrt
 from sympy.stats import Uniform
 
-from ..calc import Calc
+from ..calc import Calc, VerificationFailed
 from ..judge import Context, Definition
-from ..model import Assumption, Derivation
+from ..model import Assumption, Chain, Derivation
 from ..randomvars import Expect, RandomFamily, RandomModel, Var
 from ..recurrence import LinearRecurrence, induction_chains, induction_verifier, unroll
 from ..rules.algebra import rewrite, shift_index, substitute, sum_of_constant, unfold
@@ -38,6 +43,7 @@ l = Symbol("l", integer=True, positive=True)
 i, j = Symbol("i", integer=True, positive=True), Symbol("j", integer=True, positive=True)
 L = Symbol("L", integer=True, nonnegative=True)
 k = Symbol("k", integer=True, nonnegative=True)
+layer = Symbol("l", integer=True, nonnegative=True)  # the induction variable, 0 <= l <= L
 m, r, c = (Symbol(s, integer=True) for s in "mrc")  # indices of a generic entry
 
 n = IndexedBase("n", integer=True, positive=True)  # widths n_0, ..., n_L
@@ -45,26 +51,28 @@ v = IndexedBase("v", nonnegative=True)  # v_l = Var((y_l)_i)
 A, b, y = IndexedBase("A"), IndexedBase("b"), IndexedBase("y")
 
 
-def default_init_law(layer: Symbol) -> Uniform:
-    bound = 1 / sqrt(n[layer - 1])
-    return Uniform("w", -bound, bound)
+def default_init_law(name: str, at_layer: Symbol) -> Uniform:
+    bound = 1 / sqrt(n[at_layer - 1])
+    return Uniform(name, -bound, bound)
 
 
-MODEL = RandomModel((
-    RandomFamily(A, (l,), (m, r, c), iid=True, law=default_init_law(m)),
-    RandomFamily(b, (l,), (m, r), iid=True, law=default_init_law(m)),
-    # Induction hypothesis on the layers: centred coordinates, common variance.
-    RandomFamily(y, (l - 1,), (m, r), iid=False, mean=S.Zero, variance=v[m]),
-))
-LAYER = Definition(
-    "D1", y[l, i], Sum(A[l, i, j] * y[l - 1, j], (j, 1, n[l - 1])) + b[l, i], (i,)
+MODEL = RandomModel(
+    (
+        RandomFamily(A, (l,), (m, r, c), iid=True, law=default_init_law("A", m)),
+        RandomFamily(b, (l,), (m, r), iid=True, law=default_init_law("b", m)),
+        # P(l-1): centred coordinates with a common variance; they may be correlated.
+        RandomFamily(y, (l - 1,), (m, r), iid=False, mean=S.Zero, variance=v[m]),
+    ),
+    cites="H2, H3, P(l-1)",
 )
+LAYER = Definition("D1", y[l, i], Sum(A[l, i, j] * y[l - 1, j], (j, 1, n[l - 1])) + b[l, i], (i,))
 
 ASSUMPTIONS = (
     Assumption(
         "H1",
         r"$y_0 = x$ with $\mathbb{E}[x_j] = 0$ and $\operatorname{Var}(x_j) = v_0$ for every $j$ "
-        r"(the homework takes $v_0 = 1$).",
+        r"(the homework takes $v_0 = 1$). Only $\mathbb{E}[x_j^2] = v_0$ enters the result; "
+        r"the deeper layers are centred because the weights are.",
     ),
     Assumption(
         "H2",
@@ -82,27 +90,26 @@ ASSUMPTIONS = (
         r"for $l = 1, \dots, L$.",
         "definition",
     ),
-    Assumption(
-        "IH",
-        r"Induction on the layer $l \ge 1$: $\mathbb{E}[(y_{l-1})_j] = 0$ and "
-        r"$\operatorname{Var}((y_{l-1})_j) = v_{l-1}$ for every $j$ (at $l = 1$ this is H1). "
-        r"The coordinates of $y_{l-1}$ need not be independent.",
-    ),
+)
+
+LAYER_CLAIM = (
+    r"Claim $P(l)$: $\mathbb{E}[(y_l)_j] = 0$ and $\operatorname{Var}((y_l)_j) = v_l$ for every $j$. "
+    r"$P(0)$ is H1. For $1 \le l \le L$ assume $P(l-1)$; the next two calculations prove $P(l)$."
 )
 
 
 def derive() -> Derivation:
     context = Context(definitions=(LAYER,), random_model=MODEL)
-    moments = _moments_of_the_uniform_entries(context)
-    mean_zero = _layers_stay_centred(context, moments)
-    recurrence = _variance_recurrence(context, moments)
-    base, step, closed_form, seed_case = _solve_the_recurrence(recurrence.end)
+    mean, variance = _moments_of_one_entry(context)
+    centred = _layer_stays_centred(context, mean)
+    recurrence = _variance_recurrence(context, variance)
+    closed_form, base, step, unit_input = _solve_the_recurrence(recurrence.end)
     return Derivation(
         name=NAME,
         title=TITLE,
         assumptions=ASSUMPTIONS,
-        chains=(*moments.values(), mean_zero, recurrence, base, step, closed_form, seed_case),
-        result=seed_case.end,
+        chains=(mean, variance, centred, recurrence, base, step, closed_form, unit_input),
+        result=unit_input.end,
         result_statement=r"\operatorname{Var}((y_L)_i)",
         summary=(
             r"Every coordinate of $y_l$ is centred with the same variance $v_l$; we derive the recurrence "
@@ -112,77 +119,75 @@ def derive() -> Derivation:
     )
 
 
-def _moments_of_the_uniform_entries(context: Context) -> dict:
-    """E and Var of one weight and one bias, integrated against the uniform density."""
+def _moments_of_one_entry(context: Context) -> tuple[Chain, Chain]:
+    """E and Var of a weight, integrated against the uniform density (a bias has the same law)."""
     from_density = expectation_from_density(MODEL)
-    chains = {}
-    for label, entry in (("weight", A[l, i, j]), ("bias", b[l, i])):
-        mean = Calc(f"Mean of a {label}", Expect(entry), context)
-        mean.by(from_density).by(evaluate_integrals)
-        variance = Calc(f"Variance of a {label}", Var(entry), context)
-        variance.by(variance_as_moments()).by(from_density).by(evaluate_integrals)
-        chains[("mean", label)] = mean.done()
-        chains[("variance", label)] = variance.done()
-    return chains
+    mean = Calc("Mean of a weight (and of a bias, by H2)", Expect(A[l, i, j]), context)
+    mean.by(from_density).by(evaluate_integrals)
+    variance = Calc("Variance of a weight (and of a bias, by H2)", Var(A[l, i, j]), context)
+    variance.by(variance_as_moments()).by(from_density).by(evaluate_integrals)
+    return mean.done(), variance.done()
 
 
-def _lemma(moments: dict, kind: str, operator, name: str) -> list:
-    """Rules that use the computed mean or variance of weights and biases."""
-    weight_pattern = operator(A[l, Wild("r"), Wild("c")])
-    bias_pattern = operator(b[l, Wild("r")])
-    cite = f"the {kind} computed above"
+def _uses_of(lemma: Chain, operator: type, what: str) -> list:
+    """Rules replacing ``operator`` of any weight or bias entry by the lemma's value."""
+    cite = f"{lemma.heading}"
     return [
-        rewrite(weight_pattern, moments[(kind, "weight")].end, name, f"The {kind} of a weight entry, {cite}."),
-        rewrite(bias_pattern, moments[(kind, "bias")].end, name, f"The {kind} of a bias entry, {cite}."),
+        rewrite(operator(A[l, Wild("r"), Wild("c")]), lemma.end, f"{what} of a weight", f"By '{cite}'."),
+        rewrite(operator(b[l, Wild("r")]), lemma.end, f"{what} of a bias", f"By '{cite}' (H2: same law)."),
     ]
 
 
-def _layers_stay_centred(context: Context, moments: dict):
-    chain = Calc("Every layer stays centred", Expect(y[l, i]), context)
+def _layer_stays_centred(context: Context, mean: Chain) -> Chain:
+    chain = Calc("Layer $l$ is centred", Expect(y[l, i]), context, premise=LAYER_CLAIM)
     chain.by(unfold(y[l, i], LAYER.value, "definition of the layer", "Definition D1."))
     chain.by(linearity_of_expectation(MODEL))
     chain.by(expectation_of_independent_product(MODEL, "H3"))
-    for use in _lemma(moments, "mean", Expect, "zero-mean entries"):
+    for use in _uses_of(mean, Expect, "mean"):
         chain.by(use)
     chain.by(sum_of_constant)
-    return chain.done(
-        r"So $\mathbb{E}[(y_l)_i] = 0$: the first half of IH carries over from layer $l-1$ to layer $l$."
-    )
+    return chain.done()
 
 
-def _variance_recurrence(context: Context, moments: dict):
-    chain = Calc("The variance recurrence", Var(y[l, i]), context)
+def _variance_recurrence(context: Context, variance: Chain) -> Chain:
+    chain = Calc("The variance of layer $l$", Var(y[l, i]), context)
     chain.by(unfold(y[l, i], LAYER.value, "definition of the layer", "Definition D1."))
     chain.by(variance_of_independent_sum(MODEL, "H3: $b_l$ is independent of $A_l$ and $y_{l-1}$"))
-    chain.by(variance_of_uncorrelated_sum(MODEL, "the mean of a weight computed above, H3"))
+    chain.by(variance_of_uncorrelated_sum(MODEL, "the mean of a weight, H3"))
     chain.by(variance_of_centred_product(MODEL, A, "H3 and the zero mean of a weight"))
-    chain.by(second_moment_of_centred(MODEL, "IH"))
-    for use in _lemma(moments, "variance", Var, "variance of the uniform entries"):
+    chain.by(second_moment_of_centred(MODEL, "$P(l-1)$"))
+    for use in _uses_of(variance, Var, "variance"):
         chain.by(use)
-    chain.by(rewrite(Var(y[l - 1, Wild("c")]), v[l - 1], "induction hypothesis",
-                     r"IH: $\operatorname{Var}((y_{l-1})_j) = v_{l-1}$ for every $j$."))
+    chain.by(rewrite(Var(y[l - 1, Wild("c")]), v[l - 1], "claim P(l-1)",
+                     r"$P(l-1)$: $\operatorname{Var}((y_{l-1})_j) = v_{l-1}$ for every $j$."))
     chain.by(sum_of_constant)
-    return chain.done(
-        r"The right-hand side does not depend on $i$, so $v_l := \operatorname{Var}((y_l)_i)$ is well defined "
-        r"and IH holds at layer $l$: by induction on $l$, for $l = 1, \dots, L$, "
-        r"$v_l = v_{l-1}/3 + 1/(3 n_{l-1})$."
+    return chain.done(_layer_conclusion(chain))
+
+
+def _layer_conclusion(chain: Calc) -> str:
+    """P(l) follows only if the variance does not depend on the coordinate i: check it."""
+    if chain.start != Var(y[l, i]) or i in chain.current.free_symbols:
+        raise VerificationFailed("the variance of layer l depends on the coordinate: P(l) does not follow")
+    return (
+        r"The result does not depend on $i$ (checked), and layer $l$ is centred (previous calculation): "
+        r"this is $P(l)$ with $v_l = \frac{v_{l-1}}{3} + \frac{1}{3 n_{l-1}}$. By induction, $P(l)$ holds "
+        r"for $l = 0, \dots, L$."
     )
 
 
-def _solve_the_recurrence(variance_at_layer):
-    """Unroll ``v_l = v_{l-1}/3 + 1/(3 n_{l-1})``, prove it by induction on ``L``, then set ``v_0 = 1``."""
+def _solve_the_recurrence(variance_of_layer) -> tuple[Chain, Chain, Chain, Chain]:
+    """Unroll ``v_l = v_{l-1}/3 + 1/(3 n_{l-1})``, prove it by induction on ``l``, then set ``v_0 = 1``."""
     context = Context()
-    recurrence = LinearRecurrence.read(v, l, variance_at_layer)
+    recurrence = LinearRecurrence.read(v, l, variance_of_layer)
     unrolling = unroll(recurrence, k)
-    candidate = unrolling(v[L])
-    base, step = induction_chains(recurrence, candidate, L, context)
+    claim = unrolling(v[layer])
+    base, step = induction_chains(recurrence, claim, layer, context)
     closed_form = Calc("Closed form", v[L], context)
-    closed_form.by(unrolling, verifier=induction_verifier(recurrence, L, base, step, context))
+    closed_form.by(unrolling, verifier=induction_verifier(recurrence, layer, L, base, step, context))
     closed_form.by(shift_index(-1))
-    seed_case = Calc(r"The homework's case $v_0 = 1$", closed_form.current, context)
-    unit_input = context.with_definitions(Definition("H1", v[0], S.One))
-    seed_case.by(
+    unit_input = Calc(r"The homework's case $v_0 = 1$", closed_form.current, context)
+    unit_input.by(
         substitute({v[0]: 1}, "unit input variance", r"H1 with $v_0 = \operatorname{Var}(x_j) = 1$."),
-        context=unit_input,
+        context=context.with_definitions(Definition("H1", v[0], S.One)),
     )
-    return base, step, closed_form.done(), seed_case.done()
+    return closed_form.done(), base, step, unit_input.done()

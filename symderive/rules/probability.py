@@ -7,7 +7,7 @@ fact) and raises :class:`~symderive.rules.RuleNotApplicable` otherwise.
 """
 from __future__ import annotations
 
-from sympy import Add, Basic, Dummy, Expr, Indexed, IndexedBase, Integral, Mul, Piecewise, Sum
+from sympy import Add, Basic, Dummy, Expr, Indexed, IndexedBase, Integral, Mul, Piecewise, Sum, simplify
 
 from ..randomvars import (
     Expect,
@@ -211,7 +211,8 @@ def expectation_from_density(model: RandomModel) -> Rule:
         u = Dummy("u", real=True)
         pdf = density(family.law)(u)
         support = family.law.pspace.domain.set
-        if not (isinstance(pdf, Piecewise) and pdf.args[0].cond.subs(u, (support.inf + support.sup) / 2)):
+        on_support = isinstance(pdf, Piecewise) and simplify(pdf.args[0].cond) == simplify(support.as_relational(u))
+        if not on_support:
             raise RuleNotApplicable("the density is not read off as one piece on its support")
         def at(e: Expr) -> Expr:  # the law is written in the family's index symbols
             return e.subs(at_entry, simultaneous=True)
