@@ -17,7 +17,6 @@ bookkeeping here is our own:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from sympy import (
     Add,
     Basic,
@@ -158,11 +157,17 @@ def _distinct_entries(x: Indexed, y: Indexed, distinct: Distinct) -> bool:
     return not all(_same_index(a, b, distinct) for a, b in zip(x.indices, y.indices))
 
 
-@lru_cache(maxsize=256)
+_MOMENTS: dict[tuple[Basic, int], Expr] = {}
+
+
 def _law_moment(law: Expr, order: int) -> Expr:
+    """The ``order``-th moment of a ``sympy.stats`` random symbol, cached by its distribution."""
     from sympy.stats import moment
 
-    return moment(law, order)
+    key = (law.pspace.distribution, order)
+    if key not in _MOMENTS:
+        _MOMENTS[key] = moment(law, order)
+    return _MOMENTS[key]
 
 
 def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:

@@ -7,7 +7,7 @@ fact) and raises :class:`~symderive.rules.RuleNotApplicable` otherwise.
 """
 from __future__ import annotations
 
-from sympy import Add, Basic, Dummy, Expr, Indexed, IndexedBase, Integral, Mul, Piecewise, Sum, simplify
+from sympy import Add, And, Basic, Dummy, Expr, Indexed, IndexedBase, Integral, Mul, Piecewise, Sum
 
 from ..randomvars import (
     Expect,
@@ -186,6 +186,14 @@ def second_moment_of_centred(model: RandomModel, cite: str) -> Rule:
     )
 
 
+def _same_conditions(a: Basic, b: Basic) -> bool:
+    """Two conjunctions of inequalities with the same canonical parts."""
+    def parts(condition: Basic) -> set:
+        return {c.canonical for c in (condition.args if isinstance(condition, And) else (condition,))}
+
+    return parts(a) == parts(b)
+
+
 def variance_as_moments() -> Rule:
     return _operator_rule(
         "variance from moments",
@@ -211,7 +219,7 @@ def expectation_from_density(model: RandomModel) -> Rule:
         u = Dummy("u", real=True)
         pdf = density(family.law)(u)
         support = family.law.pspace.domain.set
-        on_support = isinstance(pdf, Piecewise) and simplify(pdf.args[0].cond) == simplify(support.as_relational(u))
+        on_support = isinstance(pdf, Piecewise) and _same_conditions(pdf.args[0].cond, support.as_relational(u))
         if not on_support:
             raise RuleNotApplicable("the density is not read off as one piece on its support")
         def at(e: Expr) -> Expr:  # the law is written in the family's index symbols
