@@ -134,7 +134,7 @@ def _write(derivations: list[Derivation], out: Path, fmt: str, include_document:
             _say(f"wrote {path}: {_tally(derivation)}")
         if include_document and fmt == "tex":
             path = out / ALL_DOCUMENT
-            path.write_text(document_including([(d.title, d.name) for d in derivations]), encoding="utf-8")
+            path.write_text(document_including([d.name for d in derivations]), encoding="utf-8")
             _say(f"wrote {path}")
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
