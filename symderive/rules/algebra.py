@@ -20,11 +20,6 @@ def rewrite(pattern: Expr, template: Expr, name: str, justification: str) -> Rul
     return Rule(name, justification, lambda e: e.replace(pattern, template))
 
 
-@rule("expand", "Expand the products and cancel common factors.")
-def expand_terms(expr: Basic) -> Basic:
-    return powsimp(expand(expr))
-
-
 @rule("sum of a constant", r"A sum of $m$ equal terms is $m$ times the term.")
 def sum_of_constant(expr: Basic) -> Basic:
     def collapse(s: Sum) -> Expr:
@@ -92,6 +87,6 @@ def substitute(mapping: dict, name: str, justification: str) -> Rule:
 
 
 __all__ = [
-    "unfold", "rewrite", "expand_terms", "sum_of_constant", "factor_into_sum",
+    "unfold", "rewrite", "sum_of_constant", "factor_into_sum",
     "absorb_next_term", "empty_sum", "shift_index", "substitute",
 ]
