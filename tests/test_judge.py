@@ -195,3 +195,13 @@ def test_unexpected_inputs_are_unknown_not_errors():
     assert judge(Expect(cos(b[1]) * b[1]), S.Zero, RANDOM).outcome is Outcome.UNKNOWN
     half = Sum(n[k], (k, Rational(1, 2), L))
     assert judge(half, half + 1).outcome is not Outcome.VERIFIED
+
+
+def test_declared_instance_values_are_the_sizes_tried():
+    verdict = judge(
+        Sum(n[k] * (L - k + 1), (k, 1, L)),
+        Sum(Sum(n[k], (k, 1, Symbol("j", integer=True))), (Symbol("j", integer=True), 1, L)),
+        Context(instance_values={L: (2, 5)}),
+    )
+    assert verdict.verification.status is Status.PROVED_ON_INSTANCES
+    assert "L in {2, 5}" in verdict.verification.detail

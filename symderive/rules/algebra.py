@@ -23,9 +23,9 @@ def rewrite(pattern: Expr, template: Expr, name: str, justification: str) -> Rul
 @rule("sum of a constant", r"A sum of $m$ equal terms is $m$ times the term.")
 def sum_of_constant(expr: Basic) -> Basic:
     def collapse(s: Sum) -> Expr:
-        (var, lower, upper) = s.limits[0]
-        if len(s.limits) != 1 or var in s.function.free_symbols:
+        if len(s.limits) != 1 or s.limits[0][0] in s.function.free_symbols:
             return s
+        _, lower, upper = s.limits[0]
         return (upper - lower + 1) * s.function
 
     return expr.replace(lambda e: isinstance(e, Sum), collapse)
