@@ -12,8 +12,8 @@ from typing import Callable
 
 from sympy import Basic
 
-from .judge import Context, judge
-from .model import Chain, Outcome, Step, Verification
+from .judge import Context, Definition, judge
+from .model import Chain, Hypothesis, Outcome, Step, Verification
 from .rules import Rule
 
 # A verifier for steps the relation judge cannot see alone (e.g. induction).
@@ -25,22 +25,31 @@ class VerificationFailed(RuntimeError):
 
 
 class Calc:
-    """A chain under construction; :meth:`done` freezes it into a :class:`Chain`."""
+    """A chain under construction; :meth:`done` freezes it into a :class:`Chain`.
 
-    def __init__(self, heading: str, start: Basic, context: Context, premise: str = "") -> None:
+    ``hypotheses`` are the chain's own labelled premises (an induction
+    hypothesis, a special case such as ``v_0 = 1``): the judge may use them in
+    this chain only, and the transcript states them where the chain starts.
+    """
+
+    def __init__(
+        self, heading: str, start: Basic, context: Context, premise: str = "",
+        hypotheses: tuple[Hypothesis, ...] = (),
+    ) -> None:
         self.heading = heading
         self.start = start
-        self.context = context
+        self.hypotheses = hypotheses
+        self.context = context.with_definitions(*(Definition(h.label, h.target, h.value) for h in hypotheses))
         self.premise = premise
         self.current = start
         self.steps: list[Step] = []
 
-    def by(self, rule: Rule, *, context: Context | None = None, verifier: Verifier | None = None) -> "Calc":
+    def by(self, rule: Rule, *, verifier: Verifier | None = None) -> "Calc":
         after = rule(self.current)
         if verifier is not None:
             verification = verifier(self.current, after)
         else:
-            verdict = judge(self.current, after, context or self.context)
+            verdict = judge(self.current, after, self.context)
             if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
                 raise VerificationFailed(
                     f"{self.heading}: step '{rule.name}' is {verdict.outcome.value}: {verdict.reason}"
@@ -51,4 +60,4 @@ class Calc:
         return self
 
     def done(self, conclusion: str = "") -> Chain:
-        return Chain(self.heading, self.start, tuple(self.steps), conclusion, self.premise)
+        return Chain(self.heading, self.start, tuple(self.steps), conclusion, self.premise, self.hypotheses)

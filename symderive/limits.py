@@ -12,6 +12,15 @@ from typing import Any, Callable
 
 DEFAULT_SECONDS = 10.0
 
+# Set in a bounded child: a nested call runs inline under the outer limit
+# (a daemonic child may not start children of its own).
+_INSIDE = False
+
+
+def inside_limit() -> bool:
+    """Whether this process already runs under a wall-clock limit."""
+    return _INSIDE
+
 
 class TimeLimitExceeded(RuntimeError):
     """The computation did not finish within its limit."""
@@ -26,6 +35,8 @@ class ChildFailed(RuntimeError):
 
 
 def _child(connection, function: Callable[..., Any], args: tuple) -> None:
+    global _INSIDE
+    _INSIDE = True
     try:
         connection.send(("ok", function(*args)))
     except BaseException as exc:  # report everything, including RecursionError

@@ -41,6 +41,7 @@ class Verification:
     status: Status
     method: str
     detail: str = ""
+    premises: tuple[str, ...] = ()  # labels of the definitions and hypotheses actually used
 
 
 class Outcome(str, Enum):
@@ -74,6 +75,18 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class Hypothesis:
+    """A chain's own labelled premise ``target = value`` (an induction hypothesis, a special case).
+
+    The transcript states it where the chain starts; only steps of that chain may use it.
+    """
+
+    label: str
+    target: Basic
+    value: Basic
+
+
+@dataclass(frozen=True)
 class Step:
     """``before = after`` by ``rule``, with the judge's independent verification."""
 
@@ -93,6 +106,7 @@ class Chain:
     steps: tuple[Step, ...]
     conclusion: str = ""
     premise: str = ""  # LaTeX said before the calculation (what is claimed or assumed)
+    hypotheses: tuple[Hypothesis, ...] = ()  # stated where the chain starts
 
     @property
     def end(self) -> Basic:

@@ -7,12 +7,14 @@ bookkeeping here is our own:
 * :class:`Expect`, :class:`Var`, :class:`Cov` are *unevaluated* operators that
   rules rewrite step by step;
 * a :class:`RandomModel` declares the random families (entries of an
-  ``IndexedBase``), which of them are mutually independent, their laws or the
-  facts known about them;
+  ``IndexedBase``), their laws or the facts known about them, which families
+  are independent (:class:`Independence`, each fact with the label of the
+  hypothesis that states it) and which other names are deterministic;
 * :func:`evaluate_moments` rewrites every operator into moments from first
   principles (``Var X = E[X^2] - E[X]^2``, factorisation over independent
   blocks), with the moments of a concrete law taken from ``sympy.stats``.  It
-  is the judge's independent check of the rules, so it shares no code with them.
+  is the judge's independent check of the rules, so it shares no code with them,
+  and it records the label of every law, fact and independence it consulted.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from sympy import (
     Sum,
     Symbol,
     expand,
+    simplify,
 )
 
 
@@ -79,7 +82,9 @@ class RandomFamily:
     ``law`` (a ``sympy.stats`` random symbol) and the facts ``mean`` and
     ``variance`` are written in those symbols.  With ``iid`` the entries are
     independent and identically distributed; otherwise they may depend on each
-    other and only their common marginal facts are known.
+    other and only their common marginal facts are known.  ``label`` names the
+    hypothesis stating the law or facts, ``iid_label`` the one stating that the
+    entries are independent (the same one unless given).
     """
 
     base: IndexedBase
@@ -89,6 +94,12 @@ class RandomFamily:
     law: Expr | None = None
     mean: Expr | None = None
     variance: Expr | None = None
+    label: str = ""
+    iid_label: str = ""
+
+    @property
+    def independence_label(self) -> str:
+        return self.iid_label or self.label
 
     def owns(self, entry: Indexed, distinct: Distinct = ()) -> bool:
         """Whether ``entry`` belongs to this family; raises when that is undecidable."""
@@ -97,26 +108,49 @@ class RandomFamily:
         return all(_same_index(fixed, actual, distinct) for fixed, actual in zip(self.prefix, entry.indices))
 
     def subs(self, mapping: dict) -> "RandomFamily":
-        def sub(e):
-            return None if e is None else e.subs(mapping, simultaneous=True)
+        # The family's own index symbols are pattern variables, never substituted.
+        mapping = {k: v for k, v in mapping.items() if k not in self.index_symbols}
 
-        return RandomFamily(
-            self.base, tuple(sub(p) for p in self.prefix), self.index_symbols,
-            self.iid, sub(self.law), sub(self.mean), sub(self.variance),
+        def sub(e):  # keys are symbols and entries: a structural replacement is exact and fast
+            return None if e is None or not mapping else e.xreplace(mapping)
+
+        return replace(
+            self, prefix=tuple(sub(p) for p in self.prefix),
+            law=sub(self.law), mean=sub(self.mean), variance=sub(self.variance),
         )
 
 
 @dataclass(frozen=True)
-class RandomModel:
-    """Random families, mutually independent of each other.
+class Independence:
+    """A stated fact: the random families with these bases are mutually independent."""
 
+    label: str
+    bases: tuple[IndexedBase, ...]
+
+    def covers(self, x: RandomFamily, y: RandomFamily) -> bool:
+        return x.base in self.bases and y.base in self.bases and x.base != y.base
+
+
+@dataclass(frozen=True)
+class RandomModel:
+    """Random families, the independence facts stated between them, and the known constants.
+
+    Two families are independent only when an :class:`Independence` fact says
+    so.  ``constants`` are symbols and ``IndexedBase`` s declared deterministic:
+    any other name under an operator is undecidable (it may well be random).
+    Symbols used only as indices or summation bounds are deterministic.
     ``distinct`` lists pairs of index expressions known to differ (such as two
     summation indices off the diagonal of a double sum).
     """
 
     families: tuple[RandomFamily, ...]
+    independence: tuple[Independence, ...] = ()
+    constants: tuple[Basic, ...] = ()
     distinct: Distinct = ()
-    cites: str = ""  # the hypotheses this model encodes, e.g. "H2, H3, IH"
+
+    def independence_of(self, x: RandomFamily, y: RandomFamily) -> str | None:
+        """The label of a stated fact making two distinct families independent, if any."""
+        return next((fact.label for fact in self.independence if fact.covers(x, y)), None)
 
     def family_of(self, entry: Indexed) -> RandomFamily | None:
         owners = [f for f in self.families if f.owns(entry, self.distinct)]
@@ -141,16 +175,33 @@ class RandomModel:
 
 
 def _same_index(a: Expr, b: Expr, distinct: Distinct = ()) -> bool:
-    """True if equal; False if they differ by a nonzero number or are declared distinct; else undecidable."""
+    """True if equal; False if they certainly differ or are declared distinct; else undecidable.
+
+    ``log 6 - log 2 - log 3 + 1`` and ``sum_{q=1}^{1} 1`` are the index 1: a numeric
+    difference is decided, never assumed nonzero because it is not literally 0.
+    """
     difference = (a - b).expand()
     if difference == 0:
         return True
     if difference.is_number:
-        return False
+        return not numeric_difference_is_nonzero(difference)
     for p, q in distinct:
         if expand(difference - (p - q)) == 0 or expand(difference + (p - q)) == 0:
             return False
     raise Undecidable(f"cannot decide whether the indices {a} and {b} coincide")
+
+
+def numeric_difference_is_nonzero(difference: Expr) -> bool:
+    """Decide whether a constant is nonzero; undecidable when neither can be shown."""
+    value = difference.doit()
+    if value.is_Rational:
+        return value != 0
+    if simplify(value) == 0:
+        return False
+    approximate = value.evalf(50)
+    if approximate.is_number and abs(approximate) > 10**-30:
+        return True
+    raise Undecidable(f"cannot decide whether {difference} is 0")
 
 
 def _distinct_entries(x: Indexed, y: Indexed, distinct: Distinct) -> bool:
@@ -161,13 +212,28 @@ _MOMENTS: dict[tuple[Basic, int], Expr] = {}
 
 
 def _law_moment(law: Expr, order: int) -> Expr:
-    """The ``order``-th moment of a ``sympy.stats`` random symbol, cached by its distribution."""
-    from sympy.stats import moment
+    """The ``order``-th moment of a ``sympy.stats`` random symbol, cached by its distribution.
+
+    Integrated against the law's density over its support: much faster than
+    ``sympy.stats.moment``, which expands a generating function.
+    """
+    from sympy import integrate
+    from sympy.stats import density
 
     key = (law.pspace.distribution, order)
     if key not in _MOMENTS:
-        _MOMENTS[key] = moment(law, order)
+        u = Dummy("u", real=True)
+        support = law.pspace.domain.set
+        _MOMENTS[key] = integrate(u**order * density(law)(u), (u, support.inf, support.sup))
     return _MOMENTS[key]
+
+
+def warm_moments(model: RandomModel | None, orders: int = 2) -> None:
+    """Compute the low moments of every law once, before judgements run in child processes."""
+    for family in model.families if model is not None else ():
+        if family.law is not None:
+            for order in range(1, orders + 1):
+                _law_moment(family.law, order)
 
 
 def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:
@@ -202,146 +268,194 @@ def has_zero_mean(family: RandomFamily) -> bool:
     return family.mean is not None and family.mean == 0
 
 
-def evaluate_moments(expr: Basic, model: RandomModel) -> Expr:
+def evaluate_moments(expr: Basic, model: RandomModel, used: set[str] | None = None) -> Expr:
     """Rewrite every E, Var and Cov in ``expr`` into moments, innermost first.
 
-    An operator applied to an expression with no declared random entry is
-    undecidable, not a constant: an undeclared name may well be random.
+    An operator applied to an expression with no declared random entry, or to
+    one naming an undeclared symbol or entry, is undecidable rather than a
+    constant: an undeclared name may well be random.  The labels of the laws,
+    facts and independence statements consulted are added to ``used``.
     """
-    if not expr.args:
-        return expr
-    args = [evaluate_moments(a, model) for a in expr.args]
-    if isinstance(expr, RandomOperator) and not any(_mentions_random(a, model) for a in expr.args):
-        raise Undecidable(f"{expr} involves no declared random variable")
-    if isinstance(expr, Expect):
-        return _expectation(args[0], model)
-    if isinstance(expr, Var):
-        (x,) = args
-        return expand(_expectation(x**2, model) - _expectation(x, model) ** 2)
-    if isinstance(expr, Cov):
-        x, y = args
-        return expand(_expectation(x * y, model) - _expectation(x, model) * _expectation(y, model))
-    return expr.func(*args)
+    return _MomentEvaluator(model, set() if used is None else used).evaluate(expr)
 
 
-def _expectation(expr: Expr, model: RandomModel) -> Expr:
-    """E[expr] for a polynomial in random entries and random finite sums."""
-    # A random sum with symbolic bounds is kept as one opaque factor, so that the
-    # polynomial expansion below cannot look inside it.
-    opaque: dict[Symbol, Sum] = {}
+class _MomentEvaluator:
+    def __init__(self, model: RandomModel, used: set[str]) -> None:
+        self.model = model
+        self.used = used
 
-    def hide(e: Basic) -> Basic:
-        if isinstance(e, Sum) and is_random(e.function, model):
+    def cite(self, label: str) -> None:
+        if label:
+            self.used.add(label)
+
+    def evaluate(self, expr: Basic) -> Expr:
+        if not expr.args:
+            return expr
+        args = [self.evaluate(a) for a in expr.args]
+        if isinstance(expr, RandomOperator):
+            for arg in expr.args:
+                _refuse_undeclared(arg, self.model)
+            if not any(_mentions_random(a, self.model) for a in expr.args):
+                raise Undecidable(f"{expr} involves no declared random variable")
+        if isinstance(expr, Expect):
+            return self.expectation(args[0])
+        if isinstance(expr, Var):
+            (x,) = args
+            return expand(self.expectation(x**2) - self.expectation(x) ** 2)
+        if isinstance(expr, Cov):
+            x, y = args
+            return expand(self.expectation(x * y) - self.expectation(x) * self.expectation(y))
+        return expr.func(*args)
+
+    def expectation(self, expr: Expr, model: RandomModel | None = None) -> Expr:
+        """E[expr] for a polynomial in random entries and random finite sums."""
+        model = model or self.model
+        # A random sum with symbolic bounds is kept as one opaque factor, so that the
+        # polynomial expansion below cannot look inside it.
+        opaque: dict[Symbol, Sum] = {}
+
+        def hide(e: Basic) -> Basic:
             placeholder = Dummy("S")
             opaque[placeholder] = e
             return placeholder
-        return e
 
-    hidden = expr.replace(lambda e: isinstance(e, Sum) and is_random(e.function, model), hide)
-    total = S.Zero
-    for term in Add.make_args(expand(hidden)):
-        total += _monomial_expectation(term, opaque, model)
-    return total
+        hidden = expr.replace(lambda e: isinstance(e, Sum) and is_random(e.function, model), hide)
+        total = S.Zero
+        for term in Add.make_args(expand(hidden)):
+            total += self.monomial(term, opaque, model)
+        return total
+
+    def monomial(self, term: Expr, opaque: dict[Symbol, Sum], model: RandomModel) -> Expr:
+        coefficient = S.One
+        factors: list[tuple[Expr, int]] = []  # (random factor, power)
+        for factor in Mul.make_args(term):
+            if not (is_random(factor, model) or factor.free_symbols & opaque.keys()):
+                coefficient *= factor
+                continue
+            # Only positive whole powers of an entry or of a random sum have moments here:
+            # exp(A), 2**A, cos(A), 1/A are not polynomial in the random entries.
+            base, power = factor.as_base_exp()
+            if not ((base in opaque or isinstance(base, Indexed)) and power.is_Integer and power > 0):
+                raise Undecidable(f"E of {factor} is not a polynomial moment")
+            factors.append((opaque.get(base, base), int(power)))
+        if not factors:
+            return coefficient
+        if len(factors) == 1 and isinstance(factors[0][0], Sum) and len(factors[0][0].limits) == 1:
+            random_sum, power = factors[0]
+            if power == 1:
+                # Linearity over a finite sum holds for any number of terms.
+                return coefficient * Sum(self.expectation(random_sum.function, model), *random_sum.limits)
+            if power == 2:
+                square = self.expectation_of_square(random_sum, model)
+                if square is not None:
+                    return coefficient * square
+        value = S.One
+        for block in self.independent_blocks(factors, model):
+            value *= self.block_moment(block, model)
+        return coefficient * value
+
+    def expectation_of_square(self, random_sum: Sum, model: RandomModel) -> Expr | None:
+        """``E[(sum_j f_j)^2] = sum_j E[f_j^2]`` when ``E[f_j f_k] = 0`` for all ``j != k``; else None.
+
+        The off-diagonal moment is evaluated for symbolic ``j != k``, so this holds
+        for any number of terms.
+        """
+        (j, lower, upper) = random_sum.limits[0]
+        if not (upper - lower + 1).is_nonnegative:
+            return None  # a possibly reversed range: no term-wise square under either convention
+        k = Dummy("k", integer=True)
+        term_j = random_sum.function
+        term_k = term_j.xreplace({j: k})
+        cited: set[str] = set()
+        try:
+            off_diagonal = _MomentEvaluator(model, cited).expectation(term_j * term_k, model.assuming_distinct(j, k))
+        except Undecidable:
+            return None
+        if expand(off_diagonal) != 0:
+            return None
+        self.used |= cited
+        return Sum(self.expectation(term_j**2, model), (j, lower, upper))
+
+    def independent_blocks(
+        self, factors: list[tuple[Expr, int]], model: RandomModel
+    ) -> list[list[tuple[Expr, int]]]:
+        """Group the random factors of a monomial into mutually independent blocks."""
+        blocks: list[list[tuple[Expr, int]]] = []
+        for item in factors:
+            joined = [b for b in blocks if any(self.dependent(item[0], other[0], model) for other in b)]
+            merged = [item] + [x for b in joined for x in b]
+            blocks = [b for b in blocks if b not in joined] + [merged]
+        return blocks
+
+    def dependent(self, x: Expr, y: Expr, model: RandomModel) -> bool:
+        """Whether ``x`` and ``y`` may depend on each other; cites the facts that say they do not."""
+        for ex in _key_entries(x, model):
+            for ey in _key_entries(y, model):
+                fx, fy = model.family_of_random(ex), model.family_of_random(ey)
+                if fx is not fy:
+                    label = model.independence_of(fx, fy)
+                    if label is None:
+                        return True
+                    self.cite(label)
+                    continue
+                if not fx.iid or isinstance(x, Sum) or isinstance(y, Sum):
+                    return True  # dependent entries, or a summation index may hit the same entry
+                if not _distinct_entries(ex, ey, model.distinct):
+                    return True
+                self.cite(fx.independence_label)
+        return False
+
+    def block_moment(self, block: list[tuple[Expr, int]], model: RandomModel) -> Expr:
+        if len(block) == 1 and isinstance(block[0][0], Indexed):
+            entry, order = block[0]
+            family = model.family_of_random(entry)
+            moment = _entry_moment(entry, order, family)
+            if not isinstance(moment, Expect):
+                self.cite(family.label)
+            return moment
+        return Expect(Mul(*(f**p for f, p in block)))
 
 
-def _monomial_expectation(term: Expr, opaque: dict[Symbol, Sum], model: RandomModel) -> Expr:
-    coefficient = S.One
-    factors: list[tuple[Expr, int]] = []  # (random factor, power)
-    for factor in Mul.make_args(term):
-        if not (is_random(factor, model) or factor.free_symbols & opaque.keys()):
-            coefficient *= factor
+def _key_entries(factor: Expr, model: RandomModel) -> set[Indexed]:
+    if isinstance(factor, Sum):
+        return _random_entries(factor.function, model)
+    return {factor}
+
+
+def check_declared(expr: Basic, model: RandomModel) -> None:
+    """Raise :class:`Undecidable` if an operator in ``expr`` names something undeclared."""
+    for operator in expr.atoms(RandomOperator):
+        for arg in operator.args:
+            _refuse_undeclared(arg, model)
+
+
+def _refuse_undeclared(arg: Basic, model: RandomModel) -> None:
+    """Every name under an operator must be random, declared constant, an index or a bound."""
+    constants = set(model.constants)
+    bound = {v for node in arg.atoms(Sum) for v, *_ in node.limits}
+    index_like = {s for e in arg.atoms(Indexed) for i in e.indices for s in i.free_symbols}
+    bounds = [b for node in arg.atoms(Sum) for _, lo, hi in node.limits for b in (lo, hi)]
+    index_like |= {s for b in bounds for s in b.free_symbols}
+    sizes = {e for b in bounds for e in b.atoms(Indexed)}
+    for entry in arg.atoms(Indexed):
+        if entry.base not in constants and entry not in sizes and model.family_of(entry) is None:
+            raise Undecidable(f"{entry} under an operator is not declared random or constant")
+    hidden = arg.xreplace({e: Dummy() for e in arg.atoms(Indexed)})
+    for symbol in hidden.free_symbols:
+        if isinstance(symbol, Dummy) or symbol in bound:
             continue
-        # Only positive whole powers of an entry or of a random sum have moments here:
-        # exp(A), 2**A, cos(A), 1/A are not polynomial in the random entries.
-        base, power = factor.as_base_exp()
-        if not ((base in opaque or isinstance(base, Indexed)) and power.is_Integer and power > 0):
-            raise Undecidable(f"E of {factor} is not a polynomial moment")
-        factors.append((opaque.get(base, base), int(power)))
-    if not factors:
-        return coefficient
-    if len(factors) == 1 and isinstance(factors[0][0], Sum) and len(factors[0][0].limits) == 1:
-        random_sum, power = factors[0]
-        if power == 1:
-            # Linearity over a finite sum holds for any number of terms.
-            return coefficient * Sum(_expectation(random_sum.function, model), *random_sum.limits)
-        if power == 2:
-            square = _expectation_of_square(random_sum, model)
-            if square is not None:
-                return coefficient * square
-    value = S.One
-    for block in _independent_blocks(factors, model):
-        value *= _block_moment(block, model)
-    return coefficient * value
-
-
-def _expectation_of_square(random_sum: Sum, model: RandomModel) -> Expr | None:
-    """``E[(sum_j f_j)^2] = sum_j E[f_j^2]`` when ``E[f_j f_k] = 0`` for all ``j != k``; else None.
-
-    The off-diagonal moment is evaluated for symbolic ``j != k``, so this holds
-    for any number of terms.
-    """
-    (j, lower, upper) = random_sum.limits[0]
-    if not (upper - lower + 1).is_nonnegative:
-        return None  # a reversed range is a negated sum (Karr's convention): no term-wise square
-    k = Dummy("k", integer=True)
-    term_j = random_sum.function
-    term_k = term_j.xreplace({j: k})
-    try:
-        off_diagonal = _expectation(term_j * term_k, model.assuming_distinct(j, k))
-    except Undecidable:
-        return None
-    if expand(off_diagonal) != 0:
-        return None
-    return Sum(_expectation(term_j**2, model), (j, lower, upper))
-
-
-def _independent_blocks(
-    factors: list[tuple[Expr, int]], model: RandomModel
-) -> list[list[tuple[Expr, int]]]:
-    """Group the random factors of a monomial into mutually independent blocks."""
-    def key_entries(factor: Expr) -> set[Indexed]:
-        if isinstance(factor, Sum):
-            return _random_entries(factor.function, model)
-        return {factor}
-
-    blocks: list[list[tuple[Expr, int]]] = []
-    for item in factors:
-        joined = [b for b in blocks if any(_dependent(item[0], other[0], key_entries, model) for other in b)]
-        merged = [item] + [x for b in joined for x in b]
-        blocks = [b for b in blocks if b not in joined] + [merged]
-    return blocks
-
-
-def _dependent(x: Expr, y: Expr, key_entries, model: RandomModel) -> bool:
-    for ex in key_entries(x):
-        for ey in key_entries(y):
-            fx, fy = model.family_of_random(ex), model.family_of_random(ey)
-            if fx is not fy:
-                continue  # distinct families are independent by hypothesis
-            if not fx.iid:
-                return True
-            if isinstance(x, Sum) or isinstance(y, Sum):
-                return True  # a summation index may hit the same entry
-            if not _distinct_entries(ex, ey, model.distinct):
-                return True
-    return False
-
-
-def _block_moment(block: list[tuple[Expr, int]], model: RandomModel) -> Expr:
-    if len(block) == 1 and isinstance(block[0][0], Indexed):
-        entry, order = block[0]
-        return _entry_moment(entry, order, model.family_of_random(entry))
-    return Expect(Mul(*(f**p for f, p in block)))
+        if symbol not in constants and symbol not in index_like:
+            raise Undecidable(f"{symbol} under an operator is not declared random or constant")
 
 
 def _entry_moment(entry: Indexed, order: int, family: RandomFamily) -> Expr:
-    at_entry = dict(zip(family.index_symbols, entry.indices))
+    at_entry = dict(zip(family.index_symbols, entry.indices))  # simultaneous, as xreplace is
     if family.law is not None:
-        return _law_moment(family.law, order).subs(at_entry, simultaneous=True)
+        return _law_moment(family.law, order).xreplace(at_entry)
     if order == 1 and family.mean is not None:
-        return family.mean.subs(at_entry, simultaneous=True)
+        return family.mean.xreplace(at_entry)
     if order == 2 and family.mean is not None and family.variance is not None:
-        return (family.variance + family.mean**2).subs(at_entry, simultaneous=True)
+        return (family.variance + family.mean**2).xreplace(at_entry)
     return Expect(entry**order)
 
 
@@ -355,6 +469,7 @@ def operators_in(expr: Basic) -> bool:
 
 
 __all__ = [
-    "Expect", "Var", "Cov", "RandomFamily", "RandomModel", "Undecidable",
+    "Expect", "Var", "Cov", "RandomFamily", "RandomModel", "Independence", "Undecidable",
     "evaluate_moments", "is_random", "families_of", "has_zero_mean", "opaque_moments", "operators_in",
+    "numeric_difference_is_nonzero", "check_declared", "warm_moments",
 ]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sympy import Expr, IndexedBase, Sum, Symbol, expand
 
 from .calc import Calc, VerificationFailed, Verifier
-from .judge import Context, Definition, judge
-from .model import Chain, Outcome, Status, Verification
+from .judge import Context
+from .model import Chain, Hypothesis, Status, Verification
 from .rules import Rule, RuleNotApplicable
 from .rules.algebra import absorb_next_term, empty_sum, factor_into_sum, unfold
 
@@ -58,25 +58,34 @@ def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
     )
 
 
+RECURRENCE = "recurrence"
+INDUCTION_HYPOTHESIS = "IH"
+
+
 def induction_chains(
     recurrence: LinearRecurrence, claim: Expr, variable: Symbol, context: Context
 ) -> tuple[Chain, Chain]:
     """Chains proving ``C(0) = x_0`` and ``x_{t+1} = C(t+1)`` from ``x_t = C(t)``, for ``C = claim``.
 
-    ``claim`` is ``C(t)`` written in the induction ``variable`` ``t``.
+    ``claim`` is ``C(t)`` written in the induction ``variable`` ``t``.  The
+    inductive step's only premises are its two stated hypotheses: the
+    recurrence at ``t + 1`` and the claim at ``t``.
     """
     x, t = recurrence.sequence, variable
     statement = rf"Claim: ${_latex(x[t])} = {_latex(claim)}$ for $0 \le {_latex(t)} \le L$."
-    base = Calc("Base case", claim.xreplace({t: 0}), context, premise=statement)
+    base = Calc("Base case", claim.xreplace({t: 0}), context,
+                premise=statement + rf" At ${_latex(t)} = 0$ the claim reads ${_latex(x[0])} = "
+                rf"{_latex(claim.xreplace({t: 0}))}$:")
     base.by(empty_sum)
 
-    one_step = Definition("recurrence", x[t + 1], recurrence.apply(x[t], t + 1))
-    hypothesis = Definition("induction hypothesis", x[t], claim)
-    step = Calc("Inductive step", x[t + 1], context, premise=rf"Assume the claim at ${_latex(t)} < L$.")
-    step.by(unfold(x[t + 1], one_step.value, "the recurrence", "The recurrence derived above, at layer $l + 1$."),
-            context=context.with_definitions(one_step))
-    step.by(unfold(x[t], claim, "induction hypothesis", "The claim at $l$."),
-            context=context.with_definitions(hypothesis))
+    hypotheses = (
+        Hypothesis(RECURRENCE, x[t + 1], recurrence.apply(x[t], t + 1)),
+        Hypothesis(INDUCTION_HYPOTHESIS, x[t], claim),
+    )
+    step = Calc("Inductive step", x[t + 1], context, hypotheses=hypotheses,
+                premise=rf"For $0 \le {_latex(t)} < L$:")
+    step.by(unfold(x[t + 1], hypotheses[0].value, "the recurrence", "The recurrence derived above, at layer $l + 1$."))
+    step.by(unfold(x[t], claim, "induction hypothesis", "The claim at $l$ (IH)."))
     step.by(factor_into_sum).by(absorb_next_term)
     step.by(Rule("the claim at l + 1", "The claimed expression with $l + 1$ for $l$.",
                  lambda _: claim.xreplace({t: t + 1})))
@@ -86,25 +95,47 @@ def induction_chains(
 def induction_verifier(
     recurrence: LinearRecurrence, variable: Symbol, target: Symbol, base: Chain, step: Chain, context: Context
 ) -> Verifier:
-    """Verify ``x_T = C(T)`` from the two induction chains, re-checking what they prove."""
+    """Verify ``x_T = C(T)`` from the two induction chains, re-checking what they prove and from what.
+
+    The base chain must go from the claim at 0 to ``x_0`` on the derivation's
+    premises alone; the inductive step from ``x_{t+1}`` to the claim at ``t + 1``
+    using only the real recurrence and the claim at ``t``.  A chain that
+    assumes anything else (the claim at ``t + 1``, say) proves nothing.
+    """
     x, t = recurrence.sequence, variable
 
     def verify(before: Expr, after: Expr) -> Verification:
         if before != x[target]:
             raise VerificationFailed(f"induction proves a value of {x}[{target}], not {before}")
         claim = after.xreplace({target: t})
+        allowed = {
+            RECURRENCE: (x[t + 1], recurrence.apply(x[t], t + 1)),
+            INDUCTION_HYPOTHESIS: (x[t], claim),
+        }
+        if base.hypotheses:
+            raise VerificationFailed("the base case may not rest on hypotheses of its own")
+        for hypothesis in step.hypotheses:
+            if allowed.get(hypothesis.label) != (hypothesis.target, hypothesis.value):
+                raise VerificationFailed(
+                    f"the inductive step assumes {hypothesis.label}: {hypothesis.target} = {hypothesis.value}, "
+                    "which is neither the recurrence nor the claim at t"
+                )
+        global_labels = {d.label for d in context.definitions}
+        for chain, labels in ((base, global_labels), (step, global_labels | set(allowed))):
+            for s in chain.steps:
+                extra = set(s.verification.premises) - labels
+                if extra and not _model_labels(context) >= extra:
+                    raise VerificationFailed(f"step '{s.rule}' of '{chain.heading}' uses {sorted(extra)}")
         obligations = [
             (base.start, claim.xreplace({t: 0})),
             (base.end, x[0]),
             (step.start, x[t + 1]),
             (step.end, claim.xreplace({t: t + 1})),
         ]
-        statuses = [s.verification.status for s in base.steps + step.steps]
         for lhs, rhs in obligations:
-            verdict = judge(lhs, rhs, context)
-            if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
-                raise VerificationFailed(f"induction obligation {lhs} = {rhs}: {verdict.reason}")
-            statuses.append(verdict.verification.status)
+            if lhs != rhs:
+                raise VerificationFailed(f"induction obligation {lhs} = {rhs} is not what the chain shows")
+        statuses = [s.verification.status for s in base.steps + step.steps]
         weakest = min(statuses, key=lambda s: s.strength)
         if weakest is Status.ASSUMED:
             raise VerificationFailed("an induction chain rests on an assumed step")
@@ -113,9 +144,18 @@ def induction_verifier(
             "induction",
             f"base case (chain '{base.heading}') and inductive step (chain '{step.heading}') "
             f"checked for symbolic {t}, weakest status {weakest.value}",
+            (RECURRENCE, INDUCTION_HYPOTHESIS),
         )
 
     return verify
+
+
+def _model_labels(context: Context) -> set[str]:
+    model = context.random_model
+    if model is None:
+        return set()
+    return {f.label for f in model.families} | {f.iid_label for f in model.families} | {
+        fact.label for fact in model.independence}
 
 
 def _latex(expr: Expr) -> str:

@@ -5,7 +5,7 @@ import pytest
 from sympy import IndexedBase, Integral, S, Sum, Symbol, Wild, symbols
 from sympy.stats import Uniform
 
-from symderive.randomvars import Expect, RandomFamily, RandomModel, Var
+from symderive.randomvars import Independence, Expect, RandomFamily, RandomModel, Var
 from symderive.recurrence import LinearRecurrence, unroll
 from symderive.rules import RuleNotApplicable
 from symderive.rules.algebra import (
@@ -40,7 +40,7 @@ MODEL = RandomModel((
     RandomFamily(A, (), (r, c), iid=True, law=Uniform("w", -a, a)),
     RandomFamily(b, (), (r,), iid=True, law=Uniform("w", -a, a)),
     RandomFamily(z, (), (r,), iid=False, mean=S.Zero, variance=Symbol("v")),
-))
+), independence=(Independence("H", (A, b, z)),))
 
 
 def test_rule_that_changes_nothing_is_not_applicable():

@@ -82,6 +82,11 @@ def _chain(chain: Chain, first_number: int) -> str:
     lines = [f"\\subsection*{{{chain.heading}}}\n"]
     if chain.premise:
         lines.append(chain.premise + "\n")
+    for hypothesis in chain.hypotheses:
+        lines.append(
+            f"Assume ({escape_text(hypothesis.label)}) "
+            f"${to_latex(hypothesis.target)} = {to_latex(hypothesis.value)}$.\n"
+        )
     lines += ["\\begin{align*}\n", f"  & {to_latex(chain.start)}"]
     for offset, step in enumerate(chain.steps):
         lines.append(f" \\\\\n  &= {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
@@ -106,7 +111,8 @@ def _justification(number: int, step: Step) -> str:
 def _verification(verification: Verification) -> str:
     words = STATUS_WORDS[verification.status]
     detail = f"; {escape_text(verification.detail)}" if verification.detail else ""
-    return f"\\emph{{[{words}: {escape_text(verification.method)}{detail}]}}"
+    using = f"; using {escape_text(', '.join(verification.premises))}" if verification.premises else ""
+    return f"\\emph{{[{words}: {escape_text(verification.method)}{detail}{using}]}}"
 
 
 def _result(derivation: Derivation) -> str:

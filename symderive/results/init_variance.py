@@ -19,8 +19,8 @@ from sympy.stats import Uniform
 
 from ..calc import Calc, VerificationFailed
 from ..judge import Context, Definition
-from ..model import Assumption, Chain, Derivation
-from ..randomvars import Expect, RandomFamily, RandomModel, Var
+from ..model import Assumption, Chain, Derivation, Hypothesis
+from ..randomvars import Expect, Independence, RandomFamily, RandomModel, Var
 from ..recurrence import LinearRecurrence, induction_chains, induction_verifier, unroll
 from ..rules.algebra import rewrite, shift_index, substitute, sum_of_constant, unfold
 from ..rules.calculus import evaluate_integrals
@@ -58,12 +58,13 @@ def default_init_law(name: str, at_layer: Symbol) -> Uniform:
 
 MODEL = RandomModel(
     (
-        RandomFamily(A, (l,), (m, r, c), iid=True, law=default_init_law("A", m)),
-        RandomFamily(b, (l,), (m, r), iid=True, law=default_init_law("b", m)),
+        RandomFamily(A, (l,), (m, r, c), iid=True, law=default_init_law("A", m), label="H2", iid_label="H3"),
+        RandomFamily(b, (l,), (m, r), iid=True, law=default_init_law("b", m), label="H2", iid_label="H3"),
         # P(l-1): centred coordinates with a common variance; they may be correlated.
-        RandomFamily(y, (l - 1,), (m, r), iid=False, mean=S.Zero, variance=v[m]),
+        RandomFamily(y, (l - 1,), (m, r), iid=False, mean=S.Zero, variance=v[m], label="P(l-1)"),
     ),
-    cites="H2, H3, P(l-1)",
+    independence=(Independence("H3", (A, b, y)),),
+    constants=(n,),
 )
 LAYER = Definition("D1", y[l, i], Sum(A[l, i, j] * y[l - 1, j], (j, 1, n[l - 1])) + b[l, i], (i,))
 
@@ -185,9 +186,7 @@ def _solve_the_recurrence(variance_of_layer) -> tuple[Chain, Chain, Chain, Chain
     closed_form = Calc("Closed form", v[L], context)
     closed_form.by(unrolling, verifier=induction_verifier(recurrence, layer, L, base, step, context))
     closed_form.by(shift_index(-1))
-    unit_input = Calc(r"The homework's case $v_0 = 1$", closed_form.current, context)
-    unit_input.by(
-        substitute({v[0]: 1}, "unit input variance", r"H1 with $v_0 = \operatorname{Var}(x_j) = 1$."),
-        context=context.with_definitions(Definition("H1", v[0], S.One)),
-    )
+    unit_input = Calc(r"The homework's case $v_0 = 1$", closed_form.current, context,
+                      hypotheses=(Hypothesis("H1", v[0], S.One),))
+    unit_input.by(substitute({v[0]: 1}, "unit input variance", r"H1 with $v_0 = \operatorname{Var}(x_j) = 1$."))
     return closed_form.done(), base, step, unit_input.done()

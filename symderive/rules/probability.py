@@ -60,11 +60,15 @@ def linearity_of_expectation(model: RandomModel) -> Rule:
 
 
 def _independent_groups(factors: list[Expr], model: RandomModel) -> list[list[Expr]]:
-    """Group factors so that groups involve pairwise disjoint random families."""
+    """Group factors so that families in different groups are stated to be independent."""
     groups: list[tuple[set, list[Expr]]] = []
+
+    def related(these: set, those: set) -> bool:
+        return any(f is g or model.independence_of(f, g) is None for f in these for g in those)
+
     for factor in factors:
         fams = set(families_of(factor, model))
-        touching = [g for g in groups if g[0] & fams]
+        touching = [g for g in groups if related(g[0], fams)]
         merged_fams = fams.union(*(g[0] for g in touching))
         merged = [x for g in touching for x in g[1]] + [factor]
         groups = [g for g in groups if g not in touching] + [(merged_fams, merged)]

@@ -1,0 +1,123 @@
+"""The judge: rules on one relation ``lhs = rhs`` under a declared context.
+
+It never looks at how ``rhs`` was obtained.  It is an ordered list of small
+strategies (:mod:`symderive.judge.strategies`), cheapest first:
+
+1. *identical*: the two sides are the same expression;
+2. *refutation at small sizes*: exact evaluation at drawn points — every
+   combination of the small and boundary sizes, symbols with their assumptions,
+   one value per distinct entry; a difference, re-checked, refutes;
+3. *symbolic simplification*: stated definitions unfolded, E/Var/Cov evaluated
+   from first principles, finite sums aligned, the difference simplified to 0
+   -> ``proved`` (general sizes);
+4. *refutation at sample points*, now with sizes drawn beyond every constant;
+5. *exact evaluation on instances*: every listed size, other symbols kept
+   symbolic -> ``proved-on-instances`` with the sizes;
+6. agreement at random points only -> ``tested-numerically``; otherwise ``unknown``.
+
+Only stated premises are used (the context's definitions and random model),
+and a verification cites the ones it actually used.  Every judgement runs in
+a child process under a wall-clock limit; an exception or a timeout is
+``unknown`` with its reason, never ``verified``.  The judge is the same for
+built-in derivations and for a human's LaTeX.
+"""
+from __future__ import annotations
+
+from sympy import Basic, Expr, Integer, Integral, Product, Sum
+
+from ..limits import ChildFailed, TimeLimitExceeded, bounded, inside_limit
+from ..model import Outcome, Verdict
+from ..randomvars import Undecidable, check_declared, operators_in, warm_moments
+from .context import Context, Convention, Definition
+from .numbers import is_undefined
+from .strategies import Problem, default_strategies
+from .sums import align_sums, bounds_are_integers, expand_finite_sums
+
+__all__ = ["Context", "Convention", "Definition", "judge", "align_sums", "expand_finite_sums"]
+
+
+def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context()) -> Verdict:
+    """Judge ``lhs = rhs``: verified (and how), refuted (with a counterexample) or unknown (and why)."""
+    try:
+        lhs, rhs = _as_expr(lhs), _as_expr(rhs)
+    except TypeError as exc:
+        return Verdict(Outcome.UNKNOWN, str(exc))
+    meaningless = _meaningless(lhs) or _meaningless(rhs)
+    if meaningless:
+        return Verdict(Outcome.UNKNOWN, meaningless)
+    if inside_limit():
+        return _judge_safely(lhs, rhs, context)
+    warm_moments(context.random_model)  # cached here, inherited by every child
+    try:
+        return bounded(_judge_safely, lhs, rhs, context, seconds=context.seconds)
+    except TimeLimitExceeded:
+        return Verdict(Outcome.UNKNOWN, f"time limit: no decision within {context.seconds:g} s")
+    except ChildFailed as exc:
+        return Verdict(Outcome.UNKNOWN, f"the judge failed ({exc.kind}: {exc})")
+
+
+def _as_expr(value: Expr | int) -> Expr:
+    """SymPy expressions pass; Python integers become Integers; nothing is parsed from text."""
+    if isinstance(value, bool):
+        raise TypeError("a truth value is not an expression")
+    if isinstance(value, int):
+        return Integer(value)
+    if isinstance(value, Basic):
+        return value
+    raise TypeError(f"expected a SymPy expression or an int, got {type(value).__name__}")
+
+
+def _meaningless(side: Basic) -> str:
+    """Why a side cannot take part in an equation between numbers ('' when it can)."""
+    if not isinstance(side, Expr) or side.is_Boolean or side.is_Relational:
+        return f"{type(side).__name__} is not a number-valued expression: a relation between them means nothing here"
+    outside_limits = side.replace(lambda e: isinstance(e, (Integral, Sum, Product)), lambda e: e.function)
+    if is_undefined(outside_limits):
+        return f"{side} contains an undefined value (nan, zoo or an infinity)"
+    return ""
+
+
+def _judge_safely(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+    try:
+        return _judge(lhs, rhs, context)
+    except Undecidable as exc:
+        return Verdict(Outcome.UNKNOWN, str(exc))
+    except RecursionError:
+        return Verdict(Outcome.UNKNOWN, "the expression is nested too deeply for the judge")
+    except Exception as exc:  # an unforeseen input is undecided, never verified
+        return Verdict(Outcome.UNKNOWN, f"the judge could not decide ({type(exc).__name__}: {exc})")
+
+
+def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+    if lhs == rhs:
+        return Problem(lhs, rhs, context).verified(*_identical())
+    problem = _unfolded(lhs, rhs, context)
+    not_integer = bounds_are_integers(problem.difference)
+    if not_integer:
+        return Verdict(Outcome.UNKNOWN, not_integer)
+    if operators_in(problem.difference):
+        if context.random_model is None:
+            return Verdict(Outcome.UNKNOWN, "E/Var/Cov appear but no random model is declared")
+        check_declared(problem.difference, context.random_model)
+    for strategy in default_strategies(context):
+        verdict = strategy.run(problem)
+        if verdict is not None:
+            return verdict
+    return Verdict(Outcome.UNKNOWN, problem.notes[0] if problem.notes else "no strategy decided")
+
+
+def _identical():
+    from ..model import Status
+
+    return Status.PROVED, "identical"
+
+
+def _unfolded(lhs: Expr, rhs: Expr, context: Context) -> Problem:
+    """Both sides with the stated definitions unfolded; each definition that changed something is cited."""
+    used = set()
+    for definition in context.definitions:
+        new_lhs, new_rhs = definition.unfold(lhs), definition.unfold(rhs)
+        if (new_lhs, new_rhs) != (lhs, rhs):
+            used.add(definition.label)
+        lhs, rhs = new_lhs, new_rhs
+    return Problem(lhs, rhs, context, premises=used)

@@ -1,0 +1,90 @@
+"""What the judge may use: stated definitions, the random model, sizes, conventions, limits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Mapping
+
+from sympy import Basic, Dummy, Expr, Indexed, Product, Sum, Symbol
+
+from ..randomvars import RandomModel
+
+
+class Convention(str, Enum):
+    """How a sum (or product) whose upper bound is below its lower bound is read."""
+
+    TEXTBOOK = "textbook"  # empty: a sum is 0, a product is 1 (what a student means)
+    KARR = "karr"  # SymPy's: sum_{a}^{b} = -sum_{b+1}^{a-1} when b < a - 1
+
+    def describe(self) -> str:
+        if self is Convention.TEXTBOOK:
+            return "textbook sums (empty when reversed)"
+        return "Karr's sums (SymPy's: reversed ranges negate)"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``target := value`` for every value of the pattern symbols ``params``.
+
+    ``target`` is a symbol or an entry such as ``y[l, i]``; indices that are not
+    in ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
+    ``label`` is how a verification cites it.
+    """
+
+    label: str
+    target: Expr
+    value: Expr
+    params: tuple[Symbol, ...] = ()
+
+    def matches(self, expr: Basic) -> dict | None:
+        if isinstance(self.target, Symbol):
+            return {} if expr == self.target else None
+        if not isinstance(expr, Indexed) or expr.base != self.target.base:
+            return None
+        if len(expr.indices) != len(self.target.indices):
+            return None
+        binding: dict = {}
+        for pattern, actual in zip(self.target.indices, expr.indices):
+            if pattern in self.params:
+                if binding.setdefault(pattern, actual) != actual:
+                    return None
+            elif pattern != actual:
+                return None
+        return binding
+
+    def unfold(self, expr: Basic) -> Basic:
+        def replace_match(e: Basic) -> Basic:
+            binding = self.matches(e)
+            return _without_capture(self.value, binding).xreplace(binding) if binding is not None else e
+
+        return expr.replace(lambda e: self.matches(e) is not None, replace_match)
+
+
+def _without_capture(value: Expr, binding: dict) -> Expr:
+    """Rename the summation indices of ``value`` that the bound values would be captured by."""
+    incoming = set().union(*(v.free_symbols for v in binding.values())) if binding else set()
+    bound = {v for node in value.atoms(Sum, Product) for v, *_ in node.limits}
+    clashes = bound & incoming
+    return value.xreplace({v: Dummy(v.name, **v.assumptions0) for v in clashes}) if clashes else value
+
+
+@dataclass(frozen=True)
+class Context:
+    """The premises and settings of one judgement.
+
+    Only what is stated here may be used: ``definitions`` (each with its label)
+    and the ``random_model`` (laws, facts and independence, each labelled).
+    ``instance_values`` lists sizes to try for a symbol bounding a sum (random
+    larger sizes are always added; an empty tuple means no instances: unknown).
+    """
+
+    definitions: tuple[Definition, ...] = ()
+    random_model: RandomModel | None = None
+    instance_values: Mapping[Basic, tuple[int, ...]] = field(default_factory=dict)
+    convention: Convention = Convention.TEXTBOOK
+    random_points: int = 6
+    seed: int = 20261125
+    seconds: float = 30.0  # wall-clock limit of one judgement
+
+    def with_definitions(self, *more: Definition) -> "Context":
+        return replace(self, definitions=self.definitions + more)

@@ -1,0 +1,258 @@
+"""Exact evaluation of one side or difference: symbolically, at sizes, or at a full point."""
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from typing import Iterator
+
+from sympy import Basic, Expr, Indexed, Integral, Poly, Symbol, diff, expand
+
+from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, operators_in
+from .context import Context
+from .numbers import Sign, classify
+from .sampling import (
+    canonical_order,
+    consistent,
+    draw_value,
+    entries_of,
+    free_symbols_of,
+    largest_constant,
+    size_values,
+    sizes_of,
+)
+from .sums import expand_finite_sums
+
+
+def integrals_by_antiderivatives(expr: Basic) -> Basic:
+    """Definite integrals of polynomials as F(b) - F(a), with F' = f checked by differentiation.
+
+    Differentiating is independent of the integration a rule may have done; other
+    integrands are undecidable here.
+    """
+
+    def definite(integral: Integral) -> Expr:
+        if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
+            raise Undecidable(f"{integral} is not a definite integral in one variable")
+        (u, lower, upper), integrand = integral.limits[0], integral.function
+        if not integrand.is_polynomial(u):
+            raise Undecidable(f"only integrals of polynomials are checked here, not {integral}")
+        antiderivative = Poly(integrand, u).integrate().as_expr()
+        if expand(diff(antiderivative, u) - integrand) != 0:
+            raise Undecidable(f"no verified antiderivative for {integral}")
+        return antiderivative.xreplace({u: upper}) - antiderivative.xreplace({u: lower})
+
+    return expr.replace(lambda e: isinstance(e, Integral), definite)
+
+
+def symbolic_value(expr: Expr, context: Context, used: set[str]) -> Expr:
+    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic."""
+    expr = integrals_by_antiderivatives(expr)
+    if operators_in(expr):
+        expr = evaluate_moments(expr, _model(context), used)
+    return expr.doit()
+
+
+def value_at_sizes(expr: Expr, sizes: dict, context: Context, used: set[str]) -> Expr:
+    """Sizes substituted, finite sums written out, moments evaluated; other symbols kept."""
+    expr = integrals_by_antiderivatives(expr)
+    expr = canonical_indices(expand_finite_sums(expr.xreplace(sizes), context.convention))
+    if operators_in(expr):
+        expr = evaluate_moments(expr, _model(context).subs(sizes), used).xreplace(sizes)
+    return expr.doit()
+
+
+def _model(context: Context):
+    if context.random_model is None:
+        raise Undecidable("E/Var/Cov appear but no random model is declared")
+    return context.random_model
+
+
+def canonical_indices(expr: Basic) -> Basic:
+    """Entries whose indices are numbers get those numbers as exact rationals.
+
+    ``b[log 6 - log 2 - log 3 + 1]`` becomes ``b[1]``: the same entry under two
+    spellings must receive the same value.  An index that cannot be decided
+    to be a rational is undecidable.
+    """
+
+    def canonical(entry: Indexed) -> Basic:
+        indices = [_canonical_number(i) if i.is_number else i for i in entry.indices]
+        return entry.base[tuple(indices)] if indices != list(entry.indices) else entry
+
+    return expr.replace(lambda e: isinstance(e, Indexed) and any(i.is_number for i in e.indices), canonical)
+
+
+def _canonical_number(index: Expr) -> Expr:
+    value = index.doit()
+    if value.is_Rational:
+        return value
+    nearest = value.evalf(50).round()
+    if nearest.is_Integer and not numeric_difference_is_nonzero(value - nearest):
+        return nearest
+    raise Undecidable(f"the index {index} is not a rational number")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A full assignment (sizes, symbols, entries, in the order drawn) and the exact value there."""
+
+    assignment: dict
+    value: Expr
+
+    @property
+    def sign(self) -> Sign:
+        return classify(self.value)
+
+
+def evaluate_at(expr: Expr, assignment: dict, context: Context, used: set[str]) -> Expr:
+    """``expr`` at a full assignment, following the order in which it was drawn."""
+    symbols = {k: v for k, v in assignment.items() if isinstance(k, Symbol)}
+    entries = {k: v for k, v in assignment.items() if not isinstance(k, Symbol)}
+    expr = integrals_by_antiderivatives(expr)
+    expr = canonical_indices(expr.xreplace(symbols))
+    expr = canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention))
+    if operators_in(expr):
+        model = _model(context).subs({**symbols, **entries})
+        expr = canonical_indices(evaluate_moments(expr, model, used))
+    return expr.xreplace(entries).doit()
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Draws points for one expression: every symbol, then sizes that are entries, then entries."""
+
+    expr: Expr
+    context: Context
+    companions: tuple[Expr, ...] = ()  # the two sides: their symbols get values even if they cancel
+
+    def points(self, count: int | None, large_sizes: bool = True, used: set[str] | None = None) -> Iterator[Point]:
+        """Up to ``count`` points; None means one per combination of sizes and equality pattern (4 to 16)."""
+        used = set() if used is None else used
+        rng = random.Random(f"{self.context.seed}:{count}:{large_sizes}")
+        beyond = largest_constant(self.expr)
+        size_symbols = [s for s in sizes_of(self.expr) if isinstance(s, Symbol)]
+        choices = [self._values(s, beyond, rng, large_sizes) for s in size_symbols]
+        if any(not c for c in choices):
+            raise Undecidable("no instance of the sizes was given: no evidence")
+        combos = _combinations(choices, count or 16, rng)
+        every_symbol = set(free_symbols_of(self.expr)).union(*(free_symbols_of(c) for c in self.companions))
+        symbols = [s for s in canonical_order(every_symbol) if s not in size_symbols]
+        # Integer symbols (indices, mostly) are drawn by equality pattern, so that
+        # coincidences such as i = j are tried as systematically as differences.
+        integers = [s for s in symbols if s.is_integer]
+        patterns = _equality_patterns(integers, rng)
+        if count is None:
+            count = min(16, max(4, len(combos) * len(patterns)))
+        for number in range(count):
+            combo = combos[number % len(combos)]
+            pattern = patterns[(number // len(combos)) % len(patterns)]
+            assignment: dict = dict(zip(size_symbols, map(_integer, combo)))
+            boundary = number < len(combos)
+            for block in pattern:
+                value = _draw_common(block, rng, boundary)
+                if value is None:
+                    raise Undecidable(f"no value satisfies the assumptions on {', '.join(map(str, block))}")
+                assignment.update({s: value for s in block})
+            for symbol in symbols:
+                if symbol in assignment:
+                    continue
+                value = draw_value(symbol, rng, boundary=boundary)
+                if value is None:
+                    raise Undecidable(f"no value satisfies the assumptions on {symbol}")
+                assignment[symbol] = value
+            point = self._complete(assignment, beyond, rng, large_sizes, used)
+            if point is not None:
+                yield point
+
+    def _values(self, size: Basic, beyond: int, rng: random.Random, large: bool) -> list[int]:
+        listed = self.context.instance_values.get(size)
+        values = size_values(size, tuple(listed) if listed is not None else None, beyond, rng)
+        return values if large or listed is not None and not values else values[:-2] or values
+
+    def _complete(self, assignment: dict, beyond: int, rng: random.Random, large: bool, used: set[str]) -> Point | None:
+        """Sizes that are entries (such as ``n[l-1]`` once ``l`` is known), then the remaining entries."""
+        at_symbols = canonical_indices(integrals_by_antiderivatives(self.expr).xreplace(assignment))
+        for size in sizes_of(at_symbols):
+            values = self._values(size, beyond, rng, large)
+            if not values:
+                raise Undecidable(f"no instance of the size {size}")
+            assignment[size] = _integer(rng.choice(values))
+        value = evaluate_at(self.expr, assignment, self.context, used)
+        for entry in entries_of(value):
+            drawn = draw_value(entry, rng)
+            if drawn is None:
+                return None
+            assignment[entry] = drawn
+        return Point(assignment, value.xreplace({e: assignment[e] for e in entries_of(value)}).doit())
+
+
+MAX_PATTERNS = 15
+
+
+def _equality_patterns(symbols: list[Symbol], rng: random.Random) -> list[list[list[Symbol]]]:
+    """Set partitions of ``symbols`` (blocks get equal values): all of them for up to four symbols."""
+    if len(symbols) <= 4:
+        return list(_partitions(symbols)) or [[]]
+    patterns = [[[s] for s in symbols]]
+    while len(patterns) < MAX_PATTERNS:
+        blocks: list[list[Symbol]] = []
+        for s in symbols:
+            choice = rng.randint(0, len(blocks))
+            if choice == len(blocks):
+                blocks.append([s])
+            else:
+                blocks[choice].append(s)
+        patterns.append(blocks)
+    return patterns
+
+
+def _partitions(items: list) -> Iterator[list[list]]:
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in _partitions(rest):
+        yield [[first]] + partition
+        for position in range(len(partition)):
+            yield partition[:position] + [[first] + partition[position]] + partition[position + 1:]
+
+
+def _draw_common(block: list[Symbol], rng: random.Random, boundary: bool) -> Expr | None:
+    """One value satisfying the assumptions of every symbol of ``block``."""
+    for _ in range(20):
+        value = draw_value(block[0], rng, boundary=boundary)
+        if value is not None and all(consistent(s, value) for s in block[1:]):
+            return value
+    return None
+
+
+def _integer(value: int):
+    from sympy import Integer
+
+    return Integer(value)
+
+
+def _combinations(choices: list[list[int]], count: int, rng: random.Random) -> list[tuple[int, ...]]:
+    """Every combination of size values when few; otherwise the small corner, the large corner and random ones."""
+    total = 1
+    for c in choices:
+        total *= len(c)
+    if total <= max(count, 1):
+        return list(itertools.product(*choices))
+    picked = [tuple(c[0] for c in choices), tuple(c[-1] for c in choices)]
+    while len(picked) < count:
+        picked.append(tuple(rng.choice(c) for c in choices))
+    return picked
+
+
+def confirmed(lhs: Expr, rhs: Expr, assignment: dict, context: Context) -> bool:
+    """Re-check a counterexample: values respect the assumptions and the sides differ there."""
+    if not all(consistent(variable, value) for variable, value in assignment.items()):
+        return False
+    try:
+        left = evaluate_at(lhs, assignment, context, set())
+        right = evaluate_at(rhs, assignment, context, set())
+    except Undecidable:
+        return False
+    return classify(expand(left - right)) is Sign.NONZERO and not (left.free_symbols | right.free_symbols)

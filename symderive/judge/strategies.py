@@ -1,0 +1,267 @@
+"""The judge's strategies: small objects tried in order, each with a name a verdict reports.
+
+A strategy returns a verdict when it decides and None when it cannot; it never
+returns ``verified`` with a status stronger than its own evidence.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from sympy import Add, Basic, Expr, Integral, Product, Sum, expand, simplify
+
+from ..model import Outcome, Status, Verdict, Verification
+from ..randomvars import Expect, Undecidable, operators_in
+from .context import Context, Convention
+from .evaluation import Point, Sampler, confirmed, symbolic_value, value_at_sizes
+from .numbers import Sign, show
+from .sampling import largest_constant, size_values, sizes_of
+from .sums import align_sums, ranges_nonreversed
+
+import random
+
+
+@dataclass
+class Problem:
+    """One relation ``lhs = rhs`` prepared for the strategies: definitions unfolded, premises noted."""
+
+    lhs: Expr
+    rhs: Expr
+    context: Context
+    premises: set[str] = field(default_factory=set)  # labels actually used
+    notes: list[str] = field(default_factory=list)  # why a stronger strategy did not decide
+
+    @property
+    def difference(self) -> Expr:
+        return self.lhs - self.rhs
+
+    @property
+    def has_ranges(self) -> bool:
+        return bool(self.difference.atoms(Sum, Product))
+
+    def sampler(self) -> Sampler:
+        return Sampler(self.difference, self.context, (self.lhs, self.rhs))
+
+    def verified(self, status: Status, method: str, detail: str = "", used: Iterable[str] = ()) -> Verdict:
+        premises = tuple(sorted(self.premises | set(used)))
+        if self.has_ranges:
+            detail = "; ".join(filter(None, (detail, self.context.convention.describe())))
+        reason = method + (f": {detail}" if detail else "")
+        if premises:
+            reason += f" (using {', '.join(premises)})"
+        return Verdict(Outcome.VERIFIED, reason, Verification(status, method, detail, premises))
+
+    def refute_at(self, points: Iterable[Point], lhs: Expr | None = None, rhs: Expr | None = None) -> Verdict | None:
+        """The first point where the sides certainly differ, re-checked; else None."""
+        lhs = self.lhs if lhs is None else lhs
+        rhs = self.rhs if rhs is None else rhs
+        for point in points:
+            if point.sign is Sign.NONZERO and confirmed(lhs, rhs, point.assignment, self.context):
+                shown = {str(k): show(v) for k, v in point.assignment.items()}
+                where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
+                return Verdict(
+                    Outcome.REFUTED,
+                    f"the two sides differ by {show(point.value)} at {where}",
+                    counterexample=shown,
+                )
+        return None
+
+
+class Strategy:
+    name = ""
+
+    def run(self, problem: Problem) -> Verdict | None:
+        raise NotImplementedError
+
+
+class Identical(Strategy):
+    """The two sides are the same expression (after unfolding the cited definitions)."""
+
+    name = "identical"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        if problem.lhs == problem.rhs:
+            return problem.verified(Status.PROVED, self.name)
+        return None
+
+
+@dataclass
+class RefutationAtPoints(Strategy):
+    """Exact evaluation at drawn points; a nonzero difference, re-checked, refutes."""
+
+    count: int | None  # None: every combination of sizes and equality pattern
+    large_sizes: bool
+    name: str = "refutation at sample points"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        try:
+            return problem.refute_at(problem.sampler().points(self.count, self.large_sizes))
+        except Undecidable as exc:
+            problem.notes.append(str(exc))
+            return None
+
+
+class SymbolicProof(Strategy):
+    """Moments and integrals evaluated, sums aligned, the difference simplified to 0."""
+
+    name = "symbolic simplification"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        context = problem.context
+        if context.convention is Convention.TEXTBOOK and not ranges_nonreversed(problem.difference):
+            problem.notes.append("a range may be reversed, where SymPy's closed forms follow another convention")
+            return None
+        used: set[str] = set()
+        try:
+            value = symbolic_value(problem.difference, context, used)
+        except Undecidable as exc:
+            problem.notes.append(str(exc))
+            return None
+        reduced = _reduce(value)
+        if reduced == 0:
+            return problem.verified(Status.PROVED, _method(problem.difference), used=used)
+        return self._refute_closed_form(problem, reduced)
+
+    @staticmethod
+    def _refute_closed_form(problem: Problem, reduced: Expr) -> Verdict | None:
+        """A nonzero closed form points to a counterexample, which the original sides must confirm."""
+        if reduced.atoms(Sum, Product, Integral) or operators_in(reduced) or reduced.atoms(Expect):
+            return None
+        try:
+            sampler = Sampler(reduced, problem.context, (problem.lhs, problem.rhs))
+            return problem.refute_at(sampler.points(12, large_sizes=True))
+        except Undecidable:
+            return None
+
+
+def _reduce(expr: Expr) -> Expr:
+    expr = expand(expr)
+    if expr == 0:
+        return expr
+    if expr.has(Sum):
+        expr = expand(align_sums(expr))
+        if expr == 0:
+            return expr
+    return simplify(expr)
+
+
+def _method(difference: Expr) -> str:
+    parts = []
+    if operators_in(difference):
+        parts.append("moment evaluation")
+    if difference.has(Integral):
+        parts.append("antiderivatives checked by differentiation")
+    return " and ".join(parts + ["symbolic simplification"])
+
+
+MAX_INSTANCES = 48
+
+
+class ExactInstances(Strategy):
+    """Exact evaluation at every listed size (and sizes drawn beyond the constants), the rest symbolic."""
+
+    name = "exact evaluation on instances"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        difference, context = problem.difference, problem.context
+        sizes = sizes_of(difference)
+        if not sizes:
+            return None
+        rng = random.Random(f"{context.seed}:instances")
+        beyond = largest_constant(difference)
+        choices = []
+        for size in sizes:
+            listed = context.instance_values.get(size)
+            values = size_values(size, tuple(listed) if listed is not None else None, beyond, rng)
+            if not values:
+                return Verdict(Outcome.UNKNOWN, f"no instance of the size {size} to check: no evidence")
+            choices.append(values)
+        instances = list(itertools.product(*choices))
+        if len(instances) > MAX_INSTANCES:
+            instances = instances[:1] + instances[-1:] + rng.sample(instances[1:-1], MAX_INSTANCES - 2)
+        used: set[str] = set()
+        for combo in instances:
+            at = dict(zip(sizes, map(_integer, combo)))
+            try:
+                value = value_at_sizes(difference, at, context, used)
+                if _reduce(value) == 0:
+                    continue
+                refutation = problem.refute_at(
+                    Sampler(difference.xreplace(at), context, (problem.lhs, problem.rhs)).points(8, large_sizes=True),
+                    problem.lhs.xreplace(at), problem.rhs.xreplace(at),
+                )
+            except Undecidable as exc:
+                return Verdict(Outcome.UNKNOWN, f"at {_show(at)}: {exc}")
+            if refutation is not None:
+                refutation.counterexample.update({str(k): str(v) for k, v in at.items()})  # type: ignore[union-attr]
+                return replace(refutation, reason=f"{refutation.reason}, with {_show(at)}")
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"the difference does not simplify to 0 at {_show(at)}, and no concrete counterexample was found",
+            )
+        ranges = ", ".join(f"{s} in {{{', '.join(map(str, sorted(set(vs))))}}}" for s, vs in zip(sizes, zip(*instances)))
+        if len(sizes) > 1:
+            ranges = f"{len(instances)} combinations of " + ranges
+        detail = f"exact at {ranges}, all other symbols kept symbolic"
+        if problem.notes:
+            detail += f" (no general proof: {problem.notes[0]})"
+        return problem.verified(Status.PROVED_ON_INSTANCES, self.name, detail, used)
+
+
+@dataclass
+class AgreementAtPoints(Strategy):
+    """Exact agreement at drawn points: evidence, not proof."""
+
+    count: int
+    name: str = "exact evaluation at random points"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        context = problem.context
+        agreed = 0
+        used: set[str] = set()
+        try:
+            points = list(problem.sampler().points(self.count, True, used))
+        except Undecidable as exc:
+            return Verdict(Outcome.UNKNOWN, str(exc))
+        refutation = problem.refute_at(points)
+        if refutation is not None:
+            return refutation
+        for point in points:
+            sign = point.sign
+            if sign is Sign.UNDEFINED:
+                continue
+            if sign is not Sign.ZERO:
+                why = problem.notes[0] if problem.notes else "no symbolic proof was found"
+                return Verdict(Outcome.UNKNOWN, f"the difference is not certainly 0 at a sample point ({why})")
+            agreed += 1
+        if agreed == 0:
+            return Verdict(Outcome.UNKNOWN, "no sample point could be evaluated")
+        detail = f"agreement at {agreed} points (seed {context.seed}); no symbolic proof found"
+        return problem.verified(Status.TESTED_NUMERICALLY, self.name, detail, used)
+
+
+def _integer(value: int):
+    from sympy import Integer
+
+    return Integer(value)
+
+
+def _show(mapping: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in mapping.items()) or "no sizes"
+
+
+def default_strategies(context: Context) -> tuple[Strategy, ...]:
+    """Cheapest first: identity, a quick refutation at small sizes, proof, then weaker evidence.
+
+    The quick refutation covers every combination of the small (boundary) sizes,
+    so a symbolic "proof" that fails at ``L = 0`` never stands.
+    """
+    return (
+        Identical(),
+        RefutationAtPoints(count=None, large_sizes=False, name="refutation at small sizes"),
+        SymbolicProof(),
+        RefutationAtPoints(count=8, large_sizes=True),
+        ExactInstances(),
+        AgreementAtPoints(count=max(context.random_points, 1) * 2),
+    )
