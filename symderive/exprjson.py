@@ -187,7 +187,8 @@ class Encoder:
             return ["Rational", self._integer(e.p), self._integer(e.q)]
         if isinstance(e, Float):
             digits = to_str(e._mpf_, repr_dps(e._prec))
-            self._check_literal(digits)
+            if len(digits) > min(self.bounds.max_literal_chars, _FLOAT_CHARS):
+                raise ExprJsonError(f"a Float literal longer than {min(self.bounds.max_literal_chars, _FLOAT_CHARS)} characters")
             return ["Float", digits, int(e._prec)]
         if isinstance(e, Dummy):
             number = self.dummies.setdefault(e, len(self.dummies))
@@ -230,6 +231,8 @@ def _function_assumptions(function_class: type) -> dict[str, bool]:
 
 # ---------------------------------------------------------------- decoding
 
+# mpmath reads a Float's digits through int(): stay below Python's int-string limit (4300).
+_FLOAT_CHARS = 4000
 _INTEGER = re.compile(r"-?(?:0x[0-9a-f]+|[0-9]+)")
 _FLOAT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?")
 
@@ -305,8 +308,7 @@ class Decoder:
             return Rational(p, q)
         if name == "Float":
             digits, precision = payload
-            # mpmath reads the digits through int(): stay below Python's int-string limit.
-            _expect(isinstance(digits, str) and len(digits) <= min(self.bounds.max_literal_chars, 4000)
+            _expect(isinstance(digits, str) and len(digits) <= min(self.bounds.max_literal_chars, _FLOAT_CHARS)
                     and _FLOAT.fullmatch(digits) is not None, name, path, "a decimal literal")
             _expect(type(precision) is int and 1 <= precision <= 4 * self.bounds.max_literal_chars,
                     name, path, "a precision in bits")
