@@ -98,7 +98,7 @@ def register(
     arity defaults to their ``nargs``.  Returns ``cls`` so it can decorate a class.
     """
     name = cls.__name__
-    if _KINDS.get(name, None) is not None and _KINDS[name].cls is not cls:
+    if (name in _KINDS and _KINDS[name].cls is not cls) or name in _ATOMS or name in _WITH_PAYLOAD:
         raise ValueError(f"another class named {name!r} is already registered")
     if build is None:
         if not issubclass(cls, Application):
@@ -186,13 +186,14 @@ class Encoder:
         if isinstance(e, Rational):
             return ["Rational", self._integer(e.p), self._integer(e.q)]
         if isinstance(e, Float):
-            digits = to_str(e._mpf_, repr_dps(e._prec))
-            if len(digits) > min(self.bounds.max_literal_chars, _FLOAT_CHARS):
-                raise ExprJsonError(f"a Float literal longer than {min(self.bounds.max_literal_chars, _FLOAT_CHARS)} characters")
+            digits, limit = to_str(e._mpf_, repr_dps(e._prec)), min(self.bounds.max_literal_chars, _FLOAT_CHARS)
+            if len(digits) > limit:
+                raise ExprJsonError(f"a Float literal longer than {limit} characters")
             return ["Float", digits, int(e._prec)]
         if isinstance(e, Dummy):
             number = self.dummies.setdefault(e, len(self.dummies))
-            return ["Dummy", number, self._name(e.name), int(e.dummy_index), _plain_assumptions(e._assumptions_orig)]
+            flags = _plain_assumptions(e._assumptions_orig)
+            return ["Dummy", number, self._name(e.name), int(e.dummy_index), flags]
         if type(e) is Symbol:
             return ["Symbol", self._name(e.name), _plain_assumptions(e._assumptions_orig)]
         if isinstance(e, Str):
@@ -274,14 +275,14 @@ class Decoder:
         name = tree[0]
         payload_length = self._payload_length(name, len(tree) - 1, path)
         payload = tree[1 : 1 + payload_length]
-        args = [self._decode(item, path + (i,)) for i, item in enumerate(tree[1 + payload_length :], 1 + payload_length)]
+        first_child = 1 + payload_length
+        args = [self._decode(item, path + (i,)) for i, item in enumerate(tree[first_child:], first_child)]
         try:
             return self._build(name, payload, args, path)
         except ExprJsonError:
             raise
-        except (TypeError, ValueError, AttributeError, IndexError, KeyError, AssertionError) as exc:
-            # A SymPy constructor refused the arguments (an Idx with a real label, ...).
-            raise ExprJsonError(f"invalid {name} at {_where(path)}: {exc}") from None
+        except Exception as exc:  # a SymPy constructor refused the arguments (an Idx with a real label, ...)
+            raise ExprJsonError(f"invalid {name} at {_where(path)}: {type(exc).__name__}: {exc}") from None
 
     def _payload_length(self, name: str, length: int, path: tuple[int, ...]) -> int:
         """How many items after the name are data; the rest are child trees.  Checks arity."""
@@ -295,7 +296,8 @@ class Decoder:
         if kind is None:
             raise ExprJsonError(f"class {name!r} at {_where(path)} is not on the allow-list")
         if length < kind.min_args or (kind.max_args is not None and length > kind.max_args):
-            wanted = kind.min_args if kind.max_args == kind.min_args else f"{kind.min_args} to {kind.max_args or 'any'}"
+            wanted = (kind.min_args if kind.max_args == kind.min_args
+                      else f"{kind.min_args} to {kind.max_args or 'any'}")
             raise ExprJsonError(f"{name} at {_where(path)} takes {wanted} arguments, got {length}")
         return 0
 
@@ -308,8 +310,9 @@ class Decoder:
             return Rational(p, q)
         if name == "Float":
             digits, precision = payload
-            _expect(isinstance(digits, str) and len(digits) <= min(self.bounds.max_literal_chars, _FLOAT_CHARS)
-                    and _FLOAT.fullmatch(digits) is not None, name, path, "a decimal literal")
+            limit = min(self.bounds.max_literal_chars, _FLOAT_CHARS)
+            _expect(isinstance(digits, str) and len(digits) <= limit and _FLOAT.fullmatch(digits) is not None,
+                    name, path, f"a decimal literal of at most {limit} characters")
             _expect(type(precision) is int and 1 <= precision <= 4 * self.bounds.max_literal_chars,
                     name, path, "a precision in bits")
             return Float(digits, precision=precision)
@@ -323,25 +326,26 @@ class Decoder:
             function = Function(self._text(payload[0], path), **self._assumptions(payload[1], path))
             return function(*args)
         if name == "IndexedBase":
-            _expect(len(args) in (1, 2) and isinstance(args[0], Symbol) and (len(args) == 1 or isinstance(args[1], Tuple)),
+            label, *shape = args
+            _expect(isinstance(label, Symbol) and len(shape) <= 1 and all(isinstance(s, Tuple) for s in shape),
                     name, path, "a Symbol as its label, then optionally a Tuple as its shape")
-            return sympy.IndexedBase(args[0], args[1] if len(args) == 2 else None, **self._assumptions(payload[0], path))
+            return sympy.IndexedBase(label, shape[0] if shape else None, **self._assumptions(payload[0], path))
         if name == "ImmutableDenseMatrix":
             rows, cols = payload
-            _expect(type(rows) is int and type(cols) is int and rows >= 0 and cols >= 0 and rows * cols == len(args),
-                    name, path, "rows, columns and rows*columns entries")
+            sizes_ok = type(rows) is int and type(cols) is int and 0 <= rows and 0 <= cols
+            _expect(sizes_ok and rows * cols == len(args), name, path, "rows, columns and rows*columns entries")
             return ImmutableDenseMatrix(rows, cols, args)
         kind = _KINDS[name]
         for arg in args:
             if not isinstance(arg, kind.child_type):
-                raise ExprJsonError(
-                    f"{name} at {_where(path)} takes {kind.child_type.__name__} arguments, got {type(arg).__name__}"
-                )
+                wanted, got = kind.child_type.__name__, type(arg).__name__
+                raise ExprJsonError(f"{name} at {_where(path)} takes {wanted} arguments, got {got}")
         return kind.build(*args)
 
     def _dummy(self, payload: list, path: tuple[int, ...]) -> Dummy:
         number, name, index, assumptions = payload
-        _expect(type(number) is int and type(index) is int, "Dummy", path, "a number, a name, a dummy_index and assumptions")
+        _expect(type(number) is int and type(index) is int, "Dummy", path,
+                "a number, a name, a dummy_index and assumptions")
         known = self.dummies.get(number)
         if known is not None:
             _expect(known[1] == payload, "Dummy", path, f"the same data as Dummy number {number} before")
@@ -353,9 +357,8 @@ class Decoder:
 
     def _int(self, literal: Any, path: tuple[int, ...]) -> int:
         if not isinstance(literal, str) or len(literal) > self.bounds.max_literal_chars:
-            raise ExprJsonError(
-                f"expected an integer literal of at most {self.bounds.max_literal_chars} characters at {_where(path)}"
-            )
+            limit = self.bounds.max_literal_chars
+            raise ExprJsonError(f"expected an integer literal of at most {limit} characters at {_where(path)}")
         if not _INTEGER.fullmatch(literal):
             raise ExprJsonError(f"malformed integer literal {_show(literal)} at {_where(path)}")
         negative, digits = literal.startswith("-"), literal.lstrip("-")
@@ -364,7 +367,8 @@ class Decoder:
 
     def _text(self, text: Any, path: tuple[int, ...]) -> str:
         if not isinstance(text, str) or not text or len(text) > self.bounds.max_name_chars:
-            raise ExprJsonError(f"expected a name of 1 to {self.bounds.max_name_chars} characters at {_where(path)}")
+            limit = self.bounds.max_name_chars
+            raise ExprJsonError(f"expected a name of 1 to {limit} characters at {_where(path)}")
         return text
 
     def _assumptions(self, flags: Any, path: tuple[int, ...]) -> dict[str, bool]:

@@ -40,7 +40,7 @@ import signal
 import sys
 import time
 from concurrent.futures import CancelledError
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pebble
 from sympy import Basic, Dummy
@@ -109,7 +109,9 @@ def bounded(
     return _unpack_outcome(frame)
 
 
-def _run_child(write_end: int, parent: int, memory_mb: int | None, function: Callable[..., Any], args: tuple) -> None:
+def _run_child(
+    write_end: int, parent: int, memory_mb: int | None, function: Callable[..., Any], args: tuple
+) -> None:
     """The child's whole life: never returns, never runs the parent's clean-up code."""
     status = 1
     try:
@@ -244,7 +246,8 @@ def _outcome_payload(function: Callable[..., Any], args: tuple) -> bytes:
     except BaseException as exc:  # report everything, including RecursionError and MemoryError
         payload = json.dumps({"error": [type(exc).__name__, _message(exc)]}).encode()
     if len(payload) > MAX_RESULT_BYTES:
-        payload = json.dumps({"error": ["ResultTooLarge", f"the result is larger than {MAX_RESULT_BYTES} bytes"]}).encode()
+        too_large = ["ResultTooLarge", f"the result is larger than {MAX_RESULT_BYTES} bytes"]
+        payload = json.dumps({"error": too_large}).encode()
     return payload
 
 
@@ -371,6 +374,8 @@ class BoundedPool:
     the others run on.  Each worker has the memory cap of :func:`bounded`, and a
     task may itself call :func:`bounded`.  Functions must be importable
     (module-level); arguments and results travel as in :func:`bounded`'s result.
+    Use a pool from a thread that outlives it: on Linux a worker dies with the
+    thread that started it (so no task outlives a killed caller).
     """
 
     def __init__(self, jobs: int | None = None, memory_mb: int | None = DEFAULT_MEMORY_MB) -> None:
@@ -394,9 +399,12 @@ class BoundedPool:
         future = self._pool.schedule(_run_task, args=(function, arguments), timeout=seconds)
         return PoolTask(future, seconds)
 
-    def map(self, function: Callable[..., Any], argument_tuples: Any, seconds: float = DEFAULT_SECONDS) -> list[Any]:
+    def map(
+        self, function: Callable[..., Any], argument_tuples: Iterable[tuple], seconds: float = DEFAULT_SECONDS
+    ) -> list[Any]:
         """One outcome per tuple, in order: the value, or the TimeLimitExceeded / ChildFailed instance."""
-        return [task.outcome() for task in [self.submit(function, *args, seconds=seconds) for args in argument_tuples]]
+        tasks = [self.submit(function, *args, seconds=seconds) for args in argument_tuples]
+        return [task.outcome() for task in tasks]
 
 
 class PoolTask:

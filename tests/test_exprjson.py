@@ -40,7 +40,8 @@ i = Idx("i", (0, n))
 # One or more expressions per allow-listed class, built the normal (evaluating) way.
 TABLE = [
     Integer(5), Integer(-7), S.Zero, S.One, S.NegativeOne, S.Half, Rational(-3, 7), Integer(2) ** 20000,
-    1 / factorial(2006), Float(0.1), Float("1.5", 30), Float(Rational(1, 3), 1000), Float("-2.5e-300"), x, y, n, k, x + 1 + k, 2 * x * n,
+    1 / factorial(2006), Float(0.1), Float("1.5", 30), Float(Rational(1, 3), 1000), Float("-2.5e-300"),
+    Float("1e300"), x, y, n, k, x + 1 + k, 2 * x * n,
     x**n, sqrt(x), exp(x), log(x), sin(x) + cos(x) + tan(x), cot(x) + sec(x) + csc(x),
     asin(x) + acos(x) + atan(x) + acot(x) + atan2(y, x), sinh(x) + cosh(x) + tanh(x) + coth(x),
     asinh(x) + acosh(x) + atanh(x) + acoth(x), Abs(x), sign(x), re(x) + im(x) + arg(x) + conjugate(x),
@@ -94,7 +95,9 @@ def _nodes(tree):
 
 def test_the_format_is_class_names_and_arguments():
     assert encode(x + 2 * n) == [
-        "Add", ["Symbol", "x", {}], ["Mul", ["Integer", "2"], ["Symbol", "n", {"integer": True, "positive": True}]],
+        "Add",
+        ["Symbol", "x", {}],
+        ["Mul", ["Integer", "2"], ["Symbol", "n", {"integer": True, "positive": True}]],
     ]
 
 
@@ -129,6 +132,8 @@ def test_register_refuses_a_second_class_of_the_same_name_and_evaluating_default
     impostor = type("Expect", (Function,), {"nargs": 1})
     with pytest.raises(ValueError, match="already registered"):
         register(impostor)
+    with pytest.raises(ValueError, match="already registered"):
+        register(type("Symbol", (Function,), {}))
     with pytest.raises(TypeError, match="non-evaluating"):
         register(type("Plain", (Tuple,), {}))
 
@@ -158,7 +163,8 @@ def _tower(height: int, base: str = "2") -> list:
 
 def _decode_heavy_trees() -> list[str]:
     trees = [_tower(6), ["Pow", ["Integer", "10"], ["Pow", ["Integer", "10"], ["Integer", "10"]]],
-             ["factorial", ["Integer", "1000000"]], ["binomial", ["Integer", "100000000"], ["Integer", "50000000"]]]
+             ["factorial", ["Integer", "1000000"]],
+             ["binomial", ["Integer", "100000000"], ["Integer", "50000000"]]]
     return [type(decode(t)).__name__ for t in trees]
 
 

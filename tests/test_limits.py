@@ -137,9 +137,11 @@ def test_dummies_made_in_the_child_differ_from_dummies_made_in_the_parent_later(
     assert made_there != made_here
 
 
-def test_a_timeout_kills_the_child():
+def test_a_timeout_kills_the_child(tmp_path):
+    pid_file = tmp_path / "child.pid"
     with pytest.raises(TimeLimitExceeded, match="0.5 s"):
-        bounded(sleep_then, 60, "late", seconds=0.5)
+        bounded(write_pid_and_sleep, str(pid_file), seconds=0.5)
+    assert not _alive(int(pid_file.read_text()))
 
 
 def test_an_exception_carries_its_type_and_message_but_no_traceback():
@@ -313,7 +315,9 @@ def test_a_hung_task_does_not_block_the_others(pool):
 
 def test_pool_failures_are_outcomes_and_the_pool_goes_on(pool):
     outcomes = pool.map(fail_with, [("ValueError", "bad relation")]) + pool.map(die_by, [(signal.SIGSEGV,)])
-    assert [(type(o).__name__, o.kind) for o in outcomes] == [("ChildFailed", "ValueError"), ("ChildFailed", "Crash")]
+    assert [(type(o).__name__, o.kind) for o in outcomes] == [
+        ("ChildFailed", "ValueError"), ("ChildFailed", "Crash"),
+    ]
     with pytest.raises(ChildFailed):
         pool.submit(fail_with, "ValueError", "again").result()
     assert pool.submit(square, 0).result() == x**2
