@@ -35,6 +35,8 @@ from sympy import (
     simplify,
 )
 
+from .exprjson import register
+
 
 class RandomOperator(Function):
     """Base of E, Var and Cov: never evaluated automatically."""
@@ -65,6 +67,11 @@ class Cov(RandomOperator):
 
     nargs = 2
     latex_template = r"\operatorname{Cov}\left(%s, %s\right)"
+
+
+# Transcripts and child processes carry these operators as JSON trees (symderive.exprjson).
+for _operator in (Expect, Var, Cov):
+    register(_operator)
 
 
 Distinct = tuple[tuple[Expr, Expr], ...]
