@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from sympy import (
     Abs,
@@ -65,6 +65,10 @@ class Density:
     support: tuple[tuple[Expr, Expr], ...]
     hypotheses: tuple[Relational, ...] = ()
     conditions: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if any(h == S.false for h in self.hypotheses):
+            raise ValueError(f"{self.name} is not a density: a parameter hypothesis is false")
 
     def at(self, *values: Expr) -> Expr:
         """The density evaluated at ``values`` (one per variable)."""

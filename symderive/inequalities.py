@@ -22,7 +22,6 @@ from sympy import (
     Mul,
     Poly,
     Pow,
-    Rational,
     S,
     Symbol,
     cancel,

@@ -92,9 +92,29 @@ def evaluate_integral(integral: Integral, facts: Facts = ()) -> Expr:
         except NotEvaluable:
             pass  # not jointly Gaussian: the iterated integral below may still be evaluable
     value = integrand
-    for variable, lower, upper in limits:  # SymPy's order: innermost limit first
-        value = integrate_1d(value, variable, lower, upper, facts)
+    for index, (variable, lower, upper) in enumerate(limits):  # SymPy's order: innermost limit first
+        outer = _interior_facts(limits[index + 1:], facts)
+        value = integrate_1d(value, variable, lower, upper, (*facts, *outer))
     return value
+
+
+def _interior_facts(outer_limits: Sequence[tuple[Expr, Expr, Expr]], facts: Facts) -> list[Relational]:
+    """``lower < v < upper`` for each outer variable ``v`` of an iterated integral.
+
+    The inner integral is only ever integrated over the outer ranges, so its value
+    is needed for interior points only (the bounds have measure zero).
+    """
+    interior: list[Relational] = []
+    for variable, lower, upper in outer_limits:
+        order = decide_le(lower, upper, facts)
+        if order is None:
+            continue
+        low, high = (lower, upper) if order else (upper, lower)
+        for relation in (variable > low if low.is_finite is not False else S.true,
+                         variable < high if high.is_finite is not False else S.true):
+            if isinstance(relation, Relational):
+                interior.append(relation)
+    return interior
 
 
 def _is_whole_line(lower: Expr, upper: Expr) -> bool:
@@ -113,9 +133,11 @@ def integrate_1d(integrand: Expr, variable: Symbol, lower: Expr, upper: Expr, fa
     # The variable runs over real numbers: say so, so that exp(q) > 0 and log(exp(q)) = q are known.
     x = Dummy(str(variable), real=True)
     f = as_piecewise(integrand.xreplace({variable: x}), x)
-    parameters = _parameter_conditions(f, x)
-    if parameters:
-        return _split_cases(f, parameters, lambda case: integrate_1d(case.xreplace({x: variable}), variable, lower, upper, facts))
+    decided = {c: decide_relation(c, facts) for c in _parameter_conditions(f, x)}
+    f = f.xreplace({c: S.true if truth else S.false for c, truth in decided.items() if truth is not None})
+    undecided = [c for c, truth in decided.items() if truth is None]
+    if undecided:
+        return _split_cases(f, undecided, lambda case: integrate_1d(case.xreplace({x: variable}), variable, lower, upper, facts))
     if lower.is_infinite or upper.is_infinite or _depends_piecewise(f, x):
         order = decide_le(lower, upper, facts)
         if order is None:
@@ -220,8 +242,53 @@ def decide_le(a: Expr, b: Expr, facts: Facts = ()) -> bool | None:
     return None
 
 
+def decide_lt(a: Expr, b: Expr, facts: Facts = ()) -> bool | None:
+    """Whether ``a < b`` (True), ``a >= b`` (False), or undecided (None); as :func:`decide_le`."""
+    if a == b:
+        return False
+    if a == S.NegativeInfinity or b == S.Infinity:
+        return None if a.is_infinite and b.is_infinite else True
+    if a == S.Infinity or b == S.NegativeInfinity:
+        return False
+    if a.is_infinite or b.is_infinite:
+        return None
+    difference = expand(b - a)
+    if difference.is_positive:
+        return True
+    if difference.is_nonpositive:
+        return False
+    for fact in facts:
+        gap, strict = _gap(fact)
+        if gap is None:
+            continue
+        beyond = expand(difference - gap)
+        if (strict and beyond.is_nonnegative) or beyond.is_positive:
+            return True
+        if expand(-difference - gap).is_nonnegative:
+            return False
+    return None
+
+
+def decide_relation(relation: Relational, facts: Facts = ()) -> bool | None:
+    """The truth of ``lhs op rhs`` for ``op`` in ``<, <=, >, >=`` from :func:`decide_le`/:func:`decide_lt`."""
+    lhs, rhs, op = relation.lhs, relation.rhs, relation.rel_op
+    if op in (">", ">="):
+        lhs, rhs, op = rhs, lhs, "<" if op == ">" else "<="
+    if op == "<=":
+        if decide_le(lhs, rhs, facts):
+            return True
+        return False if decide_lt(rhs, lhs, facts) else None
+    if op == "<":
+        if decide_lt(lhs, rhs, facts):
+            return True
+        return False if decide_le(rhs, lhs, facts) else None
+    return None
+
+
 def _gap(fact: Relational) -> tuple[Expr | None, bool]:
     """``q - p`` (known to be >= 0) and whether it is > 0, for a fact ``p < q`` or ``p <= q``."""
+    if not isinstance(fact, Relational):
+        return None, False
     if fact.rel_op in ("<", "<="):
         return expand(fact.rhs - fact.lhs), fact.rel_op == "<"
     if fact.rel_op in (">", ">="):
@@ -564,7 +631,8 @@ def gaussian_moments(covariance: Matrix) -> Callable[[tuple[int, ...]], Expr]:
 
 
 __all__ = [
-    "NotEvaluable", "evaluate_integral", "evaluate_integrals", "integrate_1d", "decide_le",
+    "NotEvaluable", "evaluate_integral", "evaluate_integrals", "integrate_1d", "decide_le", "decide_lt",
+    "decide_relation",
     "as_piecewise", "breakpoints", "active_pieces",
     "gaussian_integral", "gaussian_moments", "is_positive_definite",
 ]

@@ -61,10 +61,12 @@ from sympy import (
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom
 
-from .integrals import NotEvaluable, active_pieces, as_piecewise, breakpoints
+from .integrals import active_pieces, as_piecewise, breakpoints
 from .randomvars import Undecidable
 
-PRECISIONS = (64, 128, 256, 512)
+PRECISIONS = (64, 128, 256)
+# Effort per certified integral: beyond it acb.integral returns a wider (still valid) ball.
+EVAL_LIMIT = 20_000
 MAX_SUM_TERMS = 10_000
 MAX_TAIL_CUT = 2**24
 
@@ -105,7 +107,9 @@ def certainly_nonzero(expr: Basic, point: Mapping[Basic, int | Rational] | None 
     for prec in precisions:
         with ctx.workprec(prec):
             ball = compiled((), False)
-        if ball.is_finite() and not ball.contains(0):
+        if not ball.is_finite():
+            return False  # a singularity, not a lack of precision: more bits will not help
+        if not ball.contains(0):
             return True
     return False
 
@@ -127,26 +131,28 @@ def compare(lhs: Basic, rhs: Basic, point: Mapping[Basic, int | Rational] | None
             precisions: Sequence[int] = PRECISIONS) -> NumericComparison:
     """Compare ``lhs`` and ``rhs`` at ``point`` by the enclosure of their difference.
 
-    ``DIFFER`` is rigorous.  ``CONSISTENT`` (the enclosure contains 0 and is narrower
-    than ``2^{-prec/2}`` times the size of the sides) is not: the lead's judge may label
-    it ``tested-numerically`` at most.
+    ``DIFFER`` is rigorous (every precision is tried before giving up on it).
+    ``CONSISTENT`` (at the highest precision the enclosure contains 0 and is narrower
+    than ``2^{-prec/2}`` times the size of the sides) is not: a judge may label it
+    ``tested-numerically`` at most.
     """
     compiled_lhs = compile_expression(_at_point(lhs, point or {}), ())
     compiled_rhs = compile_expression(_at_point(rhs, point or {}), ())
-    shown = "not finite"
+    shown, narrow, prec = "not finite", False, precisions[0]
     for prec in precisions:
         with ctx.workprec(prec):
             left, right = compiled_lhs((), False), compiled_rhs((), False)
             difference = left - right
             if not difference.is_finite():
-                continue
+                break  # a singularity, not a lack of precision
             shown = difference.str()
             if not difference.contains(0):
-                return NumericComparison(Agreement.DIFFER, difference.str(), prec)
+                return NumericComparison(Agreement.DIFFER, shown, prec)
             scale = 1 + abs(left).upper() + abs(right).upper()
-            if abs(difference).upper() < scale * arb(2) ** (-(prec // 2)):
-                return NumericComparison(Agreement.CONSISTENT, difference.str(), prec)
-    return NumericComparison(Agreement.INCONCLUSIVE, shown, precisions[-1])
+            narrow = abs(difference).upper() < scale * arb(2) ** (-(prec // 2))
+    if narrow:
+        return NumericComparison(Agreement.CONSISTENT, shown, prec)
+    return NumericComparison(Agreement.INCONCLUSIVE, shown, prec)
 
 
 def _at_point(expr: Basic, point: Mapping[Basic, int | Rational]) -> Basic:
@@ -269,7 +275,7 @@ def _compile_real_function(expr: Basic, bound: Sequence[Basic]) -> Compiled:
             if analytic else acb(abs(parts[0](values, analytic).real))
         )
     if isinstance(expr, Heaviside):
-        # The value at 0 (one point, measure zero in an integral) is enclosed as [0, 1].
+        # flint's value at 0 is 1/2, as SymPy's Heaviside(0); a ball around 0 gets a ball covering [0, 1].
         return lambda values, analytic: parts[0](values, analytic).real_heaviside(analytic=analytic)
     method = "real_max" if isinstance(expr, Max) else "real_min"
 
@@ -401,7 +407,7 @@ def _compile_integral(expr: Integral, bound: Sequence[Basic]) -> Compiled:
     def evaluate(values: Sequence[acb], analytic: bool) -> acb:
         # An integral of a function holomorphic in the outer variables is holomorphic in them.
         return acb.integral(lambda t, inner: f([*values, t], inner or analytic),
-                            a(values, analytic), b(values, analytic))
+                            a(values, analytic), b(values, analytic), eval_limit=EVAL_LIMIT)
 
     return evaluate
 
@@ -426,7 +432,7 @@ def _compile_unbounded(integrand: Expr, x: Symbol, lower: Expr, upper: Expr, bou
         cut, tail = cuts[ctx.prec]
         a = acb(-cut) if lower == S.NegativeInfinity else ends[lower]((), False)
         b = acb(cut) if upper == S.Infinity else ends[upper]((), False)
-        body = acb.integral(lambda t, inner: f([*values, t], inner or analytic), a, b)
+        body = acb.integral(lambda t, inner: f([*values, t], inner or analytic), a, b, eval_limit=EVAL_LIMIT)
         return body + acb(arb(0, 1) * tail)
 
     return evaluate
@@ -507,8 +513,8 @@ def _tail_terms(f: Expr, x: Symbol) -> list[_TailTerm]:
                 if not (power.is_integer or (power.is_real and argument.is_real)):
                     raise NotEnclosable(f"cannot bound {factor} in the tail")
                 exponent += power * argument
-            elif isinstance(factor, (sin, cos)) and factor.args[0].is_real:
-                continue  # |sin|, |cos| <= 1 on real arguments
+            elif _bounded_by_one(factor):
+                continue
             elif factor.is_polynomial(x):
                 poly = Poly(factor, x)
                 coefficient_sizes = [abs(compile_expression(c, ())((), False)) for c in poly.all_coeffs()]
@@ -523,6 +529,13 @@ def _tail_terms(f: Expr, x: Symbol) -> list[_TailTerm]:
         exponent_balls = tuple(compile_expression(c, ())((), False) for c in coefficients)
         terms.append(_TailTerm(abs(size), degree, exponent_balls))
     return terms
+
+
+def _bounded_by_one(factor: Expr) -> bool:
+    """``|sin|, |cos| <= 1`` on real arguments, and so are their nonnegative integer powers."""
+    if isinstance(factor, Pow) and factor.exp.is_Integer and factor.exp >= 0:
+        factor = factor.base
+    return isinstance(factor, (sin, cos)) and factor.args[0].is_extended_real is True
 
 
 def _upper_number(value: Expr) -> float:
