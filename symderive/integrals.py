@@ -85,6 +85,8 @@ def evaluate_integral(integral: Integral, facts: Facts = ()) -> Expr:
         if len(limit) != 3:
             raise NotEvaluable(f"{integral} is not a definite integral (limits {tuple(limit)})")
         limits.append(tuple(limit))
+    if len({v for v, _, _ in limits}) != len(limits):
+        raise NotEvaluable(f"{integral} integrates twice over the same variable")
     integrand = evaluate_integrals(integral.function, facts)  # nested integrals first
     if len(limits) > 1 and all(_is_whole_line(lo, hi) for _, lo, hi in limits):
         try:
@@ -579,6 +581,8 @@ def gaussian_integral(polynomial: Expr, variables: Sequence[Symbol], Q: Matrix, 
         raise NotEvaluable(f"cannot prove that {Q.tolist()} is symmetric positive definite")
     covariance = Q.inv()
     mean = covariance * b
+    if not polynomial.is_polynomial(*variables):
+        raise NotEvaluable(f"{polynomial} is not a polynomial in {', '.join(map(str, variables))}")
     shifted = [Dummy(f"y{i}") for i in range(n)]
     moved = expand(polynomial.xreplace({v: m + y for v, m, y in zip(variables, mean, shifted)}))
     expectation = _expected_polynomial(moved, shifted, covariance)

@@ -406,10 +406,29 @@ def _compile_integral(expr: Integral, bound: Sequence[Basic]) -> Compiled:
 
     def evaluate(values: Sequence[acb], analytic: bool) -> acb:
         # An integral of a function holomorphic in the outer variables is holomorphic in them.
-        return acb.integral(lambda t, inner: f([*values, t], inner or analytic),
-                            a(values, analytic), b(values, analytic), eval_limit=EVAL_LIMIT)
+        return _certified_integral(lambda t, inner: f([*values, t], inner or analytic),
+                                   a(values, analytic), b(values, analytic))
 
     return evaluate
+
+
+def _certified_integral(integrand: Callable[[acb, bool], acb], a: acb, b: acb) -> acb:
+    """``acb.integral`` that re-raises an exception of the integrand (flint would mask it)."""
+    raised: list[BaseException] = []
+
+    def guarded(t: acb, analytic: bool) -> acb:
+        if raised:
+            return acb(arb("nan"))
+        try:
+            return integrand(t, analytic)
+        except Exception as exc:  # re-raised below, after flint returns
+            raised.append(exc)
+            return acb(arb("nan"))
+
+    result = acb.integral(guarded, a, b, eval_limit=EVAL_LIMIT)
+    if raised:
+        raise raised[0]
+    return result
 
 
 def _compile_unbounded(integrand: Expr, x: Symbol, lower: Expr, upper: Expr, bound: Sequence[Basic]) -> Compiled:
@@ -432,7 +451,7 @@ def _compile_unbounded(integrand: Expr, x: Symbol, lower: Expr, upper: Expr, bou
         cut, tail = cuts[ctx.prec]
         a = acb(-cut) if lower == S.NegativeInfinity else ends[lower]((), False)
         b = acb(cut) if upper == S.Infinity else ends[upper]((), False)
-        body = acb.integral(lambda t, inner: f([*values, t], inner or analytic), a, b, eval_limit=EVAL_LIMIT)
+        body = _certified_integral(lambda t, inner: f([*values, t], inner or analytic), a, b)
         return body + acb(arb(0, 1) * tail)
 
     return evaluate

@@ -344,3 +344,11 @@ def test_parameters_that_break_a_hypothesis_are_refused():
         uniform(u, 2, 1)
     with pytest.raises(ValueError):
         normal(u, 0, -1)
+
+
+def test_jacobian_assumptions_may_not_restrict_the_variables():
+    c = Symbol("c", real=True)
+    assert check_jacobian_nonzero([c * u], [u], (c > 0,)) is not None
+    assert check_jacobian_nonzero([c * u], [u]) is None  # c = 0 is possible
+    with pytest.raises(ValueError):
+        check_jacobian_nonzero([u**3], [u], (u > 0,))

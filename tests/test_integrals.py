@@ -326,3 +326,19 @@ def test_parameter_conditions_give_a_piecewise_answer():
     value = evaluate_integral(Integral(density, WHOLE))
     assert simplify(value.subs(y, 1) - sqrt(2 * pi) * exp(-1)) == 0
     assert value.subs(y, -1) == 0
+
+
+def test_repeated_variables_and_non_polynomial_moments_are_refused():
+    with pytest.raises(NotEvaluable):
+        evaluate_integral(Integral(exp(-x**2), WHOLE, WHOLE))
+    with pytest.raises(NotEvaluable):
+        gaussian_integral(exp(x), [x], Matrix([[1]]), Matrix([0]), S.Zero)
+
+
+def test_an_antiderivative_is_used_only_after_differentiating_back():
+    integrals._check_antiderivative(x**3 / 3, x**2, x)
+    integrals._check_antiderivative(exp(2 * x) * (x / 2 - S(1) / 4), x * exp(2 * x), x)
+    with pytest.raises(NotEvaluable):
+        integrals._check_antiderivative(x**3 / 2, x**2, x)
+    with pytest.raises(NotEvaluable):
+        integrals._check_antiderivative(exp(2 * x) * x / 2, x * exp(2 * x), x)

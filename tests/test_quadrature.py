@@ -167,6 +167,7 @@ def test_piecewise_and_heaviside_integrands():
         (Integral(exp(x), (x, 0, oo)), {}),  # no decay
         (Integral(x * y, (x, -oo, oo), (y, 0, 1)), {}),  # an unbounded inner integral
         (Integral(x, x), {}),
+        (Integral(Integral(exp(x), (x, 0, oo)) * y, (y, 0, 1)), {}),  # raised inside the integrator
         (Integral(Abs(log(x - 2)), (x, 0, 1)), {}),  # |z| of a possibly complex z is not enclosed
     ],
 )

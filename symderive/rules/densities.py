@@ -93,7 +93,13 @@ def check_differentiable(inverse: Sequence[Expr], x: Sequence[Symbol]) -> Discha
 
 def check_jacobian_nonzero(inverse: Sequence[Expr], x: Sequence[Symbol],
                            assumptions: Sequence[Relational] = ()) -> Discharge | None:
-    """``det Dφ`` (by differentiation) is provably nonzero for every ``x``."""
+    """``det Dφ`` (by differentiation) is provably nonzero for every ``x``.
+
+    ``assumptions`` may constrain parameters only: a condition on ``x`` would prove
+    the determinant nonzero on part of the space, not everywhere.
+    """
+    if any(set(x) & r.free_symbols for r in assumptions):
+        raise ValueError("assumptions for the Jacobian may not constrain the variables x")
     determinant = cancel(Matrix(inverse).jacobian(Matrix(x)).det())
     if determinant.is_nonzero or prove_positive(determinant, assumptions) or prove_positive(-determinant, assumptions):
         return checked("Jacobian nonzero", f"det Dφ = {determinant}, provably nonzero")
