@@ -7,7 +7,7 @@ Matrices are SymPy's own classes (``MatrixSymbol`` with symbolic dimensions,
 
 * :class:`MatrixFamily` / :class:`IndexedMatrix`: ``A_k`` whose shape depends on ``k``;
 * :class:`OrderedProduct`: ``M_start M_{start-1} ... M_stop`` for symbolic bounds;
-* :class:`MatrixDifferential` ``dX`` and :class:`Differential` ``d f`` for matrix calculus rules;
+* :class:`MatrixDifferential` ``dX`` and :class:`ScalarDifferential` ``d f`` for matrix calculus rules;
 * :class:`MatrixFacts`: which matrices are symmetric, positive definite, invertible, orthogonal, diagonal.
 
 :func:`prove_equal` proves ``lhs = rhs`` for general (symbolic) dimensions when
@@ -93,7 +93,8 @@ class IndexedMatrix(MatrixExpr):
     is_commutative = False
 
     def __new__(cls, name: str, index, rows, cols):
-        return Basic.__new__(cls, Str(name), sympify(index), sympify(rows), sympify(cols))
+        name = name if isinstance(name, Str) else Str(name)
+        return Basic.__new__(cls, name, sympify(index), sympify(rows), sympify(cols))
 
     @property
     def name(self) -> str:
@@ -232,6 +233,9 @@ class MatrixDifferential(MatrixExpr):
     def shape(self) -> tuple[Expr, Expr]:
         return self.arg.shape
 
+    def _sympystr(self, printer) -> str:
+        return f"d({printer._print(self.arg)})"
+
     def _latex(self, printer, exp=None) -> str:
         inner = printer._print(self.arg)
         if not isinstance(self.arg, (MatrixSymbol, IndexedMatrix)):
@@ -239,10 +243,13 @@ class MatrixDifferential(MatrixExpr):
         return rf"\mathrm{{d}}{inner}" + (f"^{{{exp}}}" if exp is not None else "")
 
 
-class Differential(Function):
+class ScalarDifferential(Function):
     r"""``d f``: the differential of a scalar expression in matrices (``\mathrm{d}\,f``)."""
 
     nargs = 1
+
+    def _sympystr(self, printer) -> str:
+        return f"d({printer._print(self.args[0])})"
 
     def _latex(self, printer, exp=None) -> str:
         tex = rf"\mathrm{{d}}\left({printer._print(self.args[0])}\right)"
@@ -823,7 +830,7 @@ class Normalizer:
             return self._entry(expr)
         if not _contains_matrix(expr):
             return expr
-        if isinstance(expr, Differential):
+        if isinstance(expr, ScalarDifferential):
             raise Unsupported("differentials are checked on instances, not in the normal form")
         if isinstance(expr, (Add, Mul, Pow, Function)):
             return expr.func(*(self.scalar(arg) for arg in expr.args))
@@ -865,6 +872,6 @@ def prove_equal(lhs: Basic, rhs: Basic, facts: MatrixFacts) -> bool:
 
 
 __all__ = [
-    "IndexedMatrix", "MatrixFamily", "OrderedProduct", "MatrixDifferential", "Differential",
+    "IndexedMatrix", "MatrixFamily", "OrderedProduct", "MatrixDifferential", "ScalarDifferential",
     "MatrixFacts", "MatPoly", "Letter", "Normalizer", "Unsupported", "normal_form", "prove_equal",
 ]

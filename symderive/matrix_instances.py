@@ -48,6 +48,7 @@ from sympy import (
     Mul,
     OneMatrix,
     Pow,
+    QQ,
     Rational,
     S,
     Symbol,
@@ -63,13 +64,15 @@ from sympy import (
     sympify,
 )
 from sympy.core.function import AppliedUndef
+from sympy.matrices.utilities import dotprodsimp
+from sympy.polys.matrices import DomainMatrix
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.inverse import Inverse
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .matrices import (
-    Differential,
+    ScalarDifferential,
     IndexedMatrix,
     MatrixDifferential,
     MatrixFacts,
@@ -177,7 +180,7 @@ def _leaves(expr: Basic) -> set[MatrixExpr]:
     leaves = {node for node in preorder_traversal(expr)
               if _is_leaf(node) or (isinstance(node, MatrixDifferential) and _is_leaf(node.arg))}
     for node in preorder_traversal(expr):
-        if isinstance(node, (Differential, MatrixDifferential)):
+        if isinstance(node, (ScalarDifferential, MatrixDifferential)):
             leaves |= {MatrixDifferential(x) for x in preorder_traversal(node.args[0]) if _is_leaf(x)}
     return leaves
 
@@ -325,7 +328,7 @@ def _allowed(symbol: Symbol, value: int) -> bool:
     return all(getattr(symbol, f"is_{f}") in (None, getattr(v, f"is_{f}")) for f in _FACTS)
 
 
-# -- exact evaluation (primary: flint) ------------------------------------------
+# -- exact evaluation (primary: flint; Q(t) for directional derivatives) ---------
 
 
 def _to_rational(q: fmpq) -> Rational:
@@ -344,12 +347,91 @@ def _check_defined(value: Expr) -> Expr:
     return value
 
 
-class _FlintEvaluator:
-    """Evaluate a prepared expression (products written out) at one instance."""
+class _FlintMatrices:
+    """Matrices over Q as python-flint ``fmpq_mat`` (fast at sizes in the hundreds)."""
 
-    def __init__(self, instance: Instance):
+    def from_rationals(self, rows: int, cols: int, entries: Sequence[Expr]) -> fmpq_mat:
+        return fmpq_mat(rows, cols, [_to_fmpq(_check_defined(v)) for v in entries])
+
+    def entries(self, m: fmpq_mat) -> list[Expr]:
+        return [_to_rational(q) for q in m.entries()]
+
+    def shape(self, m: fmpq_mat) -> tuple[int, int]:
+        return m.nrows(), m.ncols()
+
+    def scale(self, m: fmpq_mat, value: Expr) -> fmpq_mat:
+        return m * _to_fmpq(value)
+
+    def entry(self, m: fmpq_mat, i: int, j: int) -> Expr:
+        return _to_rational(m[i, j])
+
+    def det(self, m: fmpq_mat) -> Expr:
+        return _to_rational(m.det())
+
+    def inverse(self, m: fmpq_mat) -> fmpq_mat:
+        if m.det() == 0:
+            raise _Undefined("a singular matrix is inverted")
+        return m.inv()
+
+    def transpose(self, m: fmpq_mat) -> fmpq_mat:
+        return m.transpose()
+
+    def product(self, a: fmpq_mat, b: fmpq_mat) -> fmpq_mat:
+        return a * b
+
+    def sum(self, a: fmpq_mat, b: fmpq_mat) -> fmpq_mat:
+        return a + b
+
+
+class _RationalFunctionMatrices:
+    """Matrices over Q(t) as SymPy ``DomainMatrix``: exact values along ``X + t dX``."""
+
+    def __init__(self, t: Symbol):
+        self.field = QQ.frac_field(t)
+
+    def from_rationals(self, rows: int, cols: int, entries: Sequence[Expr]) -> DomainMatrix:
+        return DomainMatrix.from_list_flat([self.field.from_sympy(v) for v in entries], (rows, cols), self.field)
+
+    def entries(self, m: DomainMatrix) -> list[Expr]:
+        return [self.field.to_sympy(v) for v in m.to_list_flat()]
+
+    def shape(self, m: DomainMatrix) -> tuple[int, int]:
+        return m.shape
+
+    def scale(self, m: DomainMatrix, value: Expr) -> DomainMatrix:
+        try:
+            return m.mul(self.field.from_sympy(value))
+        except Exception as exc:  # e.g. log(t) is not a rational function of t
+            raise Unsupported(f"a matrix multiplied by {value}") from exc
+
+    def entry(self, m: DomainMatrix, i: int, j: int) -> Expr:
+        return self.field.to_sympy(m[i, j].element)
+
+    def det(self, m: DomainMatrix) -> Expr:
+        return self.field.to_sympy(m.det())
+
+    def inverse(self, m: DomainMatrix) -> DomainMatrix:
+        if m.det() == self.field.zero:
+            raise _Undefined("a singular matrix is inverted")
+        return m.inv()
+
+    def transpose(self, m: DomainMatrix) -> DomainMatrix:
+        return m.transpose()
+
+    def product(self, a: DomainMatrix, b: DomainMatrix) -> DomainMatrix:
+        return a * b
+
+    def sum(self, a: DomainMatrix, b: DomainMatrix) -> DomainMatrix:
+        return a + b
+
+
+class _Evaluator:
+    """Evaluate a prepared expression (ordered products written out) at one instance."""
+
+    def __init__(self, instance: Instance, leaves: Mapping[MatrixExpr, object], matrices=None):
         self.instance = instance
-        self.leaves = instance.exact
+        self.leaves = leaves
+        self.m = matrices or _FlintMatrices()
         self.sizes = {**instance.dims}
         self._memo: dict[Basic, object] = {}  # a repeated sub-expression (Sigma^{-1}) is evaluated once
 
@@ -360,11 +442,9 @@ class _FlintEvaluator:
         return int(value)
 
     def value(self, expr: Basic):
-        if isinstance(expr, MatrixExpr):
-            return self.matrix(expr)
-        return self.scalar(expr)
+        return self.matrix(expr) if isinstance(expr, MatrixExpr) else self.scalar(expr)
 
-    def matrix(self, expr: MatrixExpr) -> fmpq_mat:
+    def matrix(self, expr: MatrixExpr):
         if expr not in self._memo:
             self._memo[expr] = self._matrix(expr)
         return self._memo[expr]
@@ -374,82 +454,99 @@ class _FlintEvaluator:
             self._memo[expr] = self._scalar(expr)
         return self._memo[expr]
 
-    def _matrix(self, expr: MatrixExpr) -> fmpq_mat:
+    def _constant(self, rows: Expr, cols: Expr, entry) -> object:
+        r, c = self.size(rows), self.size(cols)
+        return self.m.from_rationals(r, c, [Integer(entry(i, j)) for i in range(r) for j in range(c)])
+
+    def _matrix(self, expr: MatrixExpr):
+        m = self.m
         if expr in self.leaves:
             return self.leaves[expr]
         if isinstance(expr, Identity):
-            return _eye(self.size(expr.rows))
+            return self._constant(expr.rows, expr.cols, lambda i, j: int(i == j))
         if isinstance(expr, ZeroMatrix):
-            return fmpq_mat(self.size(expr.rows), self.size(expr.cols))
+            return self._constant(expr.rows, expr.cols, lambda i, j: 0)
         if isinstance(expr, OneMatrix):
-            rows, cols = self.size(expr.rows), self.size(expr.cols)
-            return fmpq_mat(rows, cols, [1] * (rows * cols))
+            return self._constant(expr.rows, expr.cols, lambda i, j: 1)
         if isinstance(expr, MatAdd):
             total = self.matrix(expr.args[0])
             for arg in expr.args[1:]:
-                total = _checked_sum(total, self.matrix(arg))
+                other = self.matrix(arg)
+                if m.shape(total) != m.shape(other):
+                    raise Unsupported("adding matrices of different shapes at this instance")
+                total = m.sum(total, other)
             return total
         if isinstance(expr, MatMul):
             coefficient, matrices = expr.as_coeff_matrices()
             product = self.matrix(matrices[0])
-            for m in matrices[1:]:
-                product = _checked_product(product, self.matrix(m))
-            return product * _to_fmpq(self.scalar(coefficient))
+            for factor in matrices[1:]:
+                other = self.matrix(factor)
+                if m.shape(product)[1] != m.shape(other)[0]:
+                    raise Unsupported("shapes do not match at this instance")
+                product = m.product(product, other)
+            return m.scale(product, self.scalar(coefficient))
         if isinstance(expr, MatPow):
             if not expr.exp.is_Integer:
                 raise Unsupported(f"matrix power {expr.exp}")
-            base = self.matrix(expr.base)
+            base = self._square(self.matrix(expr.base))
             if expr.exp < 0:
-                base = _inverse(base)
-            result = _eye(base.nrows())
+                base = m.inverse(base)
+            result = self._constant(m.shape(base)[0], m.shape(base)[0], lambda i, j: int(i == j))
             for _ in range(abs(int(expr.exp))):
-                result = result * base
+                result = m.product(result, base)
             return result
         if isinstance(expr, Transpose):
-            return self.matrix(expr.arg).transpose()
+            return m.transpose(self.matrix(expr.arg))
         if isinstance(expr, Inverse):
-            return _inverse(self.matrix(expr.arg))
+            return m.inverse(self._square(self.matrix(expr.arg)))
         if isinstance(expr, DiagMatrix):
-            vector = self.matrix(expr.args[0])
-            return _diagonal(vector.entries())
+            entries = m.entries(self.matrix(expr.args[0]))
+            n = len(entries)
+            return m.from_rationals(n, n, [entries[i] if i == j else S.Zero for i in range(n) for j in range(n)])
         if isinstance(expr, ElementwiseApplyFunction):
             argument = self.matrix(expr.expr)
             function = _replace_functions(expr.function, self.instance.functions)
-            entries = [_to_fmpq(_check_defined(function(_to_rational(q)))) for q in argument.entries()]
-            return fmpq_mat(argument.nrows(), argument.ncols(), entries)
+            return m.from_rationals(*m.shape(argument), [function(v) for v in m.entries(argument)])
         if isinstance(expr, MatrixDifferential):
-            return _fmpq_of(_directional_derivative(expr.arg, self.instance))
+            value = _fast_derivative(expr.arg, self.instance, self.leaves_as_sympy())
+            return m.from_rationals(*value.shape, list(value))
         raise Unsupported(f"cannot evaluate {type(expr).__name__}")
 
+    def leaves_as_sympy(self) -> Mapping[MatrixExpr, ImmutableMatrix]:
+        return {leaf: ImmutableMatrix(*self.m.shape(v), self.m.entries(v)) for leaf, v in self.leaves.items()}
+
+    def _square(self, value):
+        rows, cols = self.m.shape(value)
+        if rows != cols:
+            raise Unsupported("inverse, power or determinant of a non-square matrix")
+        return value
+
     def _scalar(self, expr: Basic) -> Expr:
+        m = self.m
         if isinstance(expr, MatrixExpr):
-            m = self.matrix(expr)
-            if (m.nrows(), m.ncols()) != (1, 1):
-                raise Unsupported(f"a {m.nrows()}x{m.ncols()} matrix where a scalar is expected")
-            return _to_rational(m[0, 0])
+            value = self.matrix(expr)
+            if m.shape(value) != (1, 1):
+                raise Unsupported(f"a {m.shape(value)} matrix where a scalar is expected")
+            return m.entry(value, 0, 0)
         if isinstance(expr, Trace):
-            m = self.matrix(expr.arg)
-            if m.nrows() != m.ncols():
-                raise Unsupported("trace of a non-square matrix")
-            return _to_rational(sum((m[i, i] for i in range(m.nrows())), fmpq(0)))
+            value = self._square(self.matrix(expr.arg))
+            return Add(*(m.entry(value, i, i) for i in range(m.shape(value)[0])))
         if isinstance(expr, Determinant):
-            m = self.matrix(expr.arg)
-            if m.nrows() != m.ncols():
-                raise Unsupported("determinant of a non-square matrix")
-            return _to_rational(m.det())
+            return m.det(self._square(self.matrix(expr.arg)))
         if isinstance(expr, MatrixElement):
-            m = self.matrix(expr.parent)
+            value = self.matrix(expr.parent)
             i, j = (expr.i.xreplace(self.sizes), expr.j.xreplace(self.sizes))
-            if not (i.is_Integer and j.is_Integer and 0 <= i < m.nrows() and 0 <= j < m.ncols()):
+            rows, cols = m.shape(value)
+            if not (i.is_Integer and j.is_Integer and 0 <= i < rows and 0 <= j < cols):
                 raise Unsupported(f"the entry ({expr.i}, {expr.j}) is not a concrete position")
-            return _to_rational(m[int(i), int(j)])
-        if isinstance(expr, Differential):
-            return _directional_derivative(expr.args[0], self.instance)
+            return m.entry(value, int(i), int(j))
+        if isinstance(expr, ScalarDifferential):
+            return _fast_derivative(expr.args[0], self.instance, self.leaves_as_sympy())
         if expr in self.instance.scalars:
             return self.instance.scalars[expr]
         if expr in self.sizes:
             return self.sizes[expr]
-        if expr.is_Number or expr in (pi, E):
+        if expr.is_Number or expr in (pi, E) or (isinstance(expr, Symbol) and expr in self.free_ok):
             return expr
         if isinstance(expr, AppliedUndef):
             function = self.instance.functions[expr.func]
@@ -458,25 +555,23 @@ class _FlintEvaluator:
             return _check_defined(expr.func(*(self.scalar(a) for a in expr.args)))
         raise Unsupported(f"cannot evaluate the scalar {expr}")
 
-
-def _checked_product(a: fmpq_mat, b: fmpq_mat) -> fmpq_mat:
-    if a.ncols() != b.nrows():
-        raise Unsupported(f"shapes do not match at this instance ({a.ncols()} vs {b.nrows()})")
-    return a * b
+    free_ok: frozenset = frozenset()  # symbols kept symbolic (the t of a directional derivative)
 
 
-def _checked_sum(a: fmpq_mat, b: fmpq_mat) -> fmpq_mat:
-    if (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
-        raise Unsupported("adding matrices of different shapes at this instance")
-    return a + b
-
-
-def _inverse(m: fmpq_mat) -> fmpq_mat:
-    if m.nrows() != m.ncols():
-        raise Unsupported("inverse of a non-square matrix")
-    if m.det() == 0:
-        raise _Undefined("a singular matrix is inverted")
-    return m.inv()
+def _fast_derivative(expr: Basic, instance: Instance, leaves: Mapping[MatrixExpr, ImmutableMatrix]) -> Basic:
+    """``d/dt expr(X + t dX)`` at ``t = 0``: exact arithmetic over Q(t), then SymPy's ``diff``."""
+    t = Dummy("t")
+    backend = _RationalFunctionMatrices(t)
+    inside = {node for node in preorder_traversal(expr) if _is_leaf(node)}
+    moved = {leaf: backend.from_rationals(*leaves[leaf].shape, list(leaves[leaf] + t * leaves[MatrixDifferential(leaf)]))
+             for leaf in inside}
+    evaluator = _Evaluator(instance, moved, backend)
+    evaluator.free_ok = frozenset({t})
+    value = evaluator.value(expr)
+    if isinstance(expr, MatrixExpr):
+        rows, cols = backend.shape(value)
+        return ImmutableMatrix(rows, cols, [_check_defined(diff(v, t).subs(t, 0)) for v in backend.entries(value)])
+    return _check_defined(diff(value, t).subs(t, 0))
 
 
 def _fmpq_of(m: ImmutableMatrix) -> fmpq_mat:
@@ -508,7 +603,7 @@ def _explicit(expr: Basic, instance: Instance, matrices: Mapping[MatrixExpr, Bas
 
 
 def _sympy_value(expr: Basic, instance: Instance) -> Basic:
-    if expr.has(Differential, MatrixDifferential):
+    if expr.has(ScalarDifferential, MatrixDifferential):
         expr = _differentials_by_sympy(expr, instance)
     value = _explicit(expr, instance, instance.matrices).doit()
     if isinstance(value, MatrixExpr):
@@ -520,17 +615,18 @@ def _differentials_by_sympy(expr: Basic, instance: Instance) -> Basic:
     def evaluate(node: Basic) -> Basic:
         if isinstance(node, MatrixDifferential) and node in instance.matrices:
             return node  # the direction dX itself, a leaf
-        return _directional_derivative(node.args[0], instance)
+        return _slow_derivative(node.args[0], instance)
 
-    return expr.replace(lambda e: isinstance(e, (Differential, MatrixDifferential)), evaluate)
+    return expr.replace(lambda e: isinstance(e, (ScalarDifferential, MatrixDifferential)), evaluate)
 
 
-def _directional_derivative(expr: Basic, instance: Instance) -> Basic:
-    """``d/dt expr(X + t dX)`` at ``t = 0`` for every leaf ``X``, by SymPy with a symbolic ``t``."""
+def _slow_derivative(expr: Basic, instance: Instance) -> Basic:
+    """``d/dt expr(X + t dX)`` at ``t = 0`` by SymPy's own matrix ``doit`` with a symbolic ``t``."""
     t = Dummy("t")
     inside = {node for node in preorder_traversal(expr) if _is_leaf(node)}
     moved = {leaf: instance.matrices[leaf] + t * instance.matrices[MatrixDifferential(leaf)] for leaf in inside}
-    value = _explicit(expr, instance, moved).doit()
+    with dotprodsimp(False):
+        value = _explicit(expr, instance, moved).doit()
     if isinstance(value, MatrixExpr):
         value = ImmutableMatrix(value.as_explicit())
         return ImmutableMatrix(value.applyfunc(lambda v: diff(v, t).subs(t, 0)))
@@ -707,7 +803,7 @@ def check_on_instances(
     indices = sorted(set().union(*(_index_symbols(e) for e in sides)), key=str)
     functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
     replaced = tuple(str(f) for f in functions)
-    differential = any(e.has(Differential, MatrixDifferential) for e in sides)
+    differential = any(e.has(ScalarDifferential, MatrixDifferential) for e in sides)
     tried: list[dict[str, int]] = []
     undecided = ""
     for round_sizes in _size_plan(sizes, differential):
@@ -746,7 +842,7 @@ def _check_round(
     for _ in range(DRAWS_PER_ROUND):
         try:
             instance = _draw(leaves, scalars, facts, indices, dims, functions, rng)
-            evaluator = _FlintEvaluator(instance)
+            evaluator = _Evaluator(instance, instance.exact)
             values = [evaluator.value(e) for e in sides]
         except (_Undefined, ZeroDivisionError):
             continue
