@@ -500,16 +500,16 @@ class Normalizer:
             return Letter("ones", letter.base, letter.cols, letter.rows, not letter.transposed)
         if letter.kind == "diag":
             return letter
+        if letter.kind == "apply":  # f applied elementwise commutes with transposition
+            function, argument = letter.base
+            return Letter("apply", (function, self.transpose(argument)), letter.cols, letter.rows)
         return None
 
     def _transpose_letter(self, letter: Letter) -> MatPoly:
         simple = self._transpose_letter_simple(letter)
         if simple is not None:
             return self._letter_poly(simple)
-        if letter.kind == "inverse":  # (P^{-1})^T = (P^T)^{-1}
-            return self.inverse(self.transpose(letter.base))
-        function, argument = letter.base  # f applied elementwise commutes with transposition
-        return self._letter_poly(Letter("apply", (function, self.transpose(argument)), letter.cols, letter.rows))
+        return self.inverse(self.transpose(letter.base))  # (P^{-1})^T = (P^T)^{-1}
 
     def _invert_letter(self, letter: Letter) -> MatPoly:
         single = self._single_inverse(letter)
@@ -767,6 +767,8 @@ class Normalizer:
         if isinstance(expr, (MatrixSymbol, IndexedMatrix)):
             return self._letter_poly(self._leaf_letter(expr))
         if isinstance(expr, OrderedProduct):
+            if expr.count.is_Integer:  # whole-number bounds: the explicit product
+                return self.matrix(expr.doit(deep=False))
             return self._letter_poly(self._leaf_letter(expr.xreplace({expr.index: _PRODUCT_INDEX})))
         if isinstance(expr, MatrixDifferential):
             if not isinstance(expr.arg, (MatrixSymbol, IndexedMatrix)):
