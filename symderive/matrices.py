@@ -808,6 +808,8 @@ class Normalizer:
             body = function.expr.xreplace({function.variables[0]: _APPLY_ARG})
             argument = self.matrix(expr.expr)
             return self._letter_poly(Letter("apply", (body, argument), argument.rows, argument.cols))
+        if getattr(expr, "opaque_in_normal_form", False):  # e.g. an expectation E[M]: one letter per expression
+            return self._letter_poly(self._leaf_letter(expr))
         raise Unsupported(f"no normal form for {type(expr).__name__}")
 
     def _ones(self, rows: Expr, cols: Expr) -> MatPoly:

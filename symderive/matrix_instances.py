@@ -368,6 +368,12 @@ class _FlintMatrices:
     def det(self, m: fmpq_mat) -> Expr:
         return _to_rational(m.det())
 
+    def trace(self, m: fmpq_mat) -> Expr:
+        return _to_rational(sum((m[i, i] for i in range(m.nrows())), fmpq(0)))
+
+    def constant(self, rows: int, cols: int, entry) -> fmpq_mat:
+        return fmpq_mat(rows, cols, [entry(i, j) for i in range(rows) for j in range(cols)])
+
     def inverse(self, m: fmpq_mat) -> fmpq_mat:
         if m.det() == 0:
             raise _Undefined("a singular matrix is inverted")
@@ -409,6 +415,12 @@ class _RationalFunctionMatrices:
 
     def det(self, m: DomainMatrix) -> Expr:
         return self.field.to_sympy(m.det())
+
+    def trace(self, m: DomainMatrix) -> Expr:
+        return Add(*(self.entry(m, i, i) for i in range(m.shape[0])))
+
+    def constant(self, rows: int, cols: int, entry) -> DomainMatrix:
+        return self.from_rationals(rows, cols, [Integer(entry(i, j)) for i in range(rows) for j in range(cols)])
 
     def inverse(self, m: DomainMatrix) -> DomainMatrix:
         if m.det() == self.field.zero:
@@ -455,8 +467,7 @@ class _Evaluator:
         return self._memo[expr]
 
     def _constant(self, rows: Expr, cols: Expr, entry) -> object:
-        r, c = self.size(rows), self.size(cols)
-        return self.m.from_rationals(r, c, [Integer(entry(i, j)) for i in range(r) for j in range(c)])
+        return self.m.constant(self.size(rows), self.size(cols), entry)
 
     def _matrix(self, expr: MatrixExpr):
         m = self.m
@@ -491,7 +502,8 @@ class _Evaluator:
             base = self._square(self.matrix(expr.base))
             if expr.exp < 0:
                 base = m.inverse(base)
-            result = self._constant(m.shape(base)[0], m.shape(base)[0], lambda i, j: int(i == j))
+            n = m.shape(base)[0]
+            result = m.constant(n, n, lambda i, j: int(i == j))
             for _ in range(abs(int(expr.exp))):
                 result = m.product(result, base)
             return result
@@ -529,8 +541,7 @@ class _Evaluator:
                 raise Unsupported(f"a {m.shape(value)} matrix where a scalar is expected")
             return m.entry(value, 0, 0)
         if isinstance(expr, Trace):
-            value = self._square(self.matrix(expr.arg))
-            return Add(*(m.entry(value, i, i) for i in range(m.shape(value)[0])))
+            return m.trace(self._square(self.matrix(expr.arg)))
         if isinstance(expr, Determinant):
             return m.det(self._square(self.matrix(expr.arg)))
         if isinstance(expr, MatrixElement):

@@ -16,7 +16,9 @@ results on instances (directional derivatives computed exactly).
 """
 from __future__ import annotations
 
-from sympy import Basic, Determinant, Expr, Identity, MatMul, MatPow, MatrixExpr, MatrixSymbol, Mul, Trace, expand, log
+from sympy import (
+    Add, Basic, Determinant, Expr, Identity, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Mul, S, Trace, expand, log,
+)
 from sympy.matrices.expressions.inverse import Inverse
 from sympy.matrices.expressions.transpose import Transpose
 
@@ -53,6 +55,8 @@ def declared_invertible(m: MatrixExpr, facts: MatrixFacts) -> bool:
 
 
 def _product(coefficient: Expr, matrices) -> Expr:
+    if len(matrices) == 1 and coefficient == 1:
+        return matrices[0]
     return MatMul(*matrices) if coefficient == 1 else MatMul(coefficient, *matrices)
 
 
@@ -102,6 +106,21 @@ def trace_cyclicity(shift: int = 1) -> Rule:
         r"(both are $\sum_{i,j} x_{ij} y_{ji}$).",
         lambda expr: _rewrite(expr, lambda e: isinstance(e, Trace) and isinstance(e.arg, MatMul), rotate),
     )
+
+
+@rule("linearity of the trace",
+      r"$\operatorname{tr}(cX + Y) = c\operatorname{tr}X + \operatorname{tr}Y$ (a sum of diagonal entries).")
+def trace_linearity(expr: Basic) -> Basic:
+    def split(node: Trace) -> Expr:
+        expanded = node.arg.expand()
+        terms = expanded.args if isinstance(expanded, MatAdd) else (expanded,)
+        total = []
+        for term in terms:
+            coefficient, matrices = term.as_coeff_matrices() if isinstance(term, MatMul) else (S.One, [term])
+            total.append(coefficient * Trace(_product(S.One, matrices)))
+        return Add(*total)
+
+    return _rewrite(expr, lambda e: isinstance(e, Trace), split)
 
 
 @rule("determinant of a product",
@@ -208,7 +227,7 @@ def differential_of_inverse(facts: MatrixFacts) -> Rule:
 
 
 __all__ = [
-    "declared_invertible", "transpose_of_product", "inverse_of_product", "trace_cyclicity",
+    "declared_invertible", "transpose_of_product", "inverse_of_product", "trace_cyclicity", "trace_linearity",
     "determinant_of_product", "determinant_of_inverse", "determinant_of_transpose",
     "peel_first_factor", "peel_last_factor", "differential_of_log_det", "differential_of_inverse",
 ]
