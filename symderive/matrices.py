@@ -56,7 +56,6 @@ from sympy import (
     OneMatrix,
     Pow,
     S,
-
     Symbol,
     Trace,
     Transpose,
@@ -66,8 +65,8 @@ from sympy import (
     expand,
     preorder_traversal,
     srepr,
-    sympify,
 )
+from sympy.core.sympify import _sympify  # strict: never parses strings
 from sympy.core.symbol import Str
 from sympy.matrices.exceptions import ShapeError
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -94,7 +93,7 @@ class IndexedMatrix(MatrixExpr):
 
     def __new__(cls, name: str, index, rows, cols):
         name = name if isinstance(name, Str) else Str(name)
-        return Basic.__new__(cls, name, sympify(index), sympify(rows), sympify(cols))
+        return Basic.__new__(cls, name, _sympify(index), _sympify(rows), _sympify(cols))
 
     @property
     def name(self) -> str:
@@ -132,8 +131,12 @@ class MatrixFamily:
     rows: Expr
     cols: Expr
 
+    def __post_init__(self) -> None:
+        for attribute in ("index", "rows", "cols"):
+            object.__setattr__(self, attribute, _sympify(getattr(self, attribute)))
+
     def __call__(self, value) -> IndexedMatrix:
-        at = {self.index: sympify(value)}
+        at = {self.index: _sympify(value)}
         return IndexedMatrix(self.name, value, self.rows.xreplace(at), self.cols.xreplace(at))
 
 
@@ -147,8 +150,8 @@ class OrderedProduct(MatrixExpr):
     """
 
     def __new__(cls, term, limits, step=-1):
-        term = sympify(term)
-        index, start, stop = (sympify(x) for x in limits)
+        term = _sympify(term)
+        index, start, stop = (_sympify(x) for x in limits)
         if not isinstance(term, MatrixExpr):
             raise TypeError(f"the term of an ordered product must be a matrix, not {term}")
         if int(step) not in (1, -1):
@@ -186,7 +189,7 @@ class OrderedProduct(MatrixExpr):
 
     def factor(self, value) -> MatrixExpr:
         """The factor ``M_value``."""
-        return self.term.xreplace({self.index: sympify(value)})
+        return self.term.xreplace({self.index: _sympify(value)})
 
     @property
     def shape(self) -> tuple[Expr, Expr]:
@@ -220,7 +223,7 @@ class MatrixDifferential(MatrixExpr):
     r"""``dX``: the differential of a matrix expression, of the same shape (``\mathrm{d}X``)."""
 
     def __new__(cls, arg):
-        arg = sympify(arg)
+        arg = _sympify(arg)
         if not isinstance(arg, MatrixExpr):
             raise TypeError(f"MatrixDifferential takes a matrix expression, not {arg}")
         return Basic.__new__(cls, arg)
@@ -258,7 +261,6 @@ class ScalarDifferential(Function):
 
 # -- declared properties -------------------------------------------------------
 
-Declarable = Union[MatrixSymbol, MatrixFamily]
 _PROPERTIES = ("symmetric", "positive_definite", "invertible", "orthogonal", "diagonal")
 
 
@@ -847,7 +849,7 @@ def normal_form(expr: Basic, facts: MatrixFacts) -> NormalForm:
 
 
 def _is_zero_scalar(expr: Basic) -> bool:
-    return not isinstance(expr, MatrixExpr) and sympify(expr) == 0
+    return not isinstance(expr, MatrixExpr) and _sympify(expr) == 0
 
 
 def prove_equal(lhs: Basic, rhs: Basic, facts: MatrixFacts) -> bool:
@@ -862,7 +864,7 @@ def prove_equal(lhs: Basic, rhs: Basic, facts: MatrixFacts) -> bool:
             rhs = ZeroMatrix(*lhs.shape)
         if _is_zero_scalar(lhs) and isinstance(rhs, MatrixExpr):
             lhs = ZeroMatrix(*rhs.shape)
-        left, right = normalizer.normal_form(sympify(lhs)), normalizer.normal_form(sympify(rhs))
+        left, right = normalizer.normal_form(_sympify(lhs)), normalizer.normal_form(_sympify(rhs))
     except Exception:  # an unsupported or malformed input is not proved
         return False
     if isinstance(left, MatPoly) != isinstance(right, MatPoly):

@@ -37,7 +37,6 @@ from sympy import (
     Identity,
     ImmutableMatrix,
     Indexed,
-    IndexedBase,
     Integer,
     Lambda,
     MatAdd,
@@ -61,8 +60,8 @@ from sympy import (
     log,
     pi,
     preorder_traversal,
-    sympify,
 )
+from sympy.core.sympify import _sympify  # strict: never parses strings
 from sympy.core.function import AppliedUndef
 from sympy.matrices.utilities import dotprodsimp
 from sympy.polys.matrices import DomainMatrix
@@ -585,10 +584,6 @@ def _fast_derivative(expr: Basic, instance: Instance, leaves: Mapping[MatrixExpr
     return _check_defined(diff(value, t).subs(t, 0))
 
 
-def _fmpq_of(m: ImmutableMatrix) -> fmpq_mat:
-    return fmpq_mat(m.rows, m.cols, [_to_fmpq(_check_defined(v)) for v in m])
-
-
 def _sympy_of(m: fmpq_mat) -> ImmutableMatrix:
     return ImmutableMatrix(m.nrows(), m.ncols(), [_to_rational(q) for q in m.entries()])
 
@@ -810,7 +805,7 @@ def check_on_instances(
     families (by default -1..6, kept to non-negative product lengths).
     """
     rng = random.Random(seed)
-    sides = (sympify(lhs), sympify(rhs))
+    sides = (_sympify(lhs), _sympify(rhs))
     indices = sorted(set().union(*(_index_symbols(e) for e in sides)), key=str)
     functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
     replaced = tuple(str(f) for f in functions)

@@ -36,11 +36,10 @@ from sympy import (
     S,
     Symbol,
     ZeroMatrix,
-    expand,
     factorial2,
     preorder_traversal,
-    sympify,
 )
+from sympy.core.sympify import _sympify  # strict: never parses strings
 
 from .matrices import MatrixFacts, Unsupported
 from .matrix_instances import (
@@ -70,7 +69,7 @@ class MatExpect(MatrixExpr):
     opaque_in_normal_form = True  # the matrix normal form treats it as one letter (same argument, same letter)
 
     def __new__(cls, arg):
-        arg = sympify(arg)
+        arg = _sympify(arg)
         if not isinstance(arg, MatrixExpr):
             raise TypeError(f"MatExpect takes a matrix expression, not {arg}; use Expect for scalars")
         return Basic.__new__(cls, arg)
@@ -168,7 +167,7 @@ class _PolynomialMatrices:
             return value
         if isinstance(value, fmpq):
             return self.ring.constant(value)
-        value = sympify(value)
+        value = _sympify(value)
         if not value.is_Rational:
             raise Unsupported(f"the non-rational number {value} inside an expectation")
         return self.ring.constant(fmpq(int(value.p), int(value.q)))
@@ -350,7 +349,7 @@ def check_expectation_identity(
     ``sympy.stats``, or undecided (with the reason).
     """
     rng = random.Random(seed)
-    sides = (sympify(lhs), sympify(rhs))
+    sides = (_sympify(lhs), _sympify(rhs))
     try:
         for side in sides:
             _joint_law_known(side, model)
@@ -409,7 +408,7 @@ def _draw(sides, model: VectorModel, facts: MatrixFacts, dims: Mapping, rng) -> 
                     - randoms - covariances, key=str)
 
     def size(e: Expr) -> int:
-        return int(sympify(e).xreplace(dict(dims)))
+        return int(_sympify(e).xreplace(dict(dims)))
 
     constants = {leaf: _random_matrix(size(leaf.rows), size(leaf.cols), facts.properties(leaf), rng)
                  for leaf in leaves}

@@ -440,3 +440,59 @@ def test_numbers_equal_is_exact():
     assert numbers_equal(log(Rational(12, 35)), log(4) + log(3) - log(5) - log(7)) is True
     assert numbers_equal(log(6), log(2) + log(3) + Rational(1, 10**40)) is False
     assert numbers_equal(log(2) * log(3), log(3) * log(2)) is True
+
+
+def test_strings_are_never_parsed():
+    from sympy import SympifyError
+
+    assert prove_equal("C*D", "D*C", FACTS) is False
+    with pytest.raises(SympifyError):
+        check_on_instances("C", C, FACTS)
+    with pytest.raises(SympifyError):
+        MatrixFamily("A", k, "n", n)(1)
+
+
+# -- the normal form against the instances, on random expressions ----------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SQUARE_LEAVES = [A, B, C, D, S, Q, G, W]
+DEFINED_INVERSES = [A, B, S, Q, G + 3 * I]  # invertible by the facts (G + 3I is not: the instances may say so)
+
+
+def _matrices(depth: int):
+    leaf = st.sampled_from(SQUARE_LEAVES)
+    if depth == 0:
+        return leaf
+    smaller = _matrices(depth - 1)
+    return st.one_of(
+        leaf,
+        st.builds(lambda a, b: a * b, smaller, smaller),
+        st.builds(lambda a, b: a + b, smaller, smaller),
+        st.builds(lambda a: Transpose(a), smaller),
+        st.builds(lambda a: Inverse(a), st.sampled_from(DEFINED_INVERSES[:4])),
+        st.builds(lambda c_, a: c_ * a, st.sampled_from([2, -1, Rational(1, 3), c]), smaller),
+    )
+
+
+def _mutations(expr):
+    """Rewrites of ``expr``: some true (double transposition, trace rotation), some usually false (a swap)."""
+    yield Transpose(Transpose(expr))
+    if isinstance(expr, MatMul):
+        coefficient, args = expr.as_coeff_matrices()
+        if len(args) >= 2:
+            yield coefficient * MatMul(*args[1:], args[0])  # a rotation: equal only under a trace or by chance
+            yield coefficient * MatMul(*reversed(args))
+            yield coefficient * Transpose(MatMul(*[Transpose(a) for a in reversed(args)]))  # equal
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_matrices(2), st.integers(min_value=0, max_value=3), st.booleans())
+def test_what_the_normal_form_proves_holds_on_instances(expr, choice, under_trace):
+    candidates = list(_mutations(expr))
+    other = candidates[choice % len(candidates)]
+    lhs, rhs = (Trace(expr), Trace(other)) if under_trace else (expr, other)
+    if prove_equal(lhs, rhs, FACTS):
+        result = check_on_instances(lhs, rhs, FACTS, sizes=[2, 3, 4])
+        assert result.status is not InstanceStatus.UNEQUAL, (lhs, rhs, result.reason)
