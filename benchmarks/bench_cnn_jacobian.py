@@ -65,12 +65,13 @@ def timed_naive(shape: Shape, how: str, limit: float) -> float | None:
     return time.perf_counter() - started
 
 
-def timed_ours(shape: Shape) -> float:
-    started = time.perf_counter()
+def timed_ours(shape: Shape) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of the field check; CPU time is what a shared machine distorts least."""
+    started, started_cpu = time.perf_counter(), time.process_time()
     check = field_check(shape)
     if not check.agrees:
         raise SystemExit(f"the field check rejected the formula at {shape}: investigate")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - started_cpu
 
 
 def cell(seconds: float | None, limit: float) -> str:
@@ -79,14 +80,14 @@ def cell(seconds: float | None, limit: float) -> str:
 
 def sweep(filters: tuple[int, ...], widths: tuple[int, ...], limit: float) -> tuple[dict[int, float], dict[str, int | None]]:
     """Prints one table; returns our seconds per n_0 and each naive way's largest n_0 within the limit."""
-    print(f"{'n_0':>5} {'ours (s)':>10} " + " ".join(f"{how + ' (s)':>14}" for how in NAIVE)
+    print(f"{'n_0':>5} {'ours (s)':>10} {'ours cpu (s)':>13} " + " ".join(f"{how + ' (s)':>14}" for how in NAIVE)
           + f" {'best naive / ours':>18}")
     ours: dict[int, float] = {}
     largest: dict[str, int | None] = {how: None for how in NAIVE}
     gave_up: set[str] = set()
     for n0 in widths:
         shape = Shape(n0, filters)
-        ours[n0] = timed_ours(shape)
+        ours[n0], cpu = timed_ours(shape)
         naive: dict[str, float | None] = {}
         for how in NAIVE:
             naive[how] = None if how in gave_up else timed_naive(shape, how, limit)
@@ -96,7 +97,7 @@ def sweep(filters: tuple[int, ...], widths: tuple[int, ...], limit: float) -> tu
                 largest[how] = n0
         finished = [s for s in naive.values() if s is not None]
         ratio = f"{min(finished) / ours[n0]:.1f}" if finished else f"> {limit / ours[n0]:.1f}"
-        print(f"{n0:>5} {ours[n0]:>10.3f} " + " ".join(f"{cell(naive[h], limit):>14}" for h in NAIVE)
+        print(f"{n0:>5} {ours[n0]:>10.3f} {cpu:>13.3f} " + " ".join(f"{cell(naive[h], limit):>14}" for h in NAIVE)
               + f" {ratio:>18}")
     for how, n0 in largest.items():
         print(f"  naive {how}: largest n_0 within {limit:g} s: {'none' if n0 is None else n0}")
@@ -107,16 +108,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=10.0, help="seconds per naive attempt (default: 10)")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; Python {sys.version.split()[0]}; per-size limit {args.limit:g} s for the naive ways")
+    print(f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at the start); Python {sys.version.split()[0]}; "
+          f"per-size limit {args.limit:g} s for the naive ways")
     results = {}
     for name, (filters, widths) in FAMILIES.items():
         print(f"\n{name}, filters {list(filters)}, every layer, w_l and b_l (vector bias):")
         results[name] = sweep(filters, widths, args.limit)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}; times are wall-clock unless marked cpu")
     ours_l6, largest_l6 = results["L=6"]
     best_l6 = max((n for n in largest_l6.values() if n is not None), default=None)
     best_l3 = max((n for n in results["L=3"][1].values() if n is not None), default=None)
     why = (str(best_l6) if best_l6 is not None else
-           f"none (at L=6 even n0={FAMILIES['L=6'][1][0]} takes more than {args.limit:g} s; at L=3: {best_l3})")
+           f"none (at L=6 even n0={FAMILIES['L=6'][1][0]} takes more than {args.limit:g} s; "
+           f"at L=3: {'none' if best_l3 is None else best_l3})")
     print(f"exact check L=6 n0=512: {ours_l6[512]:.2f} s; naive largest n0 in {args.limit:g} s: {why}")
 
 

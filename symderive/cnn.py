@@ -33,7 +33,7 @@ from enum import Enum
 from functools import reduce
 from typing import Any, Callable, Generic, Literal, Sequence, TypeVar
 
-from sympy import Function, Matrix, S, Symbol
+from sympy import Expr, Function, IndexedBase, Matrix, S, Sum, Symbol
 
 Scalar = Any  # a SymPy expression, a float, a flint nmod, a counter: anything with + and *
 M = TypeVar("M")  # a matrix type of some arithmetic backend
@@ -103,15 +103,40 @@ def full_convolution(u: Sequence[Scalar], w: Sequence[Scalar]) -> tuple[Scalar, 
                  for j in range(n + f - 1))
 
 
-def conv_rows(w: Sequence[Scalar], n_in: int, zero: Scalar) -> Rows:
-    """Rows of the ``(n_in - f + 1) x n_in`` matrix ``A(w)``: ``A_ij = w_{j-i}`` for ``0 <= j-i < f``."""
+@dataclass(frozen=True)
+class Entries:
+    """A matrix given by its size and its structurally nonzero entries ``(i, j, value)``, 0-based."""
+
+    rows: int
+    cols: int
+    nonzero: tuple[tuple[int, int, Scalar], ...]
+
+    def dense(self, zero: Scalar) -> Rows:
+        rows = [[zero] * self.cols for _ in range(self.rows)]
+        for i, j, value in self.nonzero:
+            rows[i][j] = value
+        return rows
+
+
+def conv_entries(w: Sequence[Scalar], n_in: int) -> Entries:
+    """``A(w)``, ``(n_in - f + 1) x n_in``: ``A_ij = w_{j-i}`` for ``0 <= j-i < f`` (the band)."""
     f = len(w)
-    return [[w[j - i] if 0 <= j - i < f else zero for j in range(n_in)] for i in range(n_in - f + 1)]
+    n_out = n_in - f + 1
+    return Entries(n_out, n_in, tuple((i, i + j, w[j]) for i in range(n_out) for j in range(f)))
+
+
+def hankel_entries(y: Sequence[Scalar], f: int) -> Entries:
+    """The ``(len(y) - f + 1) x f`` Hankel matrix ``Y_ij = y_{i+j}`` (0-based)."""
+    n_out = len(y) - f + 1
+    return Entries(n_out, f, tuple((i, j, y[i + j]) for i in range(n_out) for j in range(f)))
+
+
+def conv_rows(w: Sequence[Scalar], n_in: int, zero: Scalar) -> Rows:
+    return conv_entries(w, n_in).dense(zero)
 
 
 def hankel_rows(y: Sequence[Scalar], f: int) -> Rows:
-    """Rows of the ``(len(y) - f + 1) x f`` Hankel matrix ``Y_ij = y_{i+j}`` (0-based)."""
-    return [[y[i + j] for j in range(f)] for i in range(len(y) - f + 1)]
+    return hankel_entries(y, f).dense(y[0])  # a Hankel matrix has no structural zeros
 
 
 def conv_matrix(w: Sequence[Scalar], n_in: int) -> Matrix:
@@ -331,22 +356,30 @@ def formula_latex(factors: Formula) -> str:
     return " ".join(factor.latex() for factor in factors)
 
 
-def factor_rows(factor: Factor, point: Point, zero: Scalar, one: Scalar) -> Rows:
-    """The entries of one factor at ``point``, in the point's arithmetic."""
+def factor_entries(factor: Factor, point: Point, one: Scalar) -> Entries:
+    """One factor at ``point``, in the point's arithmetic (sparse: big factors are mostly zeros)."""
     k = factor.layer
     if factor.kind is Kind.CONV:
         w = point.w(k)
-        return conv_rows(w[::-1] if factor.flipped else w, point.width(k - 1), zero)
+        return conv_entries(w[::-1] if factor.flipped else w, point.width(k - 1))
     if factor.kind is Kind.SLOPE:
         slope = point.slope(k)
-        return [[slope[i] if i == j else zero for j in range(len(slope))] for i in range(len(slope))]
+        return Entries(len(slope), len(slope), tuple((i, i, s) for i, s in enumerate(slope)))
     if factor.kind is Kind.HANKEL:
-        rows = hankel_rows(point.y(k), len(point.w(k + 1)))
-        return [row[::-1] for row in rows] if factor.flipped else rows
+        entries = hankel_entries(point.y(k), len(point.w(k + 1)))
+        if factor.flipped:  # columns reversed
+            return Entries(entries.rows, entries.cols,
+                           tuple((i, entries.cols - 1 - j, v) for i, j, v in entries.nonzero))
+        return entries
     n = point.width(k)
     if factor.kind is Kind.IDENTITY:
-        return [[one if i == j else zero for j in range(n)] for i in range(n)]
-    return [[one] for _ in range(n)]
+        return Entries(n, n, tuple((i, i, one) for i in range(n)))
+    return Entries(n, 1, tuple((i, 0, one) for i in range(n)))
+
+
+def factor_rows(factor: Factor, point: Point, zero: Scalar, one: Scalar) -> Rows:
+    """One factor at ``point`` as dense rows."""
+    return factor_entries(factor, point, one).dense(zero)
 
 
 class ProductEvaluator(Generic[M]):
@@ -447,8 +480,9 @@ def operation_counts(shape: Shape, layer: int, wrt: Wrt) -> OperationCounts:
     With ``n = shape.widths`` and ``f = shape.filters`` (1-based ``f_k``), backpropagation costs
     ``sum_{k=l+1}^{L} (n_k f_k + n_{k-1})`` multiplications plus ``n_l f_l`` for the weights — linear
     in the widths.  Forming the Jacobian costs about ``n_L`` times that (every row of the product is
-    one backpropagation), plus ``n_L`` times the number of columns for ``vᵀ J``.  The slopes
-    ``σ'(y'_k)`` come from the stored forward pass in both ways and are not counted.
+    one backpropagation; only ``A_L`` comes free), plus ``n_L`` times the number of columns for
+    ``vᵀ J``.  The slopes ``σ'(y'_k)`` come from the stored forward pass in both ways and are not
+    counted.  :func:`multiplication_count_formulas` gives the multiplications for symbolic sizes.
     """
     shape.check_layer(layer, wrt)
     n, depth = shape.widths, shape.depth
@@ -480,3 +514,24 @@ def operation_counts(shape: Shape, layer: int, wrt: Wrt) -> OperationCounts:
     columns = f(layer) if wrt == "w" else 1 if shape.scalar_bias else n[layer]
     formed += Operations(n[depth] * columns, (n[depth] - 1) * columns)
     return OperationCounts(backprop, formed)
+
+
+def multiplication_count_formulas(depth: Expr, layer: Expr, n: IndexedBase, f: IndexedBase,
+                                  wrt: Wrt) -> tuple[Expr, Expr]:
+    """Multiplications of (backprop, via the Jacobian) for ``vᵀ ∂y_L/∂θ_l``, vector bias, ``l < L``.
+
+    The symbolic form of :func:`operation_counts` (tested equal on instances), for the transcript::
+
+        backprop:      sum_{k=l+1}^{L} (n_k f_k + n_{k-1})  [+ n_l f_l for w]
+        via Jacobian:  sum_{k=l+1}^{L-1} n_L n_k f_k + sum_{k=l}^{L-1} n_L n_k  [+ n_L n_l f_l + n_L f_l for w,
+                       + n_L n_l for b]
+
+    Only for ``l < L``: at ``l = L`` both ways cost ``n_L f_L`` (w), and 0 against ``n_L^2`` (b).
+    """
+    k = Symbol("k", integer=True)
+    L, l = depth, layer
+    backprop: Expr = Sum(n[k] * f[k] + n[k - 1], (k, l + 1, L))
+    via_jacobian: Expr = Sum(n[L] * n[k] * f[k], (k, l + 1, L - 1)) + Sum(n[L] * n[k], (k, l, L - 1))
+    if wrt == "w":
+        return backprop + n[l] * f[l], via_jacobian + n[L] * n[l] * f[l] + n[L] * f[l]
+    return backprop, via_jacobian + n[L] * n[l]

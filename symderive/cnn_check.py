@@ -24,15 +24,16 @@ from flint import nmod, nmod_mat, nmod_poly
 from sympy import Expr, Integer, Matrix, expand
 
 from .cnn import (
+    Factor,
     Formula,
     Point,
     ProductEvaluator,
     Shape,
     SymbolicNet,
     Wrt,
-    correlate,
-    factor_rows,
     closed_form,
+    correlate,
+    factor_entries,
     sympy_formula,
     symbolic_net,
 )
@@ -202,7 +203,15 @@ def _padded(coefficients: list[nmod], length: int, zero: nmod) -> list[nmod]:
 def field_evaluator(instance: FieldInstance) -> ProductEvaluator[nmod_mat]:
     """Multiplies formulas at ``instance`` in ``nmod_mat``, sharing prefix products across formulas."""
     point, p = instance.point(), instance.prime
-    return ProductEvaluator(lambda f: nmod_mat(factor_rows(f, point, 0, 1), p), lambda a, b: a * b)
+
+    def realise(factor: Factor) -> nmod_mat:
+        entries = factor_entries(factor, point, 1)
+        matrix = nmod_mat(entries.rows, entries.cols, p)  # zeros; set the band only (dense lists are slow)
+        for i, j, value in entries.nonzero:
+            matrix[i, j] = value
+        return matrix
+
+    return ProductEvaluator(realise, lambda a, b: a * b)
 
 
 def sympy_jacobian_at(net: SymbolicNet, instance: FieldInstance, layer: int, wrt: Wrt) -> nmod_mat:

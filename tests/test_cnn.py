@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sympy import Derivative, Function, Matrix, Poly, Symbol, diag, eye, tanh, zeros
+from sympy import Derivative, Function, IndexedBase, Matrix, Poly, Symbol, diag, eye, tanh, zeros
 
 from symderive.cnn import (
     Factor,
@@ -17,9 +17,11 @@ from symderive.cnn import (
     correlate,
     flipped_filter_formula,
     form_jacobian,
+    formula_latex,
     forward,
     full_convolution,
     hankel_matrix,
+    multiplication_count_formulas,
     jacobian_factors,
     operation_counts,
     row_times_matrix,
@@ -116,6 +118,13 @@ def test_the_closed_form_as_factors():
     assert jacobian_factors(1, 1, "b") == (Factor(Kind.IDENTITY, 1),)  # L = 1
     with pytest.raises(ValueError):
         jacobian_factors(3, 4, "w")
+
+
+def test_the_formula_in_latex():
+    assert formula_latex(jacobian_factors(3, 1, "w")) == (
+        r"A_{3} \operatorname{diag}(\sigma'(y'_{2})) A_{2} \operatorname{diag}(\sigma'(y'_{1})) Y_{0}")
+    assert formula_latex(jacobian_factors(2, 1, "b", scalar_bias=True)).endswith(r"\mathbf{1}_{n_{1}}")
+    assert formula_latex(flipped_filter_formula(Shape(6, (2, 3)), 2, "w")) == r"\operatorname{flip}(Y_{1})"
 
 
 def test_the_flipped_filter_formula_reverses_one_factor_that_changes():
@@ -227,17 +236,14 @@ def test_the_degree_used_in_the_bound_is_the_entries_degree():
         assert max(degrees) == entry_degree(shape.depth, layer, wrt)
 
 
-def test_the_field_check_is_fast_enough_to_run_at_full_scale_in_the_benchmark():
-    # The L = 6, n_0 = 512 run lives in benchmarks/bench_cnn_jacobian.py; here one layer of it.
-    check = field_check(Shape(512, (3, 5, 7, 9, 4, 6)), settings=[(1, "w")])
-    assert check.agrees and check.comparisons[0].degree == 11
-
-
 # --- the efficiency remark ------------------------------------------------------------------------
 
 
-def test_backprop_and_the_formed_jacobian_equal_the_formula(net):
-    shape, point = net.shape, net.point()
+@pytest.mark.parametrize("shape", [Shape(4, (2,)), Shape(7, (3, 2, 2)), Shape(9, (3, 1, 4)),
+                                   Shape(6, (2, 3), scalar_bias=True)], ids=str)
+def test_backprop_and_the_formed_jacobian_equal_the_formula(shape):
+    net = symbolic_net(shape)
+    point = net.point()
     v = [Symbol(f"v_{i}") for i in range(shape.widths[-1])]
     for layer, wrt in every_setting(shape):
         formula = sympy_formula(point, closed_form(shape, layer, wrt))
@@ -285,6 +291,21 @@ def test_operation_counts_are_what_the_two_ways_actually_do(shape):
         counts = operation_counts(shape, layer, wrt)
         assert counts.backprop == Operations(backprop_tally.multiplications, backprop_tally.additions)
         assert counts.via_jacobian == Operations(formed_tally.multiplications, formed_tally.additions)
+
+
+def test_the_symbolic_multiplication_counts_match_the_counts_on_instances():
+    L, l = Symbol("L", integer=True), Symbol("l", integer=True)
+    n, f = IndexedBase("n"), IndexedBase("f")
+    for shape in (Shape(40, (3, 5, 7, 4)), Shape(30, (2, 9, 1, 3, 4, 2))):
+        sizes = {**{n[k]: w for k, w in enumerate(shape.widths)},
+                 **{f[k]: size for k, size in enumerate(shape.filters, start=1)}}
+        for layer in range(1, shape.depth):
+            for wrt in ("w", "b"):
+                backprop, via = multiplication_count_formulas(L, l, n, f, wrt)
+                at = {L: shape.depth, l: layer}
+                counts = operation_counts(shape, layer, wrt)
+                assert backprop.subs(at).doit().subs(sizes) == counts.backprop.multiplications
+                assert via.subs(at).doit().subs(sizes) == counts.via_jacobian.multiplications
 
 
 def test_backprop_is_cheaper_by_about_the_output_width():
