@@ -352,6 +352,28 @@ def flipped_filter_formula(shape: Shape, layer: int, wrt: Wrt) -> Formula | None
     return None
 
 
+def factor_size(shape: Shape, factor: Factor) -> tuple[int, int]:
+    """Rows and columns of one factor in a network of ``shape``."""
+    n, k = shape.widths, factor.layer
+    return {
+        Kind.CONV: lambda: (n[k], n[k - 1]),
+        Kind.SLOPE: lambda: (n[k], n[k]),
+        Kind.HANKEL: lambda: (n[k + 1], shape.filters[k]),
+        Kind.IDENTITY: lambda: (n[k], n[k]),
+        Kind.ONES: lambda: (n[k], 1),
+    }[factor.kind]()
+
+
+def product_size(shape: Shape, factors: Formula) -> tuple[int, int] | None:
+    """The size of the product, or ``None`` when neighbouring factors' sizes do not chain."""
+    if not factors:
+        return None
+    sizes = [factor_size(shape, factor) for factor in factors]
+    if any(left[1] != right[0] for left, right in zip(sizes, sizes[1:])):
+        return None
+    return sizes[0][0], sizes[-1][1]
+
+
 def formula_latex(factors: Formula) -> str:
     return " ".join(factor.latex() for factor in factors)
 

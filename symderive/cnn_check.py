@@ -34,6 +34,7 @@ from .cnn import (
     closed_form,
     correlate,
     factor_entries,
+    product_size,
     sympy_formula,
     symbolic_net,
 )
@@ -83,6 +84,8 @@ def exact_instance_check(shape: Shape, layer: int, wrt: Wrt, factors: Formula | 
     net = symbolic_net(shape) if net is None else net
     if factors is None:
         factors = closed_form(shape, layer, wrt)
+    if product_size(shape, factors) is None:
+        return ExactComparison(shape, layer, wrt, False, "the factors' sizes do not chain")
     jacobian = net.output().jacobian(net.parameters(layer, wrt))
     reason = first_difference(sympy_formula(net.point(), factors), jacobian)
     return ExactComparison(shape, layer, wrt, reason is None, reason or "")
@@ -303,8 +306,11 @@ def field_check(shape: Shape, seed: int = 0, prime: int = PRIME, formula: Formul
         factors = formula(shape, layer, wrt)
         if factors is None:
             continue
-        claimed, derived = evaluate(factors), dual_jacobian(instance, layer, wrt)
-        same_shape = (claimed.nrows(), claimed.ncols()) == (derived.nrows(), derived.ncols())
-        comparisons.append(FieldComparison(layer, wrt, same_shape and claimed == derived,
+        derived = dual_jacobian(instance, layer, wrt)
+        if product_size(shape, factors) != (derived.nrows(), derived.ncols()):  # includes "do not chain"
+            agrees = False
+        else:
+            agrees = evaluate(factors) == derived
+        comparisons.append(FieldComparison(layer, wrt, agrees,
                                            entry_degree(shape.depth, layer, wrt)))
     return FieldCheck(shape, prime, seed, tuple(comparisons))

@@ -24,6 +24,7 @@ from symderive.cnn import (
     multiplication_count_formulas,
     jacobian_factors,
     operation_counts,
+    product_size,
     row_times_matrix,
     sympy_formula,
     symbolic_net,
@@ -170,6 +171,24 @@ def test_a_formula_without_one_slope_factor_is_rejected_and_never_verified():
     good = exact_instance_check(shape, 1, "b")
     assert instance_verification([good, comparison]) is None
     assert instance_verification([]) is None
+
+
+def test_a_formula_whose_sizes_do_not_chain_is_a_disagreement_not_an_error():
+    shape = Shape(7, (3, 2, 2))  # n = (7, 5, 4, 3)
+    swapped = (Factor(Kind.CONV, 3), Factor(Kind.CONV, 2), Factor(Kind.SLOPE, 2), Factor(Kind.SLOPE, 1),
+               Factor(Kind.HANKEL, 0))  # [A_2 D_2] for [D_2 A_2]: A_2 is 4x5, D_2 is 4x4
+    assert product_size(shape, swapped) is None
+    comparison = exact_instance_check(shape, 1, "w", factors=swapped)
+    assert not comparison.agrees and "do not chain" in comparison.reason
+    assert not field_check(shape, formula=lambda *_: swapped, settings=[(1, "w")]).agrees
+
+
+def test_product_sizes():
+    shape = Shape(7, (3, 2, 2))
+    assert product_size(shape, closed_form(shape, 1, "w")) == (3, 3)
+    assert product_size(shape, closed_form(shape, 2, "b")) == (3, 4)
+    assert product_size(shape, closed_form(Shape(7, (3, 2, 2), True), 1, "b")) == (3, 1)
+    assert product_size(shape, ()) is None
 
 
 def test_first_difference_reports_shape_and_entry():
