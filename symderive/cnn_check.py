@@ -60,6 +60,7 @@ class ExactComparison:
     wrt: Wrt
     agrees: bool
     reason: str  # why not, or "" when the sides agree
+    sigma: str  # the activation of the symbolic network, e.g. "sigma" (undefined) or "tanh"
 
 
 def first_difference(formula: Matrix, jacobian: Matrix) -> str | None:
@@ -70,9 +71,9 @@ def first_difference(formula: Matrix, jacobian: Matrix) -> str | None:
     """
     if formula.shape != jacobian.shape:
         return f"shapes differ: formula {formula.shape}, Jacobian {jacobian.shape}"
-    for (i, j), entry in zip(((i, j) for i in range(formula.rows) for j in range(formula.cols)),
-                             (formula - jacobian)):
+    for index, entry in enumerate(formula - jacobian):  # row by row
         if expand(entry) != 0:
+            i, j = divmod(index, formula.cols)
             return f"entry ({i + 1}, {j + 1}) differs"
     return None
 
@@ -82,13 +83,16 @@ def exact_instance_check(shape: Shape, layer: int, wrt: Wrt, factors: Formula | 
     """The formula (default: the closed form) against SymPy's Jacobian of the symbolic network."""
     shape.check_layer(layer, wrt)
     net = symbolic_net(shape) if net is None else net
+    if net.shape != shape:
+        raise ValueError(f"the network has shape {net.shape}, not {shape}")
     if factors is None:
         factors = closed_form(shape, layer, wrt)
+    sigma = str(net.sigma)
     if product_size(shape, factors) is None:
-        return ExactComparison(shape, layer, wrt, False, "the factors' sizes do not chain")
+        return ExactComparison(shape, layer, wrt, False, "the factors' sizes do not chain", sigma)
     jacobian = net.output().jacobian(net.parameters(layer, wrt))
     reason = first_difference(sympy_formula(net.point(), factors), jacobian)
-    return ExactComparison(shape, layer, wrt, reason is None, reason or "")
+    return ExactComparison(shape, layer, wrt, reason is None, reason or "", sigma)
 
 
 def instance_verification(comparisons: Sequence[ExactComparison]) -> Verification | None:
@@ -97,12 +101,12 @@ def instance_verification(comparisons: Sequence[ExactComparison]) -> Verificatio
         return None
     cases = "; ".join(
         f"n_0={c.shape.n0}, f={list(c.shape.filters)}{', scalar bias' if c.shape.scalar_bias else ''}, "
-        f"l={c.layer}, wrt {c.wrt}" for c in comparisons
+        f"l={c.layer}, wrt {c.wrt}, activation {c.sigma}" for c in comparisons
     )
     return Verification(
         Status.PROVED_ON_INSTANCES,
         "exact comparison with SymPy's Matrix.jacobian",
-        f"undefined sigma; every entry of formula - Jacobian expands to 0 at: {cases}",
+        f"every entry of formula - Jacobian expands to 0 (activation 'sigma' is an undefined function) at: {cases}",
     )
 
 
