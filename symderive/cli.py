@@ -20,7 +20,7 @@ from .render.latex import derivation_to_latex, document_including
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
 ALL_DOCUMENT = "all.tex"
-CROSSCHECKS = ("init-variance",)
+CROSSCHECKS = ("init-variance", "cnn-jacobian")
 
 
 class UsageError(Exception):
@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     crosscheck.add_argument("--inputs", type=int, default=8, metavar="M",
                             help="N(0, 1) inputs per initialisation (default: 8)")
     crosscheck.add_argument("--seed", type=int, default=0)
+    crosscheck.add_argument("--format", choices=("table", "json"), default="table",
+                            help="cnn-jacobian only: a table for people, or JSON on stdout (default: table)")
     return parser
 
 
@@ -149,6 +151,10 @@ def _tally(derivation: Derivation) -> str:
 
 
 def _crosscheck(args: argparse.Namespace) -> int:
+    if args.name == "cnn-jacobian":
+        return _crosscheck_cnn_jacobian(args)
+    if args.format != "table":
+        raise UsageError("--format json is available for cnn-jacobian only")
     if args.reinitialisations < 2 or args.inputs < 1:
         raise UsageError("--reinitialisations must be at least 2 and --inputs at least 1")
     from .crosscheck import init_variance
@@ -161,6 +167,19 @@ def _crosscheck(args: argparse.Namespace) -> int:
         f"({args.reinitialisations} re-initialisations x {args.inputs} inputs each)"
     )
     return EXIT_OK if agree else EXIT_REFUTED
+
+
+def _crosscheck_cnn_jacobian(args: argparse.Namespace) -> int:
+    from .crosscheck import cnn_jacobian
+
+    check = cnn_jacobian.run(args.seed)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(cnn_jacobian.to_json(check), indent=2))
+    else:
+        print(cnn_jacobian.table(check))
+    return EXIT_OK if check.agrees and check.wrong_formula_rejected else EXIT_REFUTED
 
 
 if __name__ == "__main__":

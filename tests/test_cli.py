@@ -54,6 +54,7 @@ def test_json_to_stdout_has_the_documented_shape():
         (("derive", "--all", "init-variance"), "not both"),
         (("derive", "--all", "--format", "pdf"), "invalid choice"),
         (("crosscheck", "init-variance", "--reinitialisations", "1"), "at least 2"),
+        (("crosscheck", "init-variance", "--format", "json"), "cnn-jacobian only"),
         (("frobnicate",), "invalid choice"),
     ],
 )
