@@ -40,7 +40,7 @@ class Problem:
 
     @property
     def has_ranges(self) -> bool:
-        return bool(self.difference.atoms(Sum, Product))
+        return bool(self.lhs.atoms(Sum, Product) or self.rhs.atoms(Sum, Product))
 
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
