@@ -182,6 +182,7 @@ def test_changing_the_law_in_the_model_changes_the_transcript(init_variance, wid
     stated = _h2_bounds(wider)
     assert _agree(stated, _law_bounds(_with_laws(2 / sqrt(n[module.m - 1])).families[0]))
     assert not _agree(stated, _law_bounds(module.WEIGHTS))
+    assert "torch.nn.Linear" in original and "torch.nn.Linear" not in wider  # not PyTorch's default any more
     weight = next(c for c in wider_init.chains if c.heading.startswith("Variance of a weight"))
     assert judge(weight.end, 4 / (3 * n[l - 1])).outcome is Outcome.VERIFIED
     assert wider_init.weakest_status is Status.PROVED

@@ -77,6 +77,11 @@ def assumptions(model: RandomModel = MODEL, layer: Definition = LAYER) -> tuple[
     weights, biases, previous = (_family(model, base) for base in (A, b, y))
     (independence,) = model.independence
     unit = f"{to_latex(UNIT_INPUT.target)} = {to_latex(UNIT_INPUT.value)}"
+    laws: dict[str, list] = {}  # one assumption per label stating laws
+    for family, free in ((weights, (i, j)), (biases, (i,))):
+        laws.setdefault(family.label, []).append((family, free))
+    iid = [f for f in model.families if f.iid and f.independence_label == independence.label]
+    iid_clause = f", and {iid_sentence(iid)}" if iid else ""
     return (
         Assumption(
             UNIT_INPUT.label,
@@ -84,16 +89,11 @@ def assumptions(model: RandomModel = MODEL, layer: Definition = LAYER) -> tuple[
             rf"(the homework takes ${unit}$). Only the second moment of $x$ enters the result; "
             r"the deeper layers are centred because the weights are.",
         ),
-        Assumption(
-            weights.label,
-            f"{law_sentence(((weights, (i, j)), (biases, (i,))))} "
-            r"($\texttt{torch.nn.Linear}$'s default initialisation).",
-        ),
+        *(Assumption(label, f"{law_sentence(governed)}{_torch_note(governed)}.") for label, governed in laws.items()),
         Assumption(
             independence.label,
-            f"{independence_sentence(independence, model.families)}, and "
-            f"{iid_sentence(model.families)}: all weights, all biases and $x$ are drawn independently, "
-            r"and $y_{l-1}$ is a function of $x$ and of the layers before $l$.",
+            f"{independence_sentence(independence, model.families)}{iid_clause}: all weights, all biases and $x$ "
+            r"are drawn independently, and $y_{l-1}$ is a function of $x$ and of the layers before $l$.",
         ),
         Assumption(
             layer.label,
@@ -101,6 +101,15 @@ def assumptions(model: RandomModel = MODEL, layer: Definition = LAYER) -> tuple[
             "definition",
         ),
     )
+
+
+def _torch_note(governed: list) -> str:
+    """Say that the laws are PyTorch's default only when they are."""
+    default = all(
+        f.law.pspace.distribution == default_init_law(str(f.base), f.index_symbols[0]).pspace.distribution
+        for f, _ in governed
+    )
+    return r" ($\texttt{torch.nn.Linear}$'s default initialisation)" if default else ""
 
 
 def layer_claim(model: RandomModel = MODEL) -> str:
