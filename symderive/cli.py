@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 from . import results
-from .calc import VerificationFailed
-from .crosscheck import TorchMissing
+from .calc import RuleDidNotApply, VerificationFailed
+from .crosscheck import TorchMissing, require_torch
 from .model import Derivation, Status
 from .render.json import derivation_to_dict, derivation_to_json
 from .render.latex import derivation_to_latex, document_including
+from .rules import RuleNotApplicable
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
 ALL_DOCUMENT = "all.tex"
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
         return EXIT_USAGE
+    except (RuleDidNotApply, RuleNotApplicable) as exc:  # a failed derivation, not a crash
+        _say(f"symderive: derivation failed: {exc}")
+        return EXIT_REFUTED
     except VerificationFailed as exc:
         _say(f"symderive: verification failed: {exc}")
         return EXIT_REFUTED
@@ -101,7 +105,7 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
         raise UsageError("name at least one result, or use --all (see 'symderive list')")
     unknown = [n for n in names if n not in results.REGISTRY]
     if unknown:
-        raise UsageError(f"unknown result {unknown[0]!r}; known: {', '.join(results.names())}")
+        raise UsageError(str(results.UnknownResult(unknown[0], results.names())))
     return list(dict.fromkeys(names))
 
 
@@ -155,13 +159,20 @@ def _crosscheck(args: argparse.Namespace) -> int:
         return _crosscheck_cnn_jacobian(args)
     if args.format != "table":
         raise UsageError("--format json is available for cnn-jacobian only")
-    if args.reinitialisations < 2 or args.inputs < 1:
-        raise UsageError("--reinitialisations must be at least 2 and --inputs at least 1")
     from .crosscheck import init_variance
 
+    if args.reinitialisations < init_variance.MIN_REINITIALISATIONS or args.inputs < 1:
+        raise UsageError(
+            f"--reinitialisations must be at least {init_variance.MIN_REINITIALISATIONS} (fewer give no reliable "
+            "standard error, and cannot tell the formula from the one without the bias term) and --inputs at least 1"
+        )
+    require_torch()  # before the derivation, which takes seconds
     comparisons = init_variance.run(args.reinitialisations, args.inputs, args.seed)
     print(init_variance.table(comparisons))
     agree = all(c.agrees for c in comparisons)
+    too_small = init_variance.too_small(comparisons)
+    if agree and too_small:  # agreement that the rival formula would also get proves nothing
+        raise UsageError(too_small)
     _say(
         f"{'all' if agree else 'NOT all'} settings agree within {init_variance.Z_LIMIT} standard errors "
         f"({args.reinitialisations} re-initialisations x {args.inputs} inputs each)"
