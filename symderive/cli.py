@@ -7,15 +7,18 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import results
 from .calc import RuleDidNotApply, VerificationFailed
 from .crosscheck import TorchMissing, require_torch
+from .limits import ChildFailed, TimeLimitExceeded, bounded
 from .model import Derivation, Status
-from .render.json import derivation_to_dict, derivation_to_json
+from .render.json import derivation_to_json
 from .render.latex import derivation_to_latex, document_including
 from .rules import RuleNotApplicable
 
@@ -80,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("symderive: interrupted")
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # no traceback reaches a user
         if os.environ.get("SYMDERIVE_DEBUG"):
             raise
@@ -111,36 +117,65 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
-    derivations = [results.derive(name) for name in names]
+    rendered = [_derived(name, args.format) for name in names]
     if args.out == "-":
-        _print(derivations, args.format)
+        _print(rendered, args.format)
     else:
-        _write(derivations, Path(args.out), args.format, include_document=args.all)
+        _write(rendered, Path(args.out), args.format, include_document=args.all)
     return EXIT_OK
 
 
-def _print(derivations: list[Derivation], fmt: str) -> None:
-    if fmt == "json":
-        import json
+@dataclass(frozen=True)
+class Rendered:
+    """One derivation's transcript, as it comes back from the child that derived it."""
 
-        payload = [derivation_to_dict(d) for d in derivations]
+    name: str
+    text: str
+    tally: str
+
+
+DERIVE_SECONDS = 900.0  # for a whole derivation; each step's judgement runs inside this limit
+
+
+def _derived(name: str, fmt: str) -> Rendered:
+    """Derive and render in one bounded child: its judgements run inline there, sharing caches."""
+    try:
+        return bounded(_derive_and_render, name, fmt, seconds=DERIVE_SECONDS)
+    except TimeLimitExceeded:
+        raise VerificationFailed(f"{name}: no result within {DERIVE_SECONDS:g} s") from None
+    except ChildFailed as exc:
+        if exc.kind in ("RuleDidNotApply", "RuleNotApplicable"):  # the message names the chain and the rule
+            raise RuleNotApplicable(str(exc)) from None
+        if exc.kind == "VerificationFailed":
+            raise VerificationFailed(str(exc)) from None
+        raise RuntimeError(f"{name}: {exc.kind}: {exc}") from None
+
+
+def _derive_and_render(name: str, fmt: str) -> Rendered:
+    derivation = results.derive(name)
+    text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
+    return Rendered(name, text, _tally(derivation))
+
+
+def _print(rendered: list[Rendered], fmt: str) -> None:
+    if fmt == "json":
+        payload = [json.loads(r.text) for r in rendered]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
     else:
-        for derivation in derivations:
-            sys.stdout.write(derivation_to_latex(derivation))
+        for r in rendered:
+            sys.stdout.write(r.text)
 
 
-def _write(derivations: list[Derivation], out: Path, fmt: str, include_document: bool) -> None:
+def _write(rendered: list[Rendered], out: Path, fmt: str, include_document: bool) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for derivation in derivations:
-            text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
-            path = out / f"{derivation.name}.{fmt}"
-            path.write_text(text, encoding="utf-8")
-            _say(f"wrote {path}: {_tally(derivation)}")
+        for r in rendered:
+            path = out / f"{r.name}.{fmt}"
+            path.write_text(r.text, encoding="utf-8")
+            _say(f"wrote {path}: {r.tally}")
         if include_document and fmt == "tex":
             path = out / ALL_DOCUMENT
-            path.write_text(document_including([d.name for d in derivations]), encoding="utf-8")
+            path.write_text(document_including([r.name for r in rendered]), encoding="utf-8")
             _say(f"wrote {path}")
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
