@@ -17,6 +17,8 @@ STATUS_WORDS = {
     Status.ASSUMED: "assumed",
 }
 
+RELATION_SYMBOLS = {"=": "=", ">=": r"\geq", "<=": r"\leq", ">": ">", "<": "<"}
+
 STANDALONE_HEAD = r"""\ifx\symderiveincluded\undefined
 \documentclass[11pt]{article}
 \usepackage{amsmath,amssymb}
@@ -89,7 +91,8 @@ def _chain(chain: Chain, first_number: int) -> str:
         )
     lines += ["\\begin{align*}\n", f"  & {to_latex(chain.start)}"]
     for offset, step in enumerate(chain.steps):
-        lines.append(f" \\\\\n  &= {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
+        relation = RELATION_SYMBOLS[step.relation]
+        lines.append(f" \\\\\n  &{relation} {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
     lines.append("\n\\end{align*}\n")
     if chain.steps:
         lines.append("\\begin{description}\n")
@@ -127,7 +130,7 @@ def derivation_to_mathjax(derivation: Derivation) -> str:
         rows = [f"& {to_latex(chain.start)}"]
         for step in chain.steps:
             rows.append(
-                f"&= {to_latex(step.after)} && \\text{{{escape_text(step.rule)} "
+                f"&{RELATION_SYMBOLS[step.relation]} {to_latex(step.after)} && \\text{{{escape_text(step.rule)} "
                 f"[{STATUS_WORDS[step.verification.status]}]}}"
             )
         body = " \\\\ ".join(rows)
