@@ -14,7 +14,7 @@ from sympy import Basic
 
 from .judge import Context, Definition, judge
 from .model import Chain, Hypothesis, Outcome, Step, Verification
-from .rules import Rule
+from .rules import Rule, RuleNotApplicable
 
 # A verifier for steps the relation judge cannot see alone (e.g. induction).  It
 # returns the step's verification or raises VerificationFailed; with a rule whose
@@ -24,6 +24,14 @@ Verifier = Callable[[Basic, Basic], Verification]
 
 class VerificationFailed(RuntimeError):
     """A step was not verified: it must not reach a transcript."""
+
+
+class RuleDidNotApply(VerificationFailed):
+    """A rule of a chain does not apply to the expression it was given: the derivation fails there."""
+
+    def __init__(self, heading: str, rule: str, reason: str) -> None:
+        super().__init__(f"{heading}: rule '{rule}' does not apply: {reason}")
+        self.heading, self.rule, self.reason = heading, rule, reason
 
 
 class Calc:
@@ -48,7 +56,10 @@ class Calc:
 
     def by(self, rule: Rule, *, verifier: Verifier | None = None) -> "Calc":
         """Apply ``rule``; the step is ``before REL after`` with the rule's relation (``=`` unless it says)."""
-        after = rule(self.current)
+        try:
+            after = rule(self.current)
+        except RuleNotApplicable as exc:
+            raise RuleDidNotApply(self.heading, rule.name, str(exc)) from exc
         relation = getattr(rule, "relation", "=")
         if verifier is not None:
             verification = verifier(self.current, after)
