@@ -118,6 +118,8 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
+    if args.out != "-":
+        _make_directory(Path(args.out))  # before deriving: an unwritable output fails fast
     rendered = [_derived(name, args.format) for name in names]
     if args.out == "-":
         _print(rendered, args.format)
@@ -165,6 +167,13 @@ def _print(rendered: list[Rendered], fmt: str) -> None:
     else:
         for r in rendered:
             sys.stdout.write(r.text)
+
+
+def _make_directory(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
 
 
 def _write(rendered: list[Rendered], out: Path, fmt: str, include_document: bool) -> None:

@@ -35,6 +35,7 @@ from sympy import (
     simplify,
 )
 from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.matrices import MatrixBase
 
 from .calc import VerificationFailed, Verifier
 from .densities import IntegralOver, ProductInstances
@@ -260,7 +261,7 @@ def on_explicit_instances(size: Basic, sizes: Sequence[int],
         sized = expr.xreplace({size: Integer(n)})
         explicit = {symbol.xreplace({size: Integer(n)}): value for symbol, value in matrices(n).items()}
         value = sized.xreplace(explicit).doit()
-        return value[0, 0] if getattr(value, "shape", None) == (1, 1) else value
+        return value[0, 0] if isinstance(value, MatrixBase) and value.shape == (1, 1) else value
 
     def verify(before: Basic, after: Basic) -> Verification:
         for n in sizes:
@@ -284,7 +285,7 @@ def by_lemma(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]], label
         weakest = min(lemma.steps, key=lambda s: s.verification.status.strength).verification
         premises = {p for step in lemma.steps for p in step.verification.premises}
         return Verification(weakest.status, "the derived lemma, instantiated",
-                            f"as strong as the lemma's weakest step ({weakest.method})",
+                            f"as strong as the lemma's weakest step ({weakest.method}: {weakest.detail})",
                             tuple(sorted(premises | {label})))
 
     return verify
