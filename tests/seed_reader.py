@@ -19,7 +19,6 @@ from sympy import (
     Add,
     Basic,
     Determinant,
-    Expr,
     Integer,
     MatAdd,
     MatMul,

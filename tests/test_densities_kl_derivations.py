@@ -27,7 +27,6 @@ from symderive import Outcome, Status, derive, judge
 from symderive.densities import KL, instantiate, multivariate_normal, random_spd, random_vector, total_mass
 from symderive.integrals import evaluate_integrals
 from symderive.judge import Context
-from symderive.matrices import MatrixFacts
 from symderive.results import affine_gaussian as AG
 from symderive.results import kl_additive as KA
 from symderive.results import kl_gaussian as KG
@@ -78,7 +77,8 @@ def test_kl_gaussian_equals_the_seeds_last_line(derived, homework):
     context = Context(matrix_facts=KG.FACTS)
     verdict = judge(derived["kl-gaussian"].result, stated, context)
     assert verdict.outcome is Outcome.VERIFIED and verdict.verification.status is Status.PROVED
-    wrong = read(r"\frac{1}{2} \left(\text{tr}(\Sigma_1^{-1} \Sigma_0) + (\mu_1 - \mu_0)^T \Sigma_1^{-1} (\mu_1 - \mu_0)"
+    wrong = read(r"\frac{1}{2} \left(\text{tr}(\Sigma_1^{-1} \Sigma_0) "
+                 r"+ (\mu_1 - \mu_0)^T \Sigma_1^{-1} (\mu_1 - \mu_0)"
                  r" + d + \log \frac{|\Sigma_1|}{|\Sigma_0|} \right)", KL_NOTATION)
     assert judge(derived["kl-gaussian"].result, wrong, context).outcome is Outcome.REFUTED
 

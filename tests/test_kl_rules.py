@@ -186,7 +186,8 @@ def test_indexed_functions_and_product_instances():
     F, G_ = indexed_function("f"), indexed_function("g")
     assert to_latex(F(j, xs[j])) == r"f_{j}\left(x_{j}\right)"
     t = Symbol("t", real=True)
-    instances = ProductInstances(F, G_, xs, d, ((normal(t, 0, 1), normal(t, 1, 1)), (exponential(t, 1), exponential(t, 2))))
+    families = ((normal(t, 0, 1), normal(t, 1, 1)), (exponential(t, 1), exponential(t, 2)))
+    instances = ProductInstances(F, G_, xs, d, families)
     joint = IntegralOver(Product(F(j, xs[j]), (j, 1, d)), xs, SUPP)
     at_two = instances.at(joint, 2)
     assert isinstance(at_two, Integral) and len(at_two.limits) == 2
@@ -203,7 +204,7 @@ def test_kl_definition_and_its_reverse():
 
 
 def _jensen(discharges):
-    return K.jensen_on_region(MINUS_LOG, f(alpha), g(alpha) / f(alpha), discharges)
+    return K.jensen_on_region(MINUS_LOG, f(alpha), g(alpha) / f(alpha), SUPP, discharges)
 
 
 POSITIVE = {f(alpha): Symbol("F", positive=True), g(alpha): Symbol("G", positive=True)}
@@ -223,6 +224,8 @@ def test_jensen_on_a_region_needs_every_hypothesis_and_the_right_integrand():
         _jensen(tuple(d for d in _discharges() if d.hypothesis != "convex"))(integral)
     with pytest.raises(RuleNotApplicable):
         rule(IntegralOver(f(alpha) * log(g(alpha) / f(alpha)), alpha, SUPP))  # log, not -log: concave
+    with pytest.raises(RuleNotApplicable):
+        rule(IntegralOver(-f(alpha) * log(g(alpha) / f(alpha)), alpha, Region("R", "R")))  # f is a density on S
 
 
 def test_hypothesis_checks_refuse_what_does_not_hold():
@@ -350,7 +353,8 @@ def test_on_product_instances_rejects_a_wrong_marginalisation():
     xs = IndexedBase("x", real=True)
     F, G_ = indexed_function("f"), indexed_function("g")
     t = Symbol("t", real=True)
-    instances = ProductInstances(F, G_, xs, d, ((normal(t, 0, 1), normal(t, 1, 1)), (exponential(t, 1), exponential(t, 2))))
+    families = ((normal(t, 0, 1), normal(t, 1, 1)), (exponential(t, 1), exponential(t, 2)))
+    instances = ProductInstances(F, G_, xs, d, families)
     verify = V.on_product_instances(instances, (2,), "two families")
     own = Region("supp f_i", "")
     joint = Sum(IntegralOver(Product(F(j, xs[j]), (j, 1, d)) * log(F(i, xs[i]) / G_(i, xs[i])), xs, SUPP), (i, 1, d))

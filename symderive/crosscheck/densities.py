@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 from sympy import Basic, Integer, MatrixSymbol, Symbol, lambdify
 from sympy.printing.numpy import NumPyPrinter
 
-from . import require_torch
+from . import TorchMissing, require_torch
 
 TOLERANCE = 1e-9  # relative error for agreement
 WRONG_MARGIN = 1e-6  # a wrong formula must be off by more than this
@@ -75,10 +75,13 @@ class Comparison:
 def affine_gaussian(result: Basic, n: Symbol, A: MatrixSymbol, b: MatrixSymbol, x: MatrixSymbol,
                     seed: int = 0) -> list[Comparison]:
     """log of the derived density against scipy's ``logpdf`` and torch's ``log_prob``."""
-    import numpy
-    from scipy.stats import multivariate_normal
-
     torch = require_torch()
+    import numpy
+
+    try:
+        from scipy.stats import multivariate_normal
+    except ImportError as exc:  # pragma: no cover - exercised only without scipy
+        raise TorchMissing("scipy is not installed: pip install 'symderive[torch]'") from exc
     rng = numpy.random.default_rng(seed)
     wrong_result = result.xreplace({A: A.T})  # A^T A where A A^T belongs
     comparisons = []
@@ -107,9 +110,9 @@ def affine_gaussian(result: Basic, n: Symbol, A: MatrixSymbol, b: MatrixSymbol, 
 def kl_gaussian(result: Basic, d: Symbol, sigma_0: MatrixSymbol, sigma_1: MatrixSymbol, mu_0: MatrixSymbol,
                 mu_1: MatrixSymbol, seed: int = 0) -> list[Comparison]:
     """The derived divergence against ``torch.distributions.kl_divergence``."""
+    torch = require_torch()
     import numpy
 
-    torch = require_torch()
     rng = numpy.random.default_rng(seed)
     arguments = (sigma_0, sigma_1, mu_0, mu_1)
     swapped = result.xreplace({sigma_0: sigma_1, sigma_1: sigma_0})  # every Σ0 and Σ1 exchanged

@@ -114,6 +114,6 @@ def _density_of_x(context: Context) -> Chain:
     chain.by(absolute_value_as_root)
     chain.by(square_of_determinant)
     chain.by(determinants_into_product)
-    chain.by(unfold(MatMul(A, Transpose(A)), Sigma, "definition of the covariance", r"Definition D2, $AA^\top = \Sigma$."),
-             verifier=definitions)
+    fold = unfold(MatMul(A, Transpose(A)), Sigma, "definition of the covariance", r"Definition D2, $AA^\top = \Sigma$.")
+    chain.by(fold, verifier=definitions)
     return chain.done(r"This is the density of $N(b, \Sigma)$: $X \sim N(b, AA^\top)$.")

@@ -214,7 +214,8 @@ def _standard_normal_prior(result) -> Chain:
     chain = Calc(
         r"Corollary: a diagonal Gaussian against $N(0, I)$", result, context,
         premise=(r"Take $\Sigma_1 = I_d$, $\mu_1 = 0$ (C1), and $\Sigma_0 = \operatorname{diag}(\sigma_1^2, \dots, "
-                 r"\sigma_d^2)$ with $\sigma_k > 0$, $\mu_0 = (\nu_1, \dots, \nu_d)^\top$, written in coordinates (C2)."),
+                 r"\sigma_d^2)$ with $\sigma_k > 0$, $\mu_0 = (\nu_1, \dots, \nu_d)^\top$, "
+                 r"written in coordinates (C2)."),
     )
     chain.by(substitute({Sigma_1: Identity(d), mu_1: ZeroMatrix(d, 1)}, "the special case", "C1."),
              verifier=by_definitions(context, *prior))

@@ -102,7 +102,7 @@ def _nonnegativity(context: Context) -> Chain:
     definition = Unfolding("D1", KL(p, q, Tuple(alpha)), kl_definition_value(p, q, alpha, SUPPORT))
     on_support = pointwise_on_region(context, (f, g), "H2")
     positive = {p: Symbol("F", positive=True), q: Symbol("G", positive=True)}
-    jensen = jensen_on_region(MINUS_LOG, p, q / p, (
+    jensen = jensen_on_region(MINUS_LOG, p, q / p, SUPPORT, (
         assumed("probability density", "H1"),
         check_convex(MINUS_LOG, [T > 0]),
         check_values_positive(q / p, positive, "H2"),
@@ -147,7 +147,8 @@ def _two_discrete() -> Chain:
     context = Context(definitions=tuple(Definition("C1", entry, value) for entry, value in values.items()))
     chain = Calc(
         r"Check: two distributions on three points", Sum(p[k] * log(p[k] / q[k]), (k, 1, 3)), context,
-        premise=r"$p = (\frac{1}{2}, \frac{1}{4}, \frac{1}{4})$ and $q = (\frac{1}{4}, \frac{1}{4}, \frac{1}{2})$ (C1); "
+        premise=r"$p = (\frac{1}{2}, \frac{1}{4}, \frac{1}{4})$ and "
+                r"$q = (\frac{1}{4}, \frac{1}{4}, \frac{1}{2})$ (C1); "
                 r"the divergence of probability vectors is the sum below (the integral against counting measure).",
     )
     chain.by(write_out_sum, verifier=by_definitions(Context()))  # judged without C1: see the report on the judge

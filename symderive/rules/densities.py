@@ -158,11 +158,13 @@ def check_affine(A: MatrixSymbol, b: MatrixSymbol, x: MatrixSymbol, y: MatrixSym
     i, k = Symbol("i", integer=True), Symbol("k", integer=True)
     symbolic = affine_jacobian_entry(A, b, x, i, k) == Inverse(A)[i, k]
     size = latex(n)
-    how = (rf"$\partial\varphi_i/\partial x_k = \partial_{{x_k}} \sum_j (A^{{-1}})_{{ij}}(x_j - b_j) = (A^{{-1}})_{{ik}}$ "
+    how = (rf"$\partial\varphi_i/\partial x_k = \partial_{{x_k}} \sum_j (A^{{-1}})_{{ij}}(x_j - b_j) "
+           rf"= (A^{{-1}})_{{ik}}$ "
            rf"for a symbolic size ${size}$ (and on instances ${size} \in \{{{shown}\}}$)"
            if symbolic else rf"$D\varphi = A^{{-1}}$ differentiated on instances ${size} \in \{{{shown}\}}$")
     return (
-        checked("bijective", rf"$A(A^{{-1}}(x - b)) + b = x$ and $A^{{-1}}((Ay + b) - b) = y$, $A$ invertible ({invertible})",
+        checked("bijective",
+                rf"$A(A^{{-1}}(x - b)) + b = x$ and $A^{{-1}}((Ay + b) - b) = y$, $A$ invertible ({invertible})",
                 premises=(invertible,)),
         checked("differentiable inverse", r"$\varphi(x) = A^{-1}(x - b)$ is affine"),
         checked("Jacobian nonzero", rf"{how}; $\det A^{{-1}} = 1/\det A \neq 0$ ({invertible})",

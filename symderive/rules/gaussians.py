@@ -166,7 +166,8 @@ def determinants_into_product(expr: Basic) -> Basic:
 # -- quadratic forms -------------------------------------------------------------
 
 
-@rule("a 1x1 matrix is its trace", r"$v^\top M v = \operatorname{tr}(v^\top M v)$: a $1\times 1$ matrix is its only entry.")
+@rule("a 1x1 matrix is its trace",
+      r"$v^\top M v = \operatorname{tr}(v^\top M v)$: a $1\times 1$ matrix is its only entry.")
 def one_by_one_as_trace(expr: Basic) -> Basic:
     return expr.replace(_is_one_by_one_entry, lambda e: Trace(e.parent))
 
@@ -271,7 +272,8 @@ def linearity_of_scalar_expectation(model: VectorModel) -> Rule:
 
 
 __all__ = [
-    "quadratic", "flatten_products", "drop_identity_factor", "identity_matrix", "in_coordinates", "inverse_times_matrix", "trace_of_identity",
+    "quadratic", "flatten_products", "drop_identity_factor", "identity_matrix", "in_coordinates",
+    "inverse_times_matrix", "trace_of_identity",
     "transpose_of_inverse", "product_of_inverses", "square_of_determinant", "determinants_into_product",
     "one_by_one_as_trace", "difference_with_itself", "quadratic_form_of_zero", "quadratic_form_is_even",
     "collect_quadratic_form", "take_out_one_half", "expectation_of_transpose", "linearity_of_scalar_expectation",

@@ -55,8 +55,9 @@ JENSEN_ON_A_REGION = Theorem(
 )
 
 
-def jensen_on_region(phi: Lambda, density: Expr, z: Expr, discharges: Sequence[Discharge]) -> TheoremRule:
-    """``∫_S f φ(z) -> φ(∫_S f·z)`` for every integral over a region whose integrand is ``f φ(z)``.
+def jensen_on_region(phi: Lambda, density: Expr, z: Expr, region: Region,
+                     discharges: Sequence[Discharge]) -> TheoremRule:
+    """``∫_S f φ(z) -> φ(∫_S f·z)`` for the integrals over ``S = region`` whose integrand is ``f φ(z)``.
 
     ``f·z`` is kept unevaluated, so the reader sees the expectation of ``z``
     before the density cancels.
@@ -65,7 +66,8 @@ def jensen_on_region(phi: Lambda, density: Expr, z: Expr, discharges: Sequence[D
 
     def transform(expr: Basic) -> Basic:
         def matches(node: Basic) -> bool:
-            return isinstance(node, IntegralOver) and expand(node.integrand - expected) == 0
+            return (isinstance(node, IntegralOver) and node.region == region
+                    and expand(node.integrand - expected) == 0)
 
         return expr.replace(matches, lambda node: phi(IntegralOver(Mul(density, z, evaluate=False),
                                                                    node.variable, node.region)))
