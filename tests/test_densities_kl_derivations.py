@@ -107,6 +107,15 @@ def test_kl_nonnegative_ends_like_the_seed_with_its_inequality(derived, homework
     assert r"\operatorname{supp} g \subseteq \operatorname{supp} f" in chain.conclusion
 
 
+def test_results_are_over_matrix_symbols_of_symbolic_size(derived):
+    from sympy import MatrixSymbol, srepr
+
+    kl_leaves = {m for m in derived["kl-gaussian"].result.atoms(MatrixSymbol)}
+    assert kl_leaves == {KG.Sigma_0, KG.Sigma_1, KG.mu_0, KG.mu_1} and KG.Sigma_0.shape == (KG.d, KG.d)
+    assert derived["affine-gaussian"].result.atoms(MatrixSymbol) == {AG.A, AG.b, AG.x}
+    assert "MatrixSymbol(Str('Sigma_0'), Symbol('d', integer=True, positive=True)" in srepr(derived["kl-gaussian"].result)
+
+
 # -- honest labels ---------------------------------------------------------------------
 
 

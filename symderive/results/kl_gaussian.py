@@ -184,7 +184,7 @@ def _expected_quadratic_form(context: Context) -> Chain:
 def _divergence(context: Context, lemma: Chain) -> Chain:
     pointwise = pointwise_under_expectation(context)
     chain = Calc(
-        "The divergence", Expect(-log_ratio()), context,
+        "The divergence", Expect(-log(g(x) / f(x))), context,
         premise=r"By definition D1, $D_{\mathrm{KL}}(X \,\|\, Y)$ is the expectation below.",
     )
     chain.by(density_definition(g, P1, "D2"), verifier=by_definitions(context, *DENSITIES))
@@ -201,10 +201,6 @@ def _divergence(context: Context, lemma: Chain) -> Chain:
     chain.by(quadratic_form_is_even(mu_1 - mu_0))
     chain.by(take_out_one_half)
     return chain.done()
-
-
-def log_ratio():
-    return log(g(x) / f(x))
 
 
 def _standard_normal_prior(result) -> Chain:
