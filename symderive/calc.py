@@ -16,7 +16,9 @@ from .judge import Context, Definition, judge
 from .model import Chain, Hypothesis, Outcome, Step, Verification
 from .rules import Rule, RuleNotApplicable
 
-# A verifier for steps the relation judge cannot see alone (e.g. induction).
+# A verifier for steps the relation judge cannot see alone (e.g. induction).  It
+# returns the step's verification or raises VerificationFailed; with a rule whose
+# relation is ">=" it verifies ``before >= after``.
 Verifier = Callable[[Basic, Basic], Verification]
 
 
@@ -53,20 +55,22 @@ class Calc:
         self.steps: list[Step] = []
 
     def by(self, rule: Rule, *, verifier: Verifier | None = None) -> "Calc":
+        """Apply ``rule``; the step is ``before REL after`` with the rule's relation (``=`` unless it says)."""
         try:
             after = rule(self.current)
         except RuleNotApplicable as exc:
             raise RuleDidNotApply(self.heading, rule.name, str(exc)) from exc
+        relation = getattr(rule, "relation", "=")
         if verifier is not None:
             verification = verifier(self.current, after)
         else:
-            verdict = judge(self.current, after, self.context)
+            verdict = judge(self.current, after, self.context, relation)
             if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
                 raise VerificationFailed(
                     f"{self.heading}: step '{rule.name}' is {verdict.outcome.value}: {verdict.reason}"
                 )
             verification = verdict.verification
-        self.steps.append(Step(self.current, after, rule.name, rule.justification, verification))
+        self.steps.append(Step(self.current, after, rule.name, rule.justification, verification, relation))
         self.current = after
         return self
 

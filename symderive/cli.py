@@ -24,7 +24,7 @@ from .rules import RuleNotApplicable
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
 ALL_DOCUMENT = "all.tex"
-CROSSCHECKS = ("init-variance", "cnn-jacobian")
+CROSSCHECKS = ("init-variance", "cnn-jacobian", "affine-gaussian", "kl-gaussian")
 
 
 class UsageError(Exception):
@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="N(0, 1) inputs per initialisation (default: 8)")
     crosscheck.add_argument("--seed", type=int, default=0)
     crosscheck.add_argument("--format", choices=("table", "json"), default="table",
-                            help="cnn-jacobian only: a table for people, or JSON on stdout (default: table)")
+                            help="cnn-jacobian, affine-gaussian, kl-gaussian: a table for people, or JSON on stdout "
+                            "(default: table)")
     return parser
 
 
@@ -117,6 +118,8 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
+    if args.out != "-":
+        _make_directory(Path(args.out))  # before deriving: an unwritable output fails fast
     rendered = [_derived(name, args.format) for name in names]
     if args.out == "-":
         _print(rendered, args.format)
@@ -166,6 +169,13 @@ def _print(rendered: list[Rendered], fmt: str) -> None:
             sys.stdout.write(r.text)
 
 
+def _make_directory(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+
+
 def _write(rendered: list[Rendered], out: Path, fmt: str, include_document: bool) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -192,6 +202,8 @@ def _tally(derivation: Derivation) -> str:
 def _crosscheck(args: argparse.Namespace) -> int:
     if args.name == "cnn-jacobian":
         return _crosscheck_cnn_jacobian(args)
+    if args.name in ("affine-gaussian", "kl-gaussian"):
+        return _crosscheck_gaussian(args)
     if args.format != "table":
         raise UsageError("--format json is available for cnn-jacobian only")
     from .crosscheck import init_variance
@@ -226,6 +238,28 @@ def _crosscheck_cnn_jacobian(args: argparse.Namespace) -> int:
     else:
         print(cnn_jacobian.table(check))
     return EXIT_OK if check.agrees and check.wrong_formula_rejected else EXIT_REFUTED
+
+
+def _crosscheck_gaussian(args: argparse.Namespace) -> int:
+    """The derived density or divergence, evaluated at concrete matrices, against scipy and torch."""
+    from .crosscheck import densities
+    from .results import affine_gaussian, kl_gaussian
+
+    result = results.derive(args.name).result
+    if args.name == "affine-gaussian":
+        m = affine_gaussian
+        comparisons = densities.affine_gaussian(result, m.n, m.A, m.b, m.x, args.seed)
+    else:
+        m = kl_gaussian
+        comparisons = densities.kl_gaussian(result, m.d, m.Sigma_0, m.Sigma_1, m.mu_0, m.mu_1, args.seed)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(densities.to_json(comparisons), indent=2))
+    else:
+        print(densities.table(comparisons, args.name))
+    ok = densities.agrees(comparisons) and densities.wrong_rejected(comparisons)
+    return EXIT_OK if ok else EXIT_REFUTED
 
 
 if __name__ == "__main__":

@@ -88,13 +88,18 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Step:
-    """``before = after`` by ``rule``, with the judge's independent verification."""
+    """``before REL after`` by ``rule``, with the judge's independent verification.
+
+    ``relation`` is ``"="`` for a rewrite, or ``">="``/``"<="`` for a step that
+    applies an inequality (Jensen's): the chain then proves a bound, not an equality.
+    """
 
     before: Basic
     after: Basic
     rule: str
     justification: str
     verification: Verification
+    relation: str = "="
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from sympy import srepr
 
 from ..model import Derivation, Step, Verification
+from .latex import RELATION_SYMBOLS
 from .printer import to_latex
 
 
@@ -16,7 +17,8 @@ def verification_to_dict(verification: Verification) -> dict[str, str]:
 
 def _step(step: Step, part: str) -> dict[str, Any]:
     return {
-        "latex": f"{to_latex(step.before)} = {to_latex(step.after)}",
+        "latex": f"{to_latex(step.before)} {RELATION_SYMBOLS[step.relation]} {to_latex(step.after)}",
+        "relation": step.relation,
         "rule": step.rule,
         "justification": step.justification,
         "verification": verification_to_dict(step.verification),

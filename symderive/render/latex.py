@@ -19,6 +19,8 @@ STATUS_WORDS = {
     Status.ASSUMED: "assumed",
 }
 
+RELATION_SYMBOLS = {"=": "=", ">=": r"\geq", "<=": r"\leq", ">": ">", "<": "<"}
+
 STANDALONE_HEAD = r"""\ifx\symderiveincluded\undefined
 \documentclass[11pt]{article}
 \usepackage{amsmath,amssymb}
@@ -114,7 +116,8 @@ def _chain(chain: Chain, first_number: int) -> str:
         )
     lines += ["\\begin{align*}\n", f"  & {to_latex(chain.start)}"]
     for offset, step in enumerate(chain.steps):
-        lines.append(f" \\\\\n  &= {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
+        relation = RELATION_SYMBOLS[step.relation]
+        lines.append(f" \\\\\n  &{relation} {to_latex(step.after)} \\tag*{{({first_number + offset})}}")
     lines.append("\n\\end{align*}\n")
     if chain.steps:
         lines.append("\\begin{description}\n")
@@ -172,7 +175,7 @@ def derivation_to_mathjax(derivation: Derivation) -> str:
         rows = [f"& {to_latex(chain.start)}"]
         for step in chain.steps:
             rows.append(
-                f"&= {to_latex(step.after)} && \\text{{{text_with_maths(step.rule)} "
+                f"&{RELATION_SYMBOLS[step.relation]} {to_latex(step.after)} && \\text{{{text_with_maths(step.rule)} "
                 f"[{STATUS_WORDS[step.verification.status]}]}}"
             )
         body = " \\\\ ".join(rows)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Callable
 
 from ..model import Derivation
-from . import init_variance
+from . import affine_gaussian, init_variance, kl_additive, kl_gaussian, kl_nonnegative
 
 REGISTRY: dict[str, tuple[str, Callable[[], Derivation]]] = {
-    init_variance.NAME: (init_variance.TITLE, init_variance.derive),
+    module.NAME: (module.TITLE, module.derive)
+    for module in (init_variance, affine_gaussian, kl_nonnegative, kl_additive, kl_gaussian)
 }
 
 

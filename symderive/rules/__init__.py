@@ -20,9 +20,13 @@ class RuleNotApplicable(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
+    """``before REL after`` with ``after = transform(before)``; ``relation`` is ``"="`` for a rewrite
+    and ``">="`` for a step that only bounds (the judge then checks ``before >= after``)."""
+
     name: str
     justification: str
     transform: Callable[[Basic], Basic]
+    relation: str = "="
 
     def __call__(self, expr: Basic) -> Basic:
         result = self.transform(expr)
