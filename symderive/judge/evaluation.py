@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
 
-from sympy import Basic, Expr, Indexed, Integral, Symbol, expand
+from sympy import Basic, Expr, Indexed, Integral, Symbol, Tuple, expand
 from sympy.core.function import UndefinedFunction
 
 from ..integrals import evaluate_integrals
 from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
-from .functions import functions_in, random_polynomials, with_functions
+from .functions import arities, functions_in, random_polynomials, with_functions
 from .context import Context
 from .numbers import Sign, classify
 from .sampling import (
@@ -151,7 +151,7 @@ class Sampler:
         # Integer symbols (indices, mostly) are drawn by equality pattern, so that
         # coincidences such as i = j are tried as systematically as differences.
         integers = [s for s in symbols if s.is_integer]
-        functions = sorted(set().union(functions_in(self.expr), *(functions_in(c) for c in self.companions)), key=str)
+        functions = arities(Tuple(self.expr, *self.companions))
         patterns = _equality_patterns(integers, rng)
         if count is None:
             count = min(16, max(4, len(combos) * len(patterns)))

@@ -51,8 +51,11 @@ def classify(value: Expr) -> Sign:
     except (PrecisionExhausted, ValueError, TypeError, ZeroDivisionError):
         pass
     try:
-        if simplify(value) == 0:
+        simplified = simplify(value)
+        if simplified == 0:
             return Sign.ZERO
+        if is_undefined(simplified):
+            return Sign.UNDEFINED  # 1/(sin^2 + cos^2 - 1)
     except (ValueError, TypeError, ZeroDivisionError):
         pass
     return Sign.UNDECIDED

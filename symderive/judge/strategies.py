@@ -59,18 +59,28 @@ class Problem:
         if not (may_be_undefined(self.lhs) or may_be_undefined(self.rhs)) or self.lhs.atoms(MatrixExpr):
             return None  # (matrix instance checks draw again where a side is undefined)
         if self._defined is None:
-            self._defined = False
-            try:  # each side on its own: their difference may well be 0 where neither is defined
-                for point in Sampler(self.lhs, self.context, (self.lhs, self.rhs)).points(6, large_sizes=False):
-                    right = evaluate_at(self.rhs, point.assignment, self.context, set())
-                    if point.sign in _A_NUMBER and classify(right) in _A_NUMBER:
-                        self._defined = True
-                        break
-            except Undecidable:
-                pass
+            self._defined = self._defined_somewhere()
         if self._defined:
             return None
-        return Verdict(Outcome.UNKNOWN, "no sample point was found where both sides are defined")
+        return Verdict(Outcome.UNKNOWN, "both sides are undefined at every sample point tried")
+
+    def _defined_somewhere(self) -> bool:
+        """False only on evidence: every point that could be evaluated makes a side undefined.
+
+        Each side is evaluated on its own (their difference may well be 0 where
+        neither is defined); points that cannot be evaluated prove nothing either way.
+        """
+        undefined = 0
+        try:
+            for point in Sampler(self.lhs, self.context, (self.lhs, self.rhs)).points(6, large_sizes=False):
+                right = classify(evaluate_at(self.rhs, point.assignment, self.context, set()))
+                if point.sign is Sign.UNDEFINED or right is Sign.UNDEFINED:
+                    undefined += 1
+                elif point.sign in _A_NUMBER and right in _A_NUMBER:
+                    return True
+        except Exception:  # an expression the sampler cannot evaluate: no evidence of undefinedness
+            return True
+        return undefined == 0
 
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
@@ -166,6 +176,8 @@ class SymbolicProof(Strategy):
         try:
             # Sums with numeric bounds are written out under the convention; only symbolic ranges remain.
             difference = expand_finite_sums(problem.difference, context.convention, keep_long=True)
+            for definition in context.definitions:  # entries such as p[1] appear once sums are written out
+                difference = definition.unfold(difference)
         except Undecidable as exc:
             problem.notes.append(str(exc))
             return None
