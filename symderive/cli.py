@@ -15,7 +15,7 @@ from . import results
 from .calc import VerificationFailed
 from .crosscheck import TorchMissing
 from .model import Derivation, Status
-from .render.json import derivation_to_dict, derivation_to_json
+from .render.json import derivation_to_json, derivations_to_json
 from .render.latex import derivation_to_latex, document_including
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
@@ -42,7 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--all", action="store_true", help="derive every built-in result")
     derive.add_argument("--out", default="derivations", metavar="DIR",
                         help="output directory, or '-' for stdout (default: derivations)")
-    derive.add_argument("--format", choices=("tex", "json"), default="tex", help="transcript format (default: tex)")
+    derive.add_argument("--format", choices=("tex", "json"), default=None,
+                        help="transcript format (default: both into DIR, tex on stdout)")
+
+    verify = commands.add_parser("verify", help="re-judge every step of saved JSON transcripts")
+    verify.add_argument("files", nargs="+", metavar="FILE.json", help="transcripts written by 'derive'")
+    verify.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="steps re-judged in parallel (default: the number of CPUs)")
+    verify.add_argument("--seconds", type=float, default=None, metavar="S",
+                        help="time limit per step: the transcript's own, at most S (default: 60)")
+    verify.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
 
     crosscheck = commands.add_parser("crosscheck", help="compare a derived result with the real PyTorch")
     crosscheck.add_argument("name", choices=CROSSCHECKS, metavar="NAME", help=f"one of: {', '.join(CROSSCHECKS)}")
@@ -63,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.command == "derive":
             return _derive(args)
+        if args.command == "verify":
+            return _verify(args)
         return _crosscheck(args)
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
@@ -109,32 +120,31 @@ def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
     derivations = [results.derive(name) for name in names]
     if args.out == "-":
-        _print(derivations, args.format)
+        _print(derivations, args.format or "tex")
     else:
-        _write(derivations, Path(args.out), args.format, include_document=args.all)
+        formats = (args.format,) if args.format else ("tex", "json")
+        _write(derivations, Path(args.out), formats, include_document=args.all)
     return EXIT_OK
 
 
 def _print(derivations: list[Derivation], fmt: str) -> None:
     if fmt == "json":
-        import json
-
-        payload = [derivation_to_dict(d) for d in derivations]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+        sys.stdout.write(derivations_to_json(derivations))
     else:
         for derivation in derivations:
             sys.stdout.write(derivation_to_latex(derivation))
 
 
-def _write(derivations: list[Derivation], out: Path, fmt: str, include_document: bool) -> None:
+def _write(derivations: list[Derivation], out: Path, formats: tuple[str, ...], include_document: bool) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for derivation in derivations:
-            text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
-            path = out / f"{derivation.name}.{fmt}"
-            path.write_text(text, encoding="utf-8")
-            _say(f"wrote {path}: {_tally(derivation)}")
-        if include_document and fmt == "tex":
+            for fmt in formats:
+                text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
+                path = out / f"{derivation.name}.{fmt}"
+                path.write_text(text, encoding="utf-8")
+                _say(f"wrote {path}: {_tally(derivation)}")
+        if include_document and "tex" in formats:
             path = out / ALL_DOCUMENT
             path.write_text(document_including([d.name for d in derivations]), encoding="utf-8")
             _say(f"wrote {path}")
@@ -148,6 +158,27 @@ def _tally(derivation: Derivation) -> str:
         counts[step.verification.status] += 1
     shown = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
     return f"{len(derivation.steps)} steps ({shown})"
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from . import verify
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.seconds is not None and not 0 < args.seconds <= 3600:
+        raise UsageError("--seconds must be above 0 and at most 3600")
+    seconds = verify.MAX_STEP_SECONDS if args.seconds is None else args.seconds
+    reports, errors = verify.verify_files(args.files, args.jobs, seconds)
+    if args.format == "json":
+        print(verify.reports_json(reports, errors))
+    else:
+        for report in reports:
+            print(verify.report_text(report))
+    for error in errors:
+        _say(f"symderive: error: {error}")
+    if errors:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.passed for r in reports) else EXIT_REFUTED
 
 
 def _crosscheck(args: argparse.Namespace) -> int:
