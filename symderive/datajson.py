@@ -239,7 +239,8 @@ def decode_law(data: Any, decoder: Decoder, where: str = "$") -> RandomSymbol:
 
 def _build_law(name: str, kind: str, parameters: list, flags: list) -> RandomSymbol:
     if kind == _HANDMADE:
-        from sympy.stats.crv import ContinuousDistributionHandmade, SingleContinuousPSpace
+        from sympy.stats.crv import SingleContinuousPSpace
+        from sympy.stats.crv_types import ContinuousDistributionHandmade
 
         pdf, start, end = parameters
         support = Interval(start, end, *flags)

@@ -87,6 +87,7 @@ class TranscriptReport:
     name: str
     steps: tuple[StepReport, ...]
     problems: tuple[str, ...] = ()  # of the whole transcript (its result)
+    premises: tuple[str, ...] = ()  # what the transcript states, by label: the steps hold given these
 
     @property
     def passed(self) -> bool:
@@ -94,7 +95,7 @@ class TranscriptReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.path, "name": self.name, "passed": self.passed, "problems": list(self.problems),
-                "steps": [s.to_dict() for s in self.steps]}
+                "premises": list(self.premises), "steps": [s.to_dict() for s in self.steps]}
 
 
 # ---------------------------------------------------------------- reading the file
@@ -343,13 +344,41 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
         result = rebuilt.tree(data["result"]["tree"], "$.result.tree")
     except DataJsonError as exc:
         return {"error": str(exc)}
-    file_problems = []
+    file_problems = [] if data["steps"] else ["no steps: nothing is derived"]
     if result not in ends:
         file_problems.append("the result is not the end of any chain")
     if data["result"]["latex"] != to_latex(result):
         file_problems.append("the result's LaTeX does not show its tree")
     return {"problems": {str(n): p for n, p in problems.items() if p}, "file_problems": file_problems,
+            "premises": _stated_premises(rebuilt),
             "dependencies": {str(n): d for n, d in dependencies.items()}}
+
+
+def _stated_premises(rebuilt: _Rebuilt) -> list[str]:
+    """One line per definition, law, fact and chain hypothesis the transcript states (the judge may use them)."""
+    lines: list[str] = []
+    for index in range(len(rebuilt.data["contexts"])):
+        context = rebuilt.context(index)
+        lines += [f"{d.label}: {_shown(d.target)} := {_shown(d.value)}" for d in context.definitions]
+        model = context.random_model
+        for family in model.families if model is not None else ():
+            what = (f"law {_shown(family.law.pspace.distribution)}" if family.law is not None
+                    else f"mean {_shown(family.mean)}, variance {_shown(family.variance)}")
+            entries = f"{family.base}[{', '.join(map(_shown, family.index_symbols))}]"
+            fixed = [f"{_shown(i)} = {_shown(p)}" for i, p in zip(family.index_symbols, family.prefix)]
+            entries += f" with {', '.join(fixed)}" if fixed else ""
+            independent = f", independent entries ({family.independence_label})" if family.iid else ""
+            lines.append(f"{family.label}: {entries} has {what}{independent}")
+        for fact in model.independence if model is not None else ():
+            lines.append(f"{fact.label}: {', '.join(map(_shown, fact.bases))} are independent")
+    for index, chain in enumerate(rebuilt.data["chains"]):
+        lines += [f"{h.label} (in chain {chain['heading']!r} only): {_shown(h.target)} = {_shown(h.value)}"
+                  for h in rebuilt.hypotheses(index)]
+    return list(dict.fromkeys(lines))
+
+
+def _shown(expr: Any) -> str:
+    return _short(str(expr))
 
 
 # ---------------------------------------------------------------- re-judging (in pool workers)
@@ -438,7 +467,7 @@ class Verifier:
             _report(number, data, answers[number], survey["problems"].get(str(number), []))
             for number in range(len(data["steps"]))
         )
-        return TranscriptReport(path, data["name"], steps, tuple(survey["file_problems"]))
+        return TranscriptReport(path, data["name"], steps, tuple(survey["file_problems"]), tuple(survey["premises"]))
 
     def _recheck(self, data: dict[str, Any], number: int, chains: list[int],
                  answers: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -547,6 +576,7 @@ def report_text(report: TranscriptReport) -> str:
         counts[key] = counts.get(key, 0) + 1
     tally = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
     lines = [f"{report.path}: {report.name}: {len(report.steps)} steps ({tally or 'none'})"]
+    lines += ["  stated premises (labels the steps cite):"] + [f"    {premise}" for premise in report.premises]
     for step in report.steps:
         lines.append(f"  step {step.number} ({step.rule!r} in {step.chain!r}): {_describe(step)}")
         lines.extend(f"    problem: {problem}" for problem in step.problems)

@@ -452,3 +452,37 @@ def test_the_judge_sees_the_rebuilt_law(derived):
     context = _contexts(derived["init-variance"])[0]
     law, rebuilt = context.random_model.families[0].law, _round_trip(context).random_model.families[0].law
     assert rebuilt == law and rebuilt.pspace.distribution == law.pspace.distribution
+
+
+# ---------------------------------------------------------------- what the steps rest on is shown
+
+
+def test_the_report_lists_the_stated_premises(committed_reports):
+    premises = committed_reports[INIT_VARIANCE.name]["premises"]
+    assert premises[0].startswith("D1: y[l, i] := ")
+    assert any(p.startswith("H2: A[m, r, c] with m = l has law UniformDistribution") for p in premises)
+    assert "H1 (in chain \"The homework's case $v_0 = 1$\" only): v[0] = 1" in premises
+
+
+def test_a_forged_premise_makes_a_false_step_pass_only_in_plain_sight(verifier):
+    """A transcript may state what it likes; verify re-judges *from* it, and shows it."""
+    data = only_chains(transcript(), "Base case")
+    number = step_numbered(data, "empty sum")
+    v0 = data["steps"][number]["after"]
+    data["steps"][number]["after"] = ["Integer", "7"]
+    relatex(data, number)
+    data["result"] = {"tree": ["Integer", "7"], "latex": "7", "srepr": ""}
+    assert not check(verifier, data).passed
+    data["chains"][0]["hypotheses"] = [{"label": "forged", "target": v0, "value": ["Integer", "7"]}]
+    report = check(verifier, data)
+    assert report.passed and report.steps[number].premises == ("forged",)
+    assert any(p.startswith("forged (in chain 'Base case' only): ") for p in report.premises)
+
+
+def test_a_transcript_without_steps_does_not_pass(verifier):
+    data = only_chains(transcript(), "Base case")
+    data["result"] = {"tree": data["chains"][0]["start"], "latex": data["steps"][0]["latex"].split(" = ")[0],
+                      "srepr": ""}
+    data["steps"] = []
+    report = check(verifier, data)
+    assert not report.passed and "no steps: nothing is derived" in report.problems
