@@ -7,7 +7,9 @@ from typing import Mapping
 
 from sympy import Basic, Dummy, Expr, Indexed, Product, Sum, Symbol
 
+from ..matrices import MatrixFacts
 from ..randomvars import RandomModel
+from ..randomvectors import VectorModel
 
 
 class Convention(str, Enum):
@@ -72,14 +74,17 @@ def _without_capture(value: Expr, binding: dict) -> Expr:
 class Context:
     """The premises and settings of one judgement.
 
-    Only what is stated here may be used: ``definitions`` (each with its label)
-    and the ``random_model`` (laws, facts and independence, each labelled).
+    Only what is stated here may be used: ``definitions`` (each with its label),
+    the ``random_model`` (laws, facts and independence, each labelled), the
+    declared properties of matrices and the random vectors.
     ``instance_values`` lists sizes to try for a symbol bounding a sum (random
     larger sizes are always added; an empty tuple means no instances: unknown).
     """
 
     definitions: tuple[Definition, ...] = ()
     random_model: RandomModel | None = None
+    matrix_facts: MatrixFacts = MatrixFacts()  # symmetric, positive definite, invertible, ...
+    vector_model: VectorModel | None = None  # random vectors: means, covariances, independence
     instance_values: Mapping[Basic, tuple[int, ...]] = field(default_factory=dict)
     convention: Convention = Convention.TEXTBOOK
     random_points: int = 6

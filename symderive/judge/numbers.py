@@ -71,3 +71,24 @@ def show(value: Basic) -> str:
     except ValueError:  # Python's limit on converting huge integers to text
         return "an expression with numbers too large to print"
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def sign(value: Expr) -> int | None:
+    """-1, 0 or 1 when certain for a real number; None otherwise (complex values have no order)."""
+    decided = classify(value)
+    if decided is Sign.ZERO:
+        return 0
+    if decided is not Sign.NONZERO:
+        return None
+    if value.is_Rational:
+        return 1 if value > 0 else -1
+    try:
+        approximate = value.evalf(DIGITS, strict=True)
+    except (PrecisionExhausted, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if not approximate.is_real:
+        real, imaginary = approximate.as_real_imag()
+        if imaginary != 0:
+            return None
+        approximate = real
+    return 1 if approximate > 0 else -1

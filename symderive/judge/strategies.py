@@ -9,12 +9,14 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from sympy import Add, Basic, Expr, Integral, Product, Sum, expand, simplify
+from sympy import Basic, Expr, Integral, Product, Sum, expand, simplify
+from sympy.core.function import UndefinedFunction
 
 from ..model import Outcome, Status, Verdict, Verification
 from ..randomvars import Expect, Undecidable, operators_in
 from .context import Context, Convention
 from .evaluation import Point, Sampler, confirmed, symbolic_value, value_at_sizes
+from .functions import abstracted, functions_in, show_function
 from .numbers import Sign, show
 from .sampling import largest_constant, size_values, sizes_of
 from .sums import align_sums, ranges_nonreversed
@@ -38,7 +40,7 @@ class Problem:
 
     @property
     def has_ranges(self) -> bool:
-        return bool(self.difference.atoms(Sum, Product))
+        return bool(self.lhs.atoms(Sum, Product) or self.rhs.atoms(Sum, Product))
 
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
@@ -58,7 +60,7 @@ class Problem:
         rhs = self.rhs if rhs is None else rhs
         for point in points:
             if point.sign is Sign.NONZERO and confirmed(lhs, rhs, point.assignment, self.context):
-                shown = {str(k): show(v) for k, v in point.assignment.items()}
+                shown = dict(_shown(k, v) for k, v in point.assignment.items())
                 where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
                 return Verdict(
                     Outcome.REFUTED,
@@ -66,6 +68,12 @@ class Problem:
                     counterexample=shown,
                 )
         return None
+
+
+def _shown(key: Basic, value: Basic) -> tuple[str, str]:
+    if isinstance(key, UndefinedFunction):
+        return show_function(key, value)
+    return str(key), show(value)
 
 
 class Strategy:
@@ -118,6 +126,12 @@ class SymbolicProof(Strategy):
         except Undecidable as exc:
             problem.notes.append(str(exc))
             return None
+        if functions_in(value):
+            # Sound for a proof only: an identity in independent unknowns holds for every function.
+            if _reduce(abstracted(value)) == 0:
+                method = _method(problem.difference) + ", every function application an independent unknown"
+                return problem.verified(Status.PROVED, method, used=used)
+            return None
         reduced = _reduce(value)
         if reduced == 0:
             return problem.verified(Status.PROVED, _method(problem.difference), used=used)
@@ -151,7 +165,7 @@ def _method(difference: Expr) -> str:
     if operators_in(difference):
         parts.append("moment evaluation")
     if difference.has(Integral):
-        parts.append("antiderivatives checked by differentiation")
+        parts.append("exact integration")
     return " and ".join(parts + ["symbolic simplification"])
 
 
