@@ -11,14 +11,19 @@ as long as its type is one of:
 * a SymPy class (an :mod:`symderive.exprjson` tree; a ``sympy.stats`` random
   symbol as a *law*: its distribution, from an allow-list, and its parameters);
 * ``tuple[X, ...]``, ``tuple[X, Y]``, ``frozenset[X]``, ``Mapping[K, V]`` /
-  ``dict[K, V]`` (a list of ``[key, value]`` pairs) and ``X | Y`` of these.
+  ``dict[K, V]`` (a list of ``[key, value]`` pairs) and ``X | Y`` of these;
+* a bare ``tuple`` or ``frozenset`` whose items are SymPy values, strings, ints,
+  bools, None or tuples of these (items without a declared type: a tuple item
+  is written ``{"tuple": [...]}``, so it cannot be mistaken for a tree).
 
 Any other type (``Any``, callables, classes of our own that are not frozen
 dataclasses) is refused with its field's name, when writing: a transcript that
 could not be read back faithfully is never written.
 
 Reading is the untrusted direction: the type hints (not the file) decide which
-class is built, every SymPy value goes through the bounded, evaluation-free
+class is built, a dataclass is restored field by field as ``pickle`` would
+(without re-running ``__post_init__``, which may not accept its own output, e.g.
+``MatrixFacts`` keeps families as ``("family", name)`` keys), every SymPy value goes through the bounded, evaluation-free
 :func:`symderive.exprjson.decode`, laws are rebuilt by ``sympy.stats``'s own
 constructors (which check their parameters), and anything unexpected raises
 :class:`DataJsonError` with the JSON path.
@@ -105,6 +110,10 @@ def encode_value(value: Any, hint: Any, encoder: Encoder, references: References
     if isinstance(hint, type) and _is_frozen_dataclass(hint):
         _expect_instance(value, hint, where)
         return encode_dataclass(value, encoder, references, where)
+    if hint in (tuple, frozenset):
+        _expect_instance(value, hint, where)
+        items = [_encode_untyped(item, encoder, f"{where}[{i}]", 0) for i, item in enumerate(value)]
+        return items if hint is tuple else sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
     if origin is tuple:
         _expect_instance(value, tuple, where)
         return [encode_value(item, h, encoder, references, f"{where}[{i}]")
@@ -120,6 +129,23 @@ def encode_value(value: Any, hint: Any, encoder: Encoder, references: References
                  encode_value(v, value_hint, encoder, references, f"{where}[{k}]")] for k, v in value.items()]
     raise DataJsonError(f"{where}: cannot write a field of type {_name_of(hint)} (not plain data, SymPy, "
                         "an enum or a frozen dataclass)")
+
+
+def _encode_untyped(value: Any, encoder: Encoder, where: str, depth: int) -> Any:
+    """An item of a bare container: a SymPy value or plain data, its kind read off the value."""
+    if depth > MAX_CONTAINER_DEPTH:
+        raise DataJsonError(f"{where}: nested deeper than {MAX_CONTAINER_DEPTH} containers")
+    if isinstance(value, Basic):
+        return _encode_basic(value, encoder, where)
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int:
+        return encode_value(value, int, encoder, where=where)
+    if type(value) is tuple:
+        return {"tuple": OneLine(_encode_untyped(item, encoder, f"{where}[{i}]", depth + 1)
+                                 for i, item in enumerate(value))}
+    raise DataJsonError(f"{where}: a {type(value).__name__} in a container without an item type "
+                        "(only SymPy values, strings, ints, bools, None and tuples of these)")
 
 
 def encode_dataclass(value: Any, encoder: Encoder, references: References = {}, where: str = "$") -> dict:
@@ -299,6 +325,10 @@ def decode_value(data: Any, hint: Any, decoder: Decoder, references: References 
         return value
     if isinstance(hint, type) and _is_frozen_dataclass(hint):
         return decode_dataclass(data, hint, decoder, references, where, depth)
+    if hint in (tuple, frozenset):
+        values = [_decode_untyped(item, decoder, f"{where}[{i}]", depth + 1)
+                  for i, item in enumerate(_expect_list(data, where))]
+        return tuple(values) if hint is tuple else frozenset(values)
     if origin in (tuple, frozenset):
         items = _expect_list(data, where)
         item_hints = _tuple_hints(arguments, len(items), where) if origin is tuple else [arguments[0]] * len(items)
@@ -317,9 +347,28 @@ def decode_value(data: Any, hint: Any, decoder: Decoder, references: References 
     raise DataJsonError(f"{where}: cannot read a field of type {_name_of(hint)}")
 
 
+def _decode_untyped(data: Any, decoder: Decoder, where: str, depth: int) -> Any:
+    """An item of a bare container, as :func:`_encode_untyped` wrote it."""
+    if depth > MAX_CONTAINER_DEPTH:
+        raise DataJsonError(f"{where}: nested deeper than {MAX_CONTAINER_DEPTH} containers")
+    if isinstance(data, list):
+        return _decode_tree(data, decoder, where)
+    if data is None or type(data) is bool:
+        return data
+    if type(data) is str:
+        return decode_value(data, str, decoder, where=where)
+    if type(data) is int:
+        return decode_value(data, int, decoder, where=where)
+    if isinstance(data, dict) and set(data) == {"tuple"}:
+        items = _expect_list(data["tuple"], f"{where}.tuple")
+        return tuple(_decode_untyped(item, decoder, f"{where}.tuple[{i}]", depth + 1) for i, item in enumerate(items))
+    raise DataJsonError(f"{where}: expected a tree, a string, an integer, true, false, null or {{\"tuple\": [...]}}, "
+                        f"got {_show(data)}")
+
+
 def decode_dataclass(data: Any, cls: type, decoder: Decoder, references: References = {}, where: str = "$",
                      depth: int = 0) -> Any:
-    """The ``cls`` written by :func:`encode_dataclass`: its fields by their type hints, then ``cls(**fields)``.
+    """The ``cls`` written by :func:`encode_dataclass`: its fields read by their type hints, then restored.
 
     A field missing from ``data`` takes its default (a transcript written before the
     field existed); a field without a default must be present; unknown keys are refused.
@@ -333,18 +382,18 @@ def decode_dataclass(data: Any, cls: type, decoder: Decoder, references: Referen
     if unknown:
         raise DataJsonError(f"{where}: unknown key {unknown[0]!r} for {cls.__name__}")
     hints = _hints(cls, where)
-    values = {}
+    instance = object.__new__(cls)  # as pickle does: the written state, not __post_init__ applied again
     for name, item in fields.items():
         if name in data:
-            values[name] = decode_value(data[name], hints[name], decoder, references, f"{where}.{name}", depth + 1)
-        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            value = decode_value(data[name], hints[name], decoder, references, f"{where}.{name}", depth + 1)
+        elif item.default is not dataclasses.MISSING:
+            value = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            value = item.default_factory()
+        else:
             raise DataJsonError(f"{where}: missing key {name!r} of {cls.__name__}")
-    try:
-        return cls(**values)
-    except DataJsonError:
-        raise
-    except Exception as exc:  # our own constructor refused the values
-        raise DataJsonError(f"{where}: invalid {cls.__name__}: {type(exc).__name__}: {_short(exc)}") from None
+        object.__setattr__(instance, name, value)
+    return instance
 
 
 def _decode_union(data: Any, arms: tuple, decoder: Decoder, references: References, where: str, depth: int) -> Any:

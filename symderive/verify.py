@@ -22,6 +22,7 @@ Each step is then ``re-verified`` (verified, no weaker than recorded),
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -371,10 +372,29 @@ def _stated_premises(rebuilt: _Rebuilt) -> list[str]:
             lines.append(f"{family.label}: {entries} has {what}{independent}")
         for fact in model.independence if model is not None else ():
             lines.append(f"{fact.label}: {', '.join(map(_shown, fact.bases))} are independent")
+        lines += _matrix_premises(context)
     for index, chain in enumerate(rebuilt.data["chains"]):
         lines += [f"{h.label} (in chain {chain['heading']!r} only): {_shown(h.target)} = {_shown(h.value)}"
                   for h in rebuilt.hypotheses(index)]
     return list(dict.fromkeys(lines))
+
+
+def _matrix_premises(context: Context) -> list[str]:
+    """The declared matrix properties and random vectors of a context, if it has them."""
+    lines = []
+    facts = getattr(context, "matrix_facts", None)
+    for item in dataclasses.fields(facts) if dataclasses.is_dataclass(facts) else ():
+        declared = sorted(_shown(leaf) for leaf in getattr(facts, item.name))
+        if declared:
+            lines.append(f"declared {item.name.replace('_', ' ')}: {', '.join(declared)}")
+    vectors = getattr(context, "vector_model", None)
+    if vectors is not None:
+        lines += [f"{_shown(v.symbol)} has mean {_shown(v.mean)} and covariance {_shown(v.covariance)}"
+                  + (", Gaussian" if v.gaussian else "") + (f" ({vectors.cites})" if vectors.cites else "")
+                  for v in vectors.vectors]
+        lines += [f"{fact.cite}: {', '.join(sorted(map(_shown, fact.vectors)))} are independent"
+                  for fact in vectors.independent]
+    return lines
 
 
 def _shown(expr: Any) -> str:

@@ -227,3 +227,37 @@ def test_containers_nested_too_deeply_are_refused():
 def test_dumps_keeps_trees_on_one_line():
     text = dumps({"a": [{"tree": OneLine(["Integer", "1"])}], "b": []})
     assert '"tree": ["Integer", "1"]' in text and json.loads(text) == {"a": [{"tree": ["Integer", "1"]}], "b": []}
+
+
+def test_a_context_with_matrix_facts_and_random_vectors_round_trips():
+    from sympy import MatrixSymbol, ZeroMatrix
+
+    from symderive.matrices import MatrixFacts, MatrixFamily
+    from symderive.randomvectors import Independence as VectorIndependence
+    from symderive.randomvectors import RandomVector, VectorModel
+
+    size, k = Symbol("n", integer=True, positive=True), Symbol("k", integer=True)
+    sigma, v, w, mu = (MatrixSymbol(name, size, cols) for name, cols in (("Sigma", size), ("v", 1), ("w", 1), ("mu", 1)))
+    facts = MatrixFacts(positive_definite=frozenset({sigma}),
+                        invertible=frozenset({MatrixFamily("W", k, n[k], n[k])}))  # a family: kept by name
+    vectors = VectorModel((RandomVector(v, mu, sigma), RandomVector(w, ZeroMatrix(size, 1), sigma, gaussian=False)),
+                          (VectorIndependence(frozenset({v, w}), "H2"),), "v ~ N(mu, Sigma) (H1)")
+    context = Context(matrix_facts=facts, vector_model=vectors)
+    again = round_trip(context, Context)
+    assert again == context
+    assert again.matrix_facts.is_positive_definite(sigma) and again.vector_model.independence_of(v, w) == "H2"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([{"type": "Inner"}], "expected a tree, a string"),
+        ([{"tuple": [1.5]}], "expected a tree, a string"),
+        ([["Eval"]], "not on the allow-list"),
+    ],
+)
+def test_items_of_a_bare_container_are_sympy_values_or_plain_data(data, message):
+    with pytest.raises(DataJsonError, match=message):
+        decode_value(data, frozenset, Decoder())
+    with pytest.raises(DataJsonError, match="in a container without an item type"):
+        encode_value(frozenset({Inner(S.One)}), frozenset, Encoder())
