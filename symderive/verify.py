@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -478,9 +479,7 @@ class Verifier:
         survey = _bounded_survey(data, path)
         answers: dict[int, dict[str, Any]] = {}
         plain = [n for n, s in enumerate(data["steps"]) if s["verification"]["evidence"] is None]
-        tasks = {n: self._submit(_rejudge_step, data, n, [n], [], {}) for n in plain}
-        for number, task in tasks.items():
-            answers[number] = _outcome_of(task, self._limit(data, number))
+        answers.update(self._rejudge(data, plain))
         for number in sorted(set(range(len(data["steps"]))) - set(plain)):
             answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers)
         steps = tuple(
@@ -488,6 +487,19 @@ class Verifier:
             for number in range(len(data["steps"]))
         )
         return TranscriptReport(path, data["name"], steps, tuple(survey["file_problems"]), tuple(survey["premises"]))
+
+    def _rejudge(self, data: dict[str, Any], numbers: list[int]) -> dict[int, dict[str, Any]]:
+        """The judge's answers on these steps, a few tasks ahead of the workers (bounded memory)."""
+        waiting: deque = deque()
+        answers = {}
+        window = 2 * (self.jobs or os.cpu_count() or 1)
+        for number in numbers + [None] * window:
+            if number is not None:
+                waiting.append((number, self._submit(_rejudge_step, data, number, [number], [], {})))
+            if len(waiting) > window or (number is None and waiting):
+                done, task = waiting.popleft()
+                answers[done] = _outcome_of(task, self._limit(data, done))
+        return answers
 
     def _recheck(self, data: dict[str, Any], number: int, chains: list[int],
                  answers: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -501,12 +513,13 @@ class Verifier:
             return {"outcome": UNKNOWN,
                     "reason": f"its evidence rests on step {failed[0] + 1}, which did not re-verify"}
         rejudged = {str(n): answers[n]["verification"] for n in needed}
-        task = self._submit(_recheck_evidence, data, number, [number, *needed], chains, rejudged)
+        task = self._submit(_recheck_evidence, data, number, [number, *needed], chains, rejudged, every_context=True)
         return _outcome_of(task, self._limit(data, number))
 
     def _submit(self, function: Callable[[str], Any], data: dict[str, Any], number: int, steps: list[int],
-                chains: list[int], rejudged: dict) -> Any:
-        payload = json.dumps({**_subset(data, steps, chains), "number": number, "rejudged": rejudged})
+                chains: list[int], rejudged: dict, every_context: bool = False) -> Any:
+        part = _subset(data, steps, chains, every_context)
+        payload = json.dumps({**part, "number": number, "rejudged": rejudged})
         if self._pool is None:  # started on the first task: an unreadable file needs no workers
             self._pool = BoundedPool(self.jobs)
         return self._pool.submit(function, payload, seconds=self._limit(data, number))
@@ -520,17 +533,19 @@ class Verifier:
         return self.seconds
 
 
-def _subset(data: dict[str, Any], steps: list[int], chains: list[int]) -> dict[str, Any]:
-    """The parts of a transcript a task needs (these steps, their chains and these; all contexts), others None.
+def _subset(data: dict[str, Any], steps: list[int], chains: list[int], every_context: bool) -> dict[str, Any]:
+    """The parts of a transcript a task needs (these steps, their chains and these, their contexts), others None.
 
     Each task gets its own copy of the transcript's JSON: without this the copies
-    would grow with the square of the transcript's length.
+    would grow with the square of the transcript's length.  Evidence may cite any
+    context by its index: ``every_context`` keeps them all.
     """
     chains = set(chains) | {data["steps"][n]["chain"] for n in steps}
+    contexts = {data["chains"][c]["context"] for c in chains}
     return {
         "steps": [s if n in steps else None for n, s in enumerate(data["steps"])],
         "chains": [c if n in chains else None for n, c in enumerate(data["chains"])],
-        "contexts": data["contexts"],
+        "contexts": [c if every_context or n in contexts else None for n, c in enumerate(data["contexts"])],
     }
 
 
