@@ -14,7 +14,7 @@ from sympy import Basic
 
 from .judge import Context, Definition, judge
 from .model import Chain, Hypothesis, Outcome, Step, Verification
-from .rules import Rule
+from .rules import Rule, RuleNotApplicable
 
 # A verifier for steps the relation judge cannot see alone (e.g. induction).
 Verifier = Callable[[Basic, Basic], Verification]
@@ -22,6 +22,14 @@ Verifier = Callable[[Basic, Basic], Verification]
 
 class VerificationFailed(RuntimeError):
     """A step was not verified: it must not reach a transcript."""
+
+
+class RuleDidNotApply(VerificationFailed):
+    """A rule of a chain does not apply to the expression it was given: the derivation fails there."""
+
+    def __init__(self, heading: str, rule: str, reason: str) -> None:
+        super().__init__(f"{heading}: rule '{rule}' does not apply: {reason}")
+        self.heading, self.rule, self.reason = heading, rule, reason
 
 
 class Calc:
@@ -46,7 +54,10 @@ class Calc:
         self.steps: list[Step] = []
 
     def by(self, rule: Rule, *, verifier: Verifier | None = None) -> "Calc":
-        after = rule(self.current)
+        try:
+            after = rule(self.current)
+        except RuleNotApplicable as exc:
+            raise RuleDidNotApply(self.heading, rule.name, str(exc)) from exc
         if verifier is not None:
             verification = verifier(self.current, after)
         else:

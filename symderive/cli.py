@@ -7,16 +7,20 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import results
-from .calc import VerificationFailed
-from .crosscheck import TorchMissing
+from .calc import RuleDidNotApply, VerificationFailed
+from .crosscheck import TorchMissing, require_torch
+from .limits import ChildFailed, TimeLimitExceeded, bounded
 from .model import Derivation, Status
-from .render.json import derivation_to_json, derivations_to_json
+from .render.json import derivation_to_json
 from .render.latex import derivation_to_latex, document_including
+from .rules import RuleNotApplicable
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
 ALL_DOCUMENT = "all.tex"
@@ -78,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
         return EXIT_USAGE
+    except (RuleDidNotApply, RuleNotApplicable) as exc:  # a failed derivation, not a crash
+        _say(f"symderive: derivation failed: {exc}")
+        return EXIT_REFUTED
     except VerificationFailed as exc:
         _say(f"symderive: verification failed: {exc}")
         return EXIT_REFUTED
@@ -87,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("symderive: interrupted")
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # no traceback reaches a user
         if os.environ.get("SYMDERIVE_DEBUG"):
             raise
@@ -112,41 +122,82 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
         raise UsageError("name at least one result, or use --all (see 'symderive list')")
     unknown = [n for n in names if n not in results.REGISTRY]
     if unknown:
-        raise UsageError(f"unknown result {unknown[0]!r}; known: {', '.join(results.names())}")
+        raise UsageError(str(results.UnknownResult(unknown[0], results.names())))
     return list(dict.fromkeys(names))
 
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
-    derivations = [results.derive(name) for name in names]
+    formats = _formats(args)
+    rendered = [_derived(name, formats) for name in names]
     if args.out == "-":
-        _print(derivations, args.format or "tex")
+        _print(rendered, formats[0])
     else:
-        formats = (args.format,) if args.format else ("tex", "json")
-        _write(derivations, Path(args.out), formats, include_document=args.all)
+        _write(rendered, Path(args.out), formats, include_document=args.all)
     return EXIT_OK
 
 
-def _print(derivations: list[Derivation], fmt: str) -> None:
-    if fmt == "json":
-        sys.stdout.write(derivations_to_json(derivations))
+def _formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--format``; without it, both transcripts into a directory and LaTeX on stdout."""
+    if args.format:
+        return (args.format,)
+    return ("tex",) if args.out == "-" else ("tex", "json")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One derivation's transcripts (format -> text), as they come back from the child that derived it."""
+
+    name: str
+    texts: dict[str, str]
+    tally: str
+
+
+DERIVE_SECONDS = 900.0  # for a whole derivation; each step's judgement runs inside this limit
+
+
+def _derived(name: str, formats: tuple[str, ...]) -> Rendered:
+    """Derive and render in one bounded child: its judgements run inline there, sharing caches."""
+    try:
+        return bounded(_derive_and_render, name, formats, seconds=DERIVE_SECONDS)
+    except TimeLimitExceeded:
+        raise VerificationFailed(f"{name}: no result within {DERIVE_SECONDS:g} s") from None
+    except ChildFailed as exc:
+        if exc.kind in ("RuleDidNotApply", "RuleNotApplicable"):  # the message names the chain and the rule
+            raise RuleNotApplicable(str(exc)) from None
+        if exc.kind == "VerificationFailed":
+            raise VerificationFailed(str(exc)) from None
+        raise RuntimeError(f"{name}: {exc.kind}: {exc}") from None
+
+
+_RENDERERS = {"tex": derivation_to_latex, "json": derivation_to_json}
+
+
+def _derive_and_render(name: str, formats: tuple[str, ...]) -> Rendered:
+    derivation = results.derive(name)
+    return Rendered(name, {fmt: _RENDERERS[fmt](derivation) for fmt in formats}, _tally(derivation))
+
+
+def _print(rendered: list[Rendered], fmt: str) -> None:
+    texts = [r.texts[fmt] for r in rendered]
+    if fmt == "json" and len(texts) > 1:  # several transcripts: a JSON list of them, each as written to a file
+        sys.stdout.write("[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n")
     else:
-        for derivation in derivations:
-            sys.stdout.write(derivation_to_latex(derivation))
+        for text in texts:
+            sys.stdout.write(text)
 
 
-def _write(derivations: list[Derivation], out: Path, formats: tuple[str, ...], include_document: bool) -> None:
+def _write(rendered: list[Rendered], out: Path, formats: tuple[str, ...], include_document: bool) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for derivation in derivations:
+        for r in rendered:
             for fmt in formats:
-                text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
-                path = out / f"{derivation.name}.{fmt}"
-                path.write_text(text, encoding="utf-8")
-                _say(f"wrote {path}: {_tally(derivation)}")
+                path = out / f"{r.name}.{fmt}"
+                path.write_text(r.texts[fmt], encoding="utf-8")
+                _say(f"wrote {path}: {r.tally}")
         if include_document and "tex" in formats:
             path = out / ALL_DOCUMENT
-            path.write_text(document_including([d.name for d in derivations]), encoding="utf-8")
+            path.write_text(document_including([r.name for r in rendered]), encoding="utf-8")
             _say(f"wrote {path}")
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
@@ -186,13 +237,20 @@ def _crosscheck(args: argparse.Namespace) -> int:
         return _crosscheck_cnn_jacobian(args)
     if args.format != "table":
         raise UsageError("--format json is available for cnn-jacobian only")
-    if args.reinitialisations < 2 or args.inputs < 1:
-        raise UsageError("--reinitialisations must be at least 2 and --inputs at least 1")
     from .crosscheck import init_variance
 
+    if args.reinitialisations < init_variance.MIN_REINITIALISATIONS or args.inputs < 1:
+        raise UsageError(
+            f"--reinitialisations must be at least {init_variance.MIN_REINITIALISATIONS} (fewer give no reliable "
+            "standard error, and cannot tell the formula from the one without the bias term) and --inputs at least 1"
+        )
+    require_torch()  # before the derivation, which takes seconds
     comparisons = init_variance.run(args.reinitialisations, args.inputs, args.seed)
     print(init_variance.table(comparisons))
     agree = all(c.agrees for c in comparisons)
+    too_small = init_variance.too_small(comparisons)
+    if agree and too_small:  # agreement that the rival formula would also get proves nothing
+        raise UsageError(too_small)
     _say(
         f"{'all' if agree else 'NOT all'} settings agree within {init_variance.Z_LIMIT} standard errors "
         f"({args.reinitialisations} re-initialisations x {args.inputs} inputs each)"

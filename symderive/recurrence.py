@@ -49,12 +49,19 @@ def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
             a ** (last - k) * recurrence.forcing.xreplace({recurrence.index: k}), (k, 1, last)
         )
 
-    return Rule(
-        "unroll the linear recurrence",
-        r"Applying $x_l = a\,x_{l-1} + c_l$ for $l = L, L-1, \dots, 1$ gives "
-        r"$x_L = a^L x_0 + \sum_{k=1}^{L} a^{L-k} c_k$; "
-        r"proved by induction (base case and inductive step above).",
-        solve,
+    return Rule("unroll the linear recurrence", _unrolling_justification(recurrence, summation_index), solve)
+
+
+def _unrolling_justification(recurrence: LinearRecurrence, k: Symbol) -> str:
+    """The unrolled form, written in the sequence's own letter so it cannot clash with other names."""
+    x, l = recurrence.sequence, recurrence.index
+    last, a, c = Symbol("L"), Symbol("a"), IndexedBase("c")
+    general = f"{_latex(x[l])} = a\\,{_latex(x[l - 1])} + {_latex(c[l])}"
+    unrolled = f"{_latex(x[last])} = {_latex(a**last)} {_latex(x[0])} + {_latex(Sum(a ** (last - k) * c[k], (k, 1, last)))}"
+    coefficients = f"a = {_latex(recurrence.ratio)}$ and ${_latex(c[l])} = {_latex(recurrence.forcing)}"
+    return (
+        f"Applying ${general}$ (here ${coefficients}$) for ${_latex(l)} = L, L-1, \\dots, 1$ gives "
+        f"${unrolled}$; proved by induction (base case and inductive step above)."
     )
 
 
@@ -84,10 +91,12 @@ def induction_chains(
     )
     step = Calc("Inductive step", x[t + 1], context, hypotheses=hypotheses,
                 premise=rf"For $0 \le {_latex(t)} < L$:")
-    step.by(unfold(x[t + 1], hypotheses[0].value, "the recurrence", "The recurrence derived above, at layer $l + 1$."))
-    step.by(unfold(x[t], claim, "induction hypothesis", "The claim at $l$ (IH)."))
+    at, following = _latex(t), _latex(t + 1)
+    step.by(unfold(x[t + 1], hypotheses[0].value, "the recurrence",
+                   f"The recurrence derived above, at ${following}$ ({RECURRENCE})."))
+    step.by(unfold(x[t], claim, "induction hypothesis", f"The claim at ${at}$ ({INDUCTION_HYPOTHESIS})."))
     step.by(factor_into_sum).by(absorb_next_term)
-    step.by(Rule("the claim at l + 1", "The claimed expression with $l + 1$ for $l$.",
+    step.by(Rule(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
                  lambda _: claim.xreplace({t: t + 1})))
     return base.done(), step.done()
 

@@ -17,8 +17,9 @@ from ..randomvars import Expect, Undecidable, operators_in
 from .context import Context, Convention
 from .evaluation import Point, Sampler, confirmed, symbolic_value, value_at_sizes
 from .functions import abstracted, functions_in, show_function
+from ..quadrature import Agreement, compare
 from .numbers import Sign, show
-from .sampling import largest_constant, size_values, sizes_of
+from .sampling import draw_value, free_symbols_of, largest_constant, size_values, sizes_of
 from .sums import align_sums, ranges_nonreversed
 
 import random
@@ -42,12 +43,17 @@ class Problem:
     def has_ranges(self) -> bool:
         return bool(self.lhs.atoms(Sum, Product) or self.rhs.atoms(Sum, Product))
 
+    @property
+    def convention_matters(self) -> bool:
+        """Whether some range may be reversed, where the conventions disagree."""
+        return not (ranges_nonreversed(self.lhs) and ranges_nonreversed(self.rhs))
+
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
 
     def verified(self, status: Status, method: str, detail: str = "", used: Iterable[str] = ()) -> Verdict:
         premises = tuple(sorted(self.premises | set(used)))
-        if self.has_ranges:
+        if self.convention_matters:
             detail = "; ".join(filter(None, (detail, self.context.convention.describe())))
         reason = method + (f": {detail}" if detail else "")
         if premises:
@@ -134,7 +140,7 @@ class SymbolicProof(Strategy):
             return None
         reduced = _reduce(value)
         if reduced == 0:
-            return problem.verified(Status.PROVED, _method(problem.difference), used=used)
+            return problem.verified(Status.PROVED, _method(problem.difference), used=_needed(problem, used))
         return self._refute_closed_form(problem, reduced)
 
     @staticmethod
@@ -147,6 +153,33 @@ class SymbolicProof(Strategy):
             return problem.refute_at(sampler.points(12, large_sizes=True))
         except Undecidable:
             return None
+
+
+def _needed(problem: Problem, used: set[str]) -> set[str]:
+    """The premises a proof cannot do without: each one consulted is withdrawn in turn, and kept
+    only if the difference no longer reduces to 0 without it.  (Evaluating every moment consults
+    facts that cancel, such as the mean of a layer multiplied by the zero mean of a weight.)"""
+    context = problem.context
+    if context.random_model is None or not used:
+        return used
+    needed = set(used)
+    # The facts stated last (the induction's local claim, say) are withdrawn first, so a step
+    # that two facts each settle cites the one stated up front.
+    for label in sorted(used, key=lambda label: -_declared_at(context.random_model, label)):
+        lighter = replace(context, random_model=context.random_model.without(label))
+        try:
+            if _reduce(symbolic_value(problem.difference, lighter, set())) == 0:
+                needed.discard(label)
+                context = lighter
+        except Undecidable:
+            continue
+    return needed
+
+
+def _declared_at(model, label: str) -> int:
+    order = [label for family in model.families for label in (family.label, family.independence_label)]
+    order += [fact.label for fact in model.independence]
+    return order.index(label) if label in order else len(order)
 
 
 def _reduce(expr: Expr) -> Expr:
@@ -224,6 +257,45 @@ class ExactInstances(Strategy):
 
 
 @dataclass
+class RigorousQuadrature(Strategy):
+    """Integrals with no exact value, enclosed in ball arithmetic at drawn points.
+
+    Only an enclosure of the difference that excludes 0 refutes; narrow
+    enclosures containing 0 at every point are evidence (``tested-numerically``).
+    """
+
+    count: int = 4
+    name: str = "ball-arithmetic quadrature"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        if not problem.difference.has(Integral) or operators_in(problem.difference) or problem.has_ranges:
+            return None
+        rng = random.Random(f"{problem.context.seed}:quadrature")
+        symbols = free_symbols_of(problem.difference)
+        consistent_points = 0
+        for _ in range(self.count):
+            point = {s: draw_value(s, rng) for s in symbols}
+            if any(v is None or not v.is_real for v in point.values()):
+                return None  # complex values: the enclosure code works on the real line
+            try:
+                comparison = compare(problem.lhs, problem.rhs, point)
+            except Undecidable as exc:
+                problem.notes.append(str(exc))
+                return None
+            if comparison.agreement is Agreement.DIFFER:
+                shown = {str(k): show(v) for k, v in point.items()}
+                where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
+                return Verdict(Outcome.REFUTED, f"the two sides differ by {comparison.difference} "
+                               f"(a rigorous enclosure) at {where}", counterexample=shown)
+            if comparison.agreement is Agreement.CONSISTENT:
+                consistent_points += 1
+        if consistent_points < self.count:
+            return None
+        detail = f"enclosures of the difference contain 0 at {consistent_points} points (seed {problem.context.seed})"
+        return problem.verified(Status.TESTED_NUMERICALLY, self.name, detail)
+
+
+@dataclass
 class AgreementAtPoints(Strategy):
     """Exact agreement at drawn points: evidence, not proof."""
 
@@ -277,5 +349,6 @@ def default_strategies(context: Context) -> tuple[Strategy, ...]:
         SymbolicProof(),
         RefutationAtPoints(count=8, large_sizes=True),
         ExactInstances(),
+        RigorousQuadrature(),
         AgreementAtPoints(count=max(context.random_points, 1) * 2),
     )

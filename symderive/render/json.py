@@ -134,9 +134,3 @@ def _evidence(evidence: Any, encoder: Encoder, tables: _Tables) -> dict[str, Any
 
 def derivation_to_json(derivation: Derivation) -> str:
     return dumps(derivation_to_dict(derivation)) + "\n"
-
-
-def derivations_to_json(derivations: list[Derivation]) -> str:
-    """One transcript as an object, several as a list (``derive --out -``)."""
-    payload = [derivation_to_dict(d) for d in derivations]
-    return dumps(payload[0] if len(payload) == 1 else payload) + "\n"

@@ -11,9 +11,23 @@ REGISTRY: dict[str, tuple[str, Callable[[], Derivation]]] = {
 }
 
 
+class UnknownResult(KeyError):
+    """No built-in result has this name; the message lists the known ones."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name, self.known = name, known
+
+    def __str__(self) -> str:  # KeyError would print the repr of its argument only
+        return f"unknown result {self.name!r}; known: {', '.join(self.known)}"
+
+
 def names() -> list[str]:
     return list(REGISTRY)
 
 
 def derive(name: str) -> Derivation:
+    """Derive the built-in result ``name`` (see :func:`names`)."""
+    if name not in REGISTRY:
+        raise UnknownResult(name, names())
     return REGISTRY[name][1]()
