@@ -119,7 +119,7 @@ class RandomFamily:
         mapping = {k: v for k, v in mapping.items() if k not in self.index_symbols}
 
         def sub(e):  # keys are symbols and entries: a structural replacement is exact and fast
-            return None if e is None or not mapping else e.xreplace(mapping)
+            return e if e is None or not mapping else e.xreplace(mapping)
 
         return replace(
             self, prefix=tuple(sub(p) for p in self.prefix),

@@ -11,7 +11,7 @@ from sympy import Basic, Expr, Indexed, Integral, Symbol, expand
 from sympy.core.function import UndefinedFunction
 
 from ..integrals import evaluate_integrals
-from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, operators_in
+from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
 from .functions import functions_in, random_polynomials, with_functions
 from .context import Context
 from .numbers import Sign, classify
@@ -105,12 +105,22 @@ def evaluate_at(expr: Expr, assignment: dict, context: Context, used: set[str]) 
     symbols = {k: v for k, v in assignment.items() if isinstance(k, Symbol)}
     entries = {k: v for k, v in assignment.items() if isinstance(k, Indexed)}
     expr = integrals_evaluated(with_functions(expr, functions))
-    expr = canonical_indices(expr.xreplace(symbols))
-    expr = canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention))
+    expr = _unfolded(canonical_indices(expr.xreplace(symbols)), context)
+    expr = _unfolded(canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention)), context)
     if operators_in(expr):
         model = _model(context).subs({**symbols, **entries})
         expr = canonical_indices(evaluate_moments(expr, model, used))
+        if opaque_moments(expr):
+            # A joint moment of dependent entries is unknown: no value may be put inside it.
+            raise Undecidable(f"the moment {next(iter(opaque_moments(expr)))} is not determined by the model")
     return expr.xreplace(entries).doit()
+
+
+def _unfolded(expr: Basic, context: Context) -> Basic:
+    """Definitions again, now that indices are numbers: ``Y[1] := 5`` also defines ``Y[log 6 - log 2 - log 3 + 1]``."""
+    for definition in context.definitions:
+        expr = definition.unfold(expr)
+    return expr
 
 
 @dataclass(frozen=True)
