@@ -49,7 +49,8 @@ class Calc:
         self.heading = heading
         self.start = start
         self.hypotheses = hypotheses
-        self.context = context.with_definitions(*(Definition(h.label, h.target, h.value) for h in hypotheses))
+        self.base_context = context
+        self.context = judging_context(context, hypotheses)
         self.premise = premise
         self.current = start
         self.steps: list[Step] = []
@@ -75,4 +76,11 @@ class Calc:
         return self
 
     def done(self, conclusion: str = "") -> Chain:
-        return Chain(self.heading, self.start, tuple(self.steps), conclusion, self.premise, self.hypotheses)
+        return Chain(
+            self.heading, self.start, tuple(self.steps), conclusion, self.premise, self.hypotheses, self.base_context
+        )
+
+
+def judging_context(context: Context, hypotheses: tuple[Hypothesis, ...]) -> Context:
+    """The context a chain's steps are judged in: the shared one plus the chain's own hypotheses."""
+    return context.with_definitions(*(Definition(h.label, h.target, h.value) for h in hypotheses))

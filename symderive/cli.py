@@ -46,7 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--all", action="store_true", help="derive every built-in result")
     derive.add_argument("--out", default="derivations", metavar="DIR",
                         help="output directory, or '-' for stdout (default: derivations)")
-    derive.add_argument("--format", choices=("tex", "json"), default="tex", help="transcript format (default: tex)")
+    derive.add_argument("--format", choices=("tex", "json"), default=None,
+                        help="transcript format (default: both into DIR, tex on stdout)")
+
+    verify = commands.add_parser("verify", help="re-judge every step of saved JSON transcripts")
+    verify.add_argument("files", nargs="+", metavar="FILE.json", help="transcripts written by 'derive'")
+    verify.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="steps re-judged in parallel (default: the number of CPUs)")
+    verify.add_argument("--seconds", type=float, default=None, metavar="S",
+                        help="time limit per step: the transcript's own, at most S (default: 60)")
+    verify.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
 
     crosscheck = commands.add_parser("crosscheck", help="compare a derived result with the real PyTorch")
     crosscheck.add_argument("name", choices=CROSSCHECKS, metavar="NAME", help=f"one of: {', '.join(CROSSCHECKS)}")
@@ -68,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.command == "derive":
             return _derive(args)
+        if args.command == "verify":
+            return _verify(args)
         return _crosscheck(args)
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
@@ -118,32 +129,40 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
+    formats = _formats(args)
     if args.out != "-":
         _make_directory(Path(args.out))  # before deriving: an unwritable output fails fast
-    rendered = [_derived(name, args.format) for name in names]
+    rendered = [_derived(name, formats) for name in names]
     if args.out == "-":
-        _print(rendered, args.format)
+        _print(rendered, formats[0])
     else:
-        _write(rendered, Path(args.out), args.format, include_document=args.all)
+        _write(rendered, Path(args.out), formats, include_document=args.all)
     return EXIT_OK
+
+
+def _formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--format``; without it, both transcripts into a directory and LaTeX on stdout."""
+    if args.format:
+        return (args.format,)
+    return ("tex",) if args.out == "-" else ("tex", "json")
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One derivation's transcript, as it comes back from the child that derived it."""
+    """One derivation's transcripts (format -> text), as they come back from the child that derived it."""
 
     name: str
-    text: str
+    texts: dict[str, str]
     tally: str
 
 
 DERIVE_SECONDS = 900.0  # for a whole derivation; each step's judgement runs inside this limit
 
 
-def _derived(name: str, fmt: str) -> Rendered:
+def _derived(name: str, formats: tuple[str, ...]) -> Rendered:
     """Derive and render in one bounded child: its judgements run inline there, sharing caches."""
     try:
-        return bounded(_derive_and_render, name, fmt, seconds=DERIVE_SECONDS)
+        return bounded(_derive_and_render, name, formats, seconds=DERIVE_SECONDS)
     except TimeLimitExceeded:
         raise VerificationFailed(f"{name}: no result within {DERIVE_SECONDS:g} s") from None
     except ChildFailed as exc:
@@ -154,19 +173,21 @@ def _derived(name: str, fmt: str) -> Rendered:
         raise RuntimeError(f"{name}: {exc.kind}: {exc}") from None
 
 
-def _derive_and_render(name: str, fmt: str) -> Rendered:
+_RENDERERS = {"tex": derivation_to_latex, "json": derivation_to_json}
+
+
+def _derive_and_render(name: str, formats: tuple[str, ...]) -> Rendered:
     derivation = results.derive(name)
-    text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
-    return Rendered(name, text, _tally(derivation))
+    return Rendered(name, {fmt: _RENDERERS[fmt](derivation) for fmt in formats}, _tally(derivation))
 
 
 def _print(rendered: list[Rendered], fmt: str) -> None:
-    if fmt == "json":
-        payload = [json.loads(r.text) for r in rendered]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+    texts = [r.texts[fmt] for r in rendered]
+    if fmt == "json" and len(texts) > 1:  # several transcripts: a JSON list of them, each as written to a file
+        sys.stdout.write("[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n")
     else:
-        for r in rendered:
-            sys.stdout.write(r.text)
+        for text in texts:
+            sys.stdout.write(text)
 
 
 def _make_directory(out: Path) -> None:
@@ -176,14 +197,15 @@ def _make_directory(out: Path) -> None:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
 
 
-def _write(rendered: list[Rendered], out: Path, fmt: str, include_document: bool) -> None:
+def _write(rendered: list[Rendered], out: Path, formats: tuple[str, ...], include_document: bool) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for r in rendered:
-            path = out / f"{r.name}.{fmt}"
-            path.write_text(r.text, encoding="utf-8")
-            _say(f"wrote {path}: {r.tally}")
-        if include_document and fmt == "tex":
+            for fmt in formats:
+                path = out / f"{r.name}.{fmt}"
+                path.write_text(r.texts[fmt], encoding="utf-8")
+                _say(f"wrote {path}: {r.tally}")
+        if include_document and "tex" in formats:
             path = out / ALL_DOCUMENT
             path.write_text(document_including([r.name for r in rendered]), encoding="utf-8")
             _say(f"wrote {path}")
@@ -197,6 +219,27 @@ def _tally(derivation: Derivation) -> str:
         counts[step.verification.status] += 1
     shown = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
     return f"{len(derivation.steps)} steps ({shown})"
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from . import verify
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.seconds is not None and not 0 < args.seconds <= 3600:
+        raise UsageError("--seconds must be above 0 and at most 3600")
+    seconds = verify.MAX_STEP_SECONDS if args.seconds is None else args.seconds
+    reports, errors = verify.verify_files(args.files, args.jobs, seconds)
+    if args.format == "json":
+        print(verify.reports_json(reports, errors))
+    else:
+        for report in reports:
+            print(verify.report_text(report))
+    for error in errors:
+        _say(f"symderive: error: {error}")
+    if errors:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.passed for r in reports) else EXIT_REFUTED
 
 
 def _crosscheck(args: argparse.Namespace) -> int:

@@ -51,6 +51,7 @@ from sympy.core.sympify import _sympify  # strict: never parses strings
 from sympy.core.relational import Relational
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from .exprjson import register
 from .integrals import NotEvaluable, evaluate_integral
 
 WHOLE_LINE = (S.NegativeInfinity, S.Infinity)
@@ -348,7 +349,7 @@ def indexed_function(name: str) -> UndefinedFunction:
         tex = rf"{name}_{{{printer._print(index)}}}\left({printer._print(argument)}\right)"
         return rf"{tex}^{{{exp}}}" if exp is not None else tex
 
-    return UndefinedFunction(name, __dict__={"_latex": _latex}, nargs=2)
+    return UndefinedFunction(name, __dict__={"_latex": _latex})
 
 
 @dataclass(frozen=True)
@@ -417,3 +418,9 @@ __all__ = [
     "multivariate_normal", "standard_normal", "instantiate", "random_spd", "random_vector", "total_mass",
     "expectation", "KL", "kl", "WHOLE_LINE", "Region", "IntegralOver", "indexed_function", "ProductInstances",
 ]
+
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(KL)
+register(Region, lambda name, tex: Region(name, tex), 2, 2)
+register(IntegralOver, lambda integrand, variable, region: IntegralOver(integrand, variable, region), 3, 3)

@@ -41,6 +41,7 @@ from sympy import (
 )
 from sympy.core.sympify import _sympify  # strict: never parses strings
 
+from .exprjson import register
 from .matrices import MatrixFacts, Unsupported
 from .matrix_instances import (
     DEFAULT_PLAN,
@@ -497,3 +498,7 @@ def _recheck(sides, model: VectorModel, facts: MatrixFacts, draw: _Draw) -> Coun
 __all__ = [
     "MatExpect", "RandomVector", "Independence", "VectorModel", "check_expectation_identity",
 ]
+
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(MatExpect, lambda arg: MatExpect(arg), 1, 1)

@@ -28,21 +28,32 @@ def test_derive_all_reproduces_the_committed_transcripts(tmp_path):
     done = run("derive", "--all", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in tmp_path.iterdir())
-    committed = sorted(p.name for p in (ROOT / "derivations").glob("*.tex"))
-    assert written == committed
+    committed = sorted(p.name for p in (ROOT / "derivations").glob("*.tex")) + sorted(
+        p.name for p in (ROOT / "derivations").glob("*.json"))
+    assert written == sorted(committed) and any(name.endswith(".json") for name in written)
     for name in written:
         assert (tmp_path / name).read_text() == (ROOT / "derivations" / name).read_text(), name
+
+
+def test_derive_all_json_writes_exactly_the_committed_json(tmp_path):
+    done = run("derive", "--all", "--format", "json", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    committed = sorted((ROOT / "derivations").glob("*.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in committed]
+    for path in committed:
+        assert (tmp_path / path.name).read_text() == path.read_text(), path.name
 
 
 def test_json_to_stdout_has_the_documented_shape():
     done = run("derive", "init-variance", "--format", "json", "--out", "-")
     assert done.returncode == 0
     data = json.loads(done.stdout)
-    assert set(data) == {"name", "title", "assumptions", "steps", "result"}
-    assert set(data["result"]) == {"latex", "srepr"}
+    assert done.stdout == (ROOT / "derivations" / "init-variance.json").read_text()
+    assert set(data) == {"name", "title", "assumptions", "steps", "result", "format", "contexts", "chains"}
+    assert set(data["result"]) == {"latex", "srepr", "tree"}
     step = data["steps"][0]
-    assert {"latex", "rule", "justification", "verification"} <= set(step)
-    assert set(step["verification"]) == {"status", "method", "detail"}
+    assert set(step) == {"latex", "rule", "justification", "verification", "part", "chain", "before", "after"}
+    assert set(step["verification"]) == {"status", "method", "detail", "premises", "evidence"}
 
 
 @pytest.mark.parametrize(
