@@ -40,7 +40,7 @@ from .latex_in.document import (
     Side,
     read_document,
 )
-from .latex_in.notation import Declarations, LatexInputError, read_side
+from .latex_in.notation import Declarations, LatexInputError, prescreen, read_side
 from .limits import ChildFailed, TimeLimitExceeded, bounded
 from .model import Outcome, Status
 from .randomvars import RandomModel, RandomOperator, Undecidable, evaluate_moments
@@ -317,6 +317,9 @@ def _apply_definition(document: Document, relation: Relation, declarations: Decl
 
 def _judge_task(task: tuple[Relation, Declarations], seconds: float) -> dict:
     relation, declarations = task
+    quick = quick_outcome(relation.lhs.text, relation.sign, relation.rhs.text)
+    if quick is not None:
+        return quick  # refused without a child process
     kind, value = run_bounded(judge_relation, relation.lhs.text, relation.sign, relation.rhs.text, declarations,
                               seconds=seconds)
     if kind == "ok":
@@ -326,13 +329,26 @@ def _judge_task(task: tuple[Relation, Declarations], seconds: float) -> dict:
     return {"verdict": "unknown", "reason": f"the checker failed on this relation ({value})"}
 
 
-def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations) -> dict:
-    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded."""
+def quick_outcome(lhs_text: str, sign: str, rhs_text: str) -> dict | None:
+    """The outcome of a relation that needs no parsing or judging, or None (cheap: no time limit needed)."""
     if sign == "~":
         return {"verdict": "unknown", "reason": "a statement about a distribution: equality in distribution is not "
                 "judged (declare the law with a 'random' directive to use it)"}
     if sign not in JUDGED_SIGNS:
         return {"verdict": "unknown", "reason": f"relations {sign!r} are not judged"}
+    for name, text in (("lhs", lhs_text), ("rhs", rhs_text)):
+        try:
+            prescreen(text)
+        except LatexInputError as exc:
+            return {"verdict": exc.verdict, "reason": str(exc), "side": name, "offset": exc.offset or 0}
+    return None
+
+
+def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations) -> dict:
+    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded."""
+    quick = quick_outcome(lhs_text, sign, rhs_text)
+    if quick is not None:
+        return quick
     sides = []
     for name, text in (("lhs", lhs_text), ("rhs", rhs_text)):
         try:
@@ -450,6 +466,9 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
         right_value = _value_at(right, values, context)
     except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError):
         return {"verdict": "unknown", "reason": f"a counterexample was found but could not be re-checked ({reason})"}
+    if not (left_value.is_number and right_value.is_number):
+        return {"verdict": "unknown", "reason": f"a counterexample was found but the sides do not evaluate to numbers "
+                f"there, so it could not be re-checked ({reason})"}
     if not (_real_number(left_value) and _real_number(right_value)):
         return {"verdict": "unknown", "reason": "the only counterexample found lies outside the real domain of the "
                 f"step ({reason}; there lhs = {left_value}, rhs = {right_value})"}

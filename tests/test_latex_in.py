@@ -18,11 +18,9 @@ from sympy import (
     Rational,
     Symbol,
     exp,
-    gamma,
     log,
     pi,
     sin,
-    zeta,
 )
 from sympy.matrices.expressions import Determinant, Inverse, MatMul, Trace, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix

@@ -37,6 +37,7 @@ from sympy import (
     Function,
     I,
     IndexedBase,
+    Integer,
     Max,
     Min,
     Mul,
@@ -60,7 +61,6 @@ from sympy.matrices.expressions import (
     MatMul,
     MatPow,
     MatrixExpr,
-    MatrixSymbol,
     Trace,
     Transpose,
 )
@@ -71,7 +71,8 @@ from ..randomvars import Cov, Expect, Var
 from .tokens import Token, matching_brace, next_non_space, tokenize
 
 MAX_SIDE_CHARS = 5_000
-MAX_NESTING = 60
+DIGITS = frozenset("0123456789")  # str.isdigit would accept ¹ and other digits Rational cannot read
+MAX_NESTING = 30
 MAX_DIGITS = 200
 MAX_RESULT_DIGITS = 2_000  # a power or factorial of numbers beyond this is refused, not computed
 MAX_SUM_TERMS = 10_000
@@ -240,6 +241,15 @@ NUMBER = "sdn"  # prefix of the placeholders of number literals
 # -- reading -----------------------------------------------------------------------
 
 
+def prescreen(text: str) -> None:
+    """Refusals that need no parser (length, nesting, unsupported or unknown commands, stray
+    characters, unbalanced brackets); :func:`read_side` starts with the same checks, so a caller
+    may run this cheaply first, outside any time limit, and get the same answer."""
+    if len(text) > MAX_SIDE_CHARS:
+        raise LatexInputError(f"the expression has {len(text)} characters; the limit is {MAX_SIDE_CHARS}", 0)
+    _prescreen_tokens(_normalise(tokenize(text)))
+
+
 def read_side(text: str, declarations: Declarations) -> Reading:
     """Read one side (an expression, never a relation).  Runs without a time limit: call it bounded."""
     if len(text) > MAX_SIDE_CHARS:
@@ -278,9 +288,12 @@ class _Reader:
     def read(self, tokens: list[Token]) -> Basic:
         """The expression of ``tokens``; a 1×1 matrix is its entry."""
         tokens = _normalise(tokens)
-        _check_nesting(tokens)
+        _prescreen_tokens(tokens)
         if not any(t.kind != "space" for t in tokens):
             raise LatexInputError("an empty expression: expected a LaTeX expression", tokens[0].start if tokens else 0)
+        simple = self.simple(tokens)
+        if simple is not None:
+            return simple
         skeleton = self.emit(tokens, 0, len(tokens))
         _check_skeleton(skeleton, tokens[0].start)
         raw = _raw_parse(skeleton, tokens[0].start)
@@ -290,6 +303,21 @@ class _Reader:
             if exc.offset is None:
                 exc.offset = tokens[0].start  # found while rebuilding: the expression as a whole
             raise
+
+    def simple(self, tokens: list[Token]) -> Basic | None:
+        """A lone name or whole number (most indices and subscripts) needs no parser."""
+        content = [t for t in tokens if t.kind != "space"]
+        if all(t.kind == "char" and t.text in DIGITS for t in content) and len(content) <= MAX_DIGITS:
+            return Integer("".join(t.text for t in content))
+        first = content[0]
+        if not (first.kind == "char" and first.text.isascii() and first.text.isalpha()) and not (
+                first.text in GREEK and first.text not in SPECIAL_FUNCTIONS):
+            return None
+        found = _read_name(content, 0, len(content))
+        if found.end != len(content) or found.canonical in self.decl.functions:
+            return None
+        self.refuse_name(found, content)
+        return _as_scalar_if_1x1(self.meaning(found, content))
 
     def sub_read(self, tokens: list[Token]) -> Basic:
         """An argument or index, read recursively; placeholders, conventions and definitions are shared."""
@@ -322,7 +350,7 @@ class _Reader:
             if token.kind == "space":
                 out.append(" ")
                 index += 1
-            elif token.kind == "char" and token.text.isdigit() or token.is_char("."):
+            elif token.kind == "char" and token.text in DIGITS or token.is_char("."):
                 text, index = self.number(tokens, index, end)
                 out.append(text)
             elif token.kind == "char" and token.text.isascii() and token.text.isalpha():
@@ -356,7 +384,7 @@ class _Reader:
 
     def number(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
         start = index
-        while index < end and (tokens[index].kind == "char" and (tokens[index].text.isdigit() or tokens[index].text == ".")):
+        while index < end and (tokens[index].kind == "char" and (tokens[index].text in DIGITS or tokens[index].text == ".")):
             index += 1
         text = "".join(t.text for t in tokens[start:index])
         if len(text) > MAX_DIGITS:
@@ -450,11 +478,7 @@ class _Reader:
             if not applied:
                 raise Unsupported(f"the function {found.canonical} needs an argument", tokens[index].start)
             return self.application(found, tokens, after, end)
-        if found.base.endswith("'") and found.base.rstrip("'") in self.decl.functions:
-            raise Unsupported(f"the derivative {found.base} of a declared function is not supported yet",
-                              tokens[index].start)
-        if found.canonical in UNSUPPORTED_NAMES:
-            raise Unsupported(UNSUPPORTED_NAMES[found.canonical], tokens[index].start)
+        self.refuse_name(found, tokens)
         value = self.meaning(found, tokens)
         text = self.placeholder(value, found.canonical)
         if applied:
@@ -465,7 +489,14 @@ class _Reader:
             text += r" \cdot "  # declared values followed by a bracket are products
         return text, found.end
 
-    def meaning(self, found: _Name, tokens: list[Token]) -> Basic:
+    def refuse_name(self, found: _Name, tokens: Sequence[Token]) -> None:
+        if found.base.endswith("'") and found.base.rstrip("'") in self.decl.functions:
+            raise Unsupported(f"the derivative {found.base} of a declared function is not supported yet",
+                              tokens[found.start].start)
+        if found.canonical in UNSUPPORTED_NAMES:
+            raise Unsupported(UNSUPPORTED_NAMES[found.canonical], tokens[found.start].start)
+
+    def meaning(self, found: _Name, tokens: Sequence[Token]) -> Basic:
         decl, canonical = self.decl, found.canonical
         where = tokens[found.start].start
         if canonical in decl.matrices:
@@ -731,8 +762,8 @@ class _Reader:
             if isinstance(base, MatrixExpr):
                 self.undeclared.discard("T")  # a transpose, not an undeclared scalar T
                 return Transpose(base)
-            raise Ambiguous("x^T: a transpose or a power? declare the matrix or vector (for a transpose) "
-                            "or 'scalar T' (for a power)")
+            raise Ambiguous("^T on a scalar: a transpose or a power? declare the matrix or vector (for a "
+                            "transpose) or 'scalar T' (for a power)")
         exponent = self.rebuild(raw_exponent)
         if isinstance(base, MatrixExpr) and base.shape != (1, 1):
             return _matrix_power(base, exponent)
@@ -778,6 +809,32 @@ class _Reader:
         return type(node)(value, *limits)
 
 
+WARM_UP = (
+    r"x", r"-x + y - 2", r"\frac{1}{12} \left(\sqrt{\frac{1}{x}} + \sqrt[3]{y} \right)^2",
+    r"\sum_{k=0}^{L-1} \frac{1}{3^{L-k}} \cdot \frac{1}{a}", r"\prod_{k=1}^{n} k", r"|x| + \ln(x) e^{x^2} - \exp(-y)",
+    r"\sin(x) \cos y \tan^2 x", r"\binom{n}{2} + n! + [x + y] z", r"x \times y \cdot (a)(b)", r"\pi + \infty",
+    r"\log_2 x + \max(a, b)", r"a^{-1} b^{2}", r"\text{Var}(x) + \mathbb{E}[x^2]",
+)
+_warm = False
+
+
+def warm_up_parser() -> None:
+    """Parse a fixed corpus once, so that processes forked afterwards share latex2sympy2's warm caches.
+
+    ANTLR builds its prediction tables lazily: the first parse of each construct costs about
+    a second, later ones a fraction of that.  Only our own fixed text is read here.
+    """
+    global _warm
+    if _warm:
+        return
+    for text in WARM_UP:
+        try:
+            read_side(text, Declarations())
+        except LatexInputError:
+            pass
+    _warm = True
+
+
 # -- helpers: tokens --------------------------------------------------------------
 
 
@@ -807,6 +864,74 @@ def _normalise(tokens: list[Token]) -> list[Token]:
             out.append(token)
         index += 1
     return out
+
+
+KNOWN_COMMANDS = (GREEK | DECORATIONS | WORD_COMMANDS | PASS_THROUGH | frozenset(UNSUPPORTED_COMMANDS)
+                  | frozenset(SPECIAL_FUNCTIONS) | frozenset((r"\mathbb", r"\det", r"\frac", r"\binom", r"\sqrt",
+                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal")))
+ALLOWED_CHARACTERS = frozenset("+-*/=!,|<>()[]{}^_'.") | DIGITS
+_BRACKETS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
+_CLOSERS = {v: k for k, v in _BRACKETS.items()}
+
+
+def _prescreen_tokens(tokens: list[Token]) -> None:
+    _check_nesting(tokens)
+    _refuse_unsupported(tokens)
+    problems = _stray_tokens(tokens) + _unbalanced(tokens)
+    if problems:
+        raise min(problems, key=lambda problem: problem.offset)
+
+
+def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
+    """Unknown commands and unexpected characters outside ``\text{…}`` words (the first of each is enough)."""
+    found: list[LatexInputError] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        group = next_non_space(tokens, index + 1)
+        if token.is_command(*WORD_COMMANDS, r"\mathbb") and group < len(tokens) and tokens[group].is_char("{"):
+            close = matching_brace(tokens, group)
+            index = (close if close is not None else index) + 1
+            continue
+        if token.is_command(r"\variable"):
+            found.append(LatexInputError(r"\variable is reserved for symderive's placeholders", token.start))
+        elif token.kind == "command" and token.text not in KNOWN_COMMANDS:
+            found.append(Unsupported(f"unknown command {token.text}", token.start))
+        elif token.kind == "char" and not (token.text in ALLOWED_CHARACTERS or (token.text.isascii() and token.text.isalpha())):
+            found.append(LatexInputError(f"unexpected character {token.text!r}", token.start))
+        if found:
+            return found
+        index += 1
+    return found
+
+
+def _unbalanced(tokens: list[Token]) -> list[LatexInputError]:
+    """The first closing bracket without an opening one and the first opening one never closed, per kind."""
+    found: list[LatexInputError] = []
+    for opening, closing in _BRACKETS.items():
+        open_at: list[Token] = []
+        for token in tokens:
+            if token.text == opening and token.kind != "space":
+                open_at.append(token)
+            elif token.text == closing and token.kind != "space":
+                if not open_at:
+                    found.append(LatexInputError(f"unbalanced {closing!r}: no opening bracket before it", token.start))
+                    break
+                open_at.pop()
+        if open_at:
+            found.append(LatexInputError(f"unbalanced {opening!r}: expected a closing {closing!r}", open_at[0].start))
+    return found
+
+
+def _refuse_unsupported(tokens: list[Token]) -> None:
+    """The first construct we cannot judge anywhere in the expression is the reason given."""
+    for token in tokens:
+        if token.kind == "command" and token.text in UNSUPPORTED_COMMANDS and token.text not in (
+                r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
+            raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
+    for token in tokens:
+        if token.is_command(r"\begin"):
+            raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
 
 
 def _check_nesting(tokens: list[Token]) -> None:
@@ -852,7 +977,7 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.kind == "command" and token.text in (r"\mathsf", r"\mathrm") :
         after = _group_after(tokens, index + 1, end)
         return (tokens, index, after), after
-    if token.kind == "command" or (token.kind == "char" and (token.text.isalnum() or token.text == ".")):
+    if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
         return (tokens, index, index + 1), index + 1
     raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
 
@@ -933,7 +1058,7 @@ def _scientific(tokens: list[Token], index: int, end: int) -> tuple[int, int] | 
         sign = -1 if tokens[position].text == "-" else 1
         position += 1
     start = position
-    while position < end and tokens[position].kind == "char" and tokens[position].text.isdigit():
+    while position < end and tokens[position].kind == "char" and tokens[position].text in DIGITS:
         position += 1
     if position == start or (position < end and tokens[position].kind == "char" and tokens[position].text.isalpha()):
         return None
@@ -992,9 +1117,6 @@ def _atom_end(tokens: list[Token], index: int, end: int) -> int:
 # -- helpers: the skeleton ----------------------------------------------------------
 
 
-_SKELETON_ATOM = re.compile(r"\\variable\{[^}]*\}|\d+(?:\.\d*)?|\.\d+|\\pi\b|\\infty\b")
-
-
 def _check_skeleton(skeleton: str, where: int) -> None:
     r"""Juxtapositions latex2sympy2 reads one way and people another: ``1/2x``, ``\sin x y``, ``\ln \frac{a}{b} c``."""
     tokens = [t for t in tokenize(skeleton) if t.kind != "space"]
@@ -1040,9 +1162,9 @@ def _skeleton_atom(tokens: list[Token], index: int) -> int | None:
     if token.is_command(r"\variable"):
         close = matching_brace(tokens, index + 1)
         after = (close + 1) if close is not None else index + 1
-    elif token.kind == "char" and (token.text.isdigit() or token.text == "."):
+    elif token.kind == "char" and (token.text in DIGITS or token.text == "."):
         after = index
-        while after < len(tokens) and tokens[after].kind == "char" and (tokens[after].text.isdigit() or tokens[after].text == "."):
+        while after < len(tokens) and tokens[after].kind == "char" and (tokens[after].text in DIGITS or tokens[after].text == "."):
             after += 1
     elif token.is_command(r"\frac", r"\binom"):
         first = matching_brace(tokens, index + 1) if index + 1 < len(tokens) and tokens[index + 1].is_char("{") else None
