@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     crosscheck.add_argument("--format", choices=("table", "json"), default="table",
                             help="cnn-jacobian, affine-gaussian, kl-gaussian: a table for people, or JSON on stdout "
                             "(default: table)")
+    _add_check_parser(commands)
     return parser
 
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _derive(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "check":
+            return _check(args)
         return _crosscheck(args)
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
@@ -303,6 +306,49 @@ def _crosscheck_gaussian(args: argparse.Namespace) -> int:
         print(densities.table(comparisons, args.name))
     ok = densities.agrees(comparisons) and densities.wrong_rejected(comparisons)
     return EXIT_OK if ok else EXIT_REFUTED
+# -- check ---------------------------------------------------------------------
+
+
+def _add_check_parser(commands) -> None:
+    check = commands.add_parser(
+        "check", help="verify a human-written LaTeX derivation step by step",
+        description="Judge every relation of .tex/.md documents: verified, plausible, refuted (with a "
+        "counterexample), unknown (with the reason) or error (with line and column).",
+        epilog="Exit status: 0 nothing refuted, 1 something refuted, 2 usage or unreadable file.",
+    )
+    check.add_argument("paths", nargs="+", metavar="FILE|DIR", help=".tex or .md files, or directories of them")
+    check.add_argument("--notation", action="append", default=[], metavar="FILE",
+                       help="directives (one per line) in force before each document; may be repeated")
+    check.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds per relation (default: 5)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--out", default="-", metavar="FILE", help="write the report here (default: stdout)")
+    check.add_argument("--jobs", type=int, default=1, metavar="N", help="relations judged in parallel (default: 1)")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from . import check
+
+    if not args.timeout > 0 or args.timeout > 3600:
+        raise UsageError("--timeout must be a number of seconds between 0 and 3600")
+    if not 1 <= args.jobs <= 64:
+        raise UsageError("--jobs must be between 1 and 64")
+    files = check.collect_files(args.paths)
+    if not files:
+        raise UsageError("no .tex or .md files found in " + ", ".join(args.paths))
+    try:
+        notation = tuple(d for path in args.notation for d in check.notation_directives(Path(path)))
+        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation))
+    except check.DocumentError as exc:
+        raise UsageError(str(exc)) from None
+    text = check.report_json(reports) if args.format == "json" else check.report_text(reports)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    return check.exit_status(reports)
 
 
 if __name__ == "__main__":
