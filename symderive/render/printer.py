@@ -1,7 +1,8 @@
 """SymPy's LaTeX printer with the notation of the transcripts."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Rational, Sum
+from sympy import Add, Basic, Derivative, Rational, Sum
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 
@@ -14,6 +15,8 @@ class TranscriptPrinter(LatexPrinter):
       ``E[X^2] - E[X]^2``, ``3^{-L} + \\sum_k ...``.
     * A power whose exponent leads with a minus sign is written ``3^{-(L - k)}``.
     * A fraction times a sum is written ``\\frac{1}{3} \\sum ...``.
+    * The derivative of an undeclared one-argument function at a point is ``\\sigma'(u)``.
+    * The identity is ``I_{n}`` and a column of ones ``\\mathbf{1}_{n}``.
     """
 
     def _print_Indexed(self, expr) -> str:
@@ -45,6 +48,35 @@ class TranscriptPrinter(LatexPrinter):
         if isinstance(coefficient, Rational) and coefficient.q != 1 and rest.has(Sum) and coefficient.p > 0:
             return f"{self._print(coefficient)} {self._print(rest)}"
         return super()._print_Mul(expr)
+
+
+    def _print_Derivative(self, expr) -> str:
+        at = _slope_point(expr.expr, expr.variable_count)
+        if at is None:
+            return super()._print_Derivative(expr)
+        return f"{self._print(expr.expr.func)}'({self._print(at)})"
+
+    def _print_Subs(self, expr) -> str:
+        derivative, (variable,), (point,) = expr.args[0], expr.args[1], expr.args[2]
+        if isinstance(derivative, Derivative) and _slope_point(derivative.expr, derivative.variable_count) == variable:
+            return f"{self._print(derivative.expr.func)}'({self._print(point)})"
+        return super()._print_Subs(expr)
+
+    def _print_Identity(self, expr) -> str:
+        return f"I_{{{self._print(expr.rows)}}}"
+
+    def _print_OneMatrix(self, expr) -> str:
+        if expr.cols == 1:
+            return rf"\mathbf{{1}}_{{{self._print(expr.rows)}}}"
+        return super()._print_OneMatrix(expr)
+
+
+def _slope_point(function: Basic, counts) -> Basic | None:
+    """``u`` when ``function`` is ``f(u)`` for an undeclared ``f`` differentiated once by ``u``."""
+    if not isinstance(function, AppliedUndef) or len(function.args) != 1 or len(counts) != 1:
+        return None
+    (variable, count), = counts
+    return variable if count == 1 and function.args[0] == variable else None
 
 
 def to_latex(expr: Basic) -> str:
