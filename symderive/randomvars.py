@@ -235,12 +235,29 @@ def _law_moment(law: Expr, order: int) -> Expr:
     return _MOMENTS[key]
 
 
-def warm_moments(model: RandomModel | None, orders: int = 2) -> None:
-    """Compute the low moments of every law once, before judgements run in child processes."""
-    for family in model.families if model is not None else ():
-        if family.law is not None:
-            for order in range(1, orders + 1):
-                _law_moment(family.law, order)
+def warm_moments(model: RandomModel | None, orders: int = 2, seconds: float = 10.0) -> None:
+    """Compute the low moments of every law once, in a bounded child, and cache them here.
+
+    Judgements then run in children that inherit the cache; a law whose moments
+    do not come within ``seconds`` is left for each judgement (under its own limit).
+    """
+    from .limits import ChildFailed, TimeLimitExceeded, bounded
+
+    laws = [family.law for family in model.families if family.law is not None] if model is not None else []
+    wanted = [(law, order) for law in laws for order in range(1, orders + 1)
+              if (law.pspace.distribution, order) not in _MOMENTS]
+    if not wanted:
+        return
+    try:
+        values = bounded(_moments_of, wanted, seconds=seconds)
+    except (TimeLimitExceeded, ChildFailed):
+        return
+    for (law, order), value in zip(wanted, values):
+        _MOMENTS[(law.pspace.distribution, order)] = value
+
+
+def _moments_of(wanted: list[tuple[Expr, int]]) -> list[Expr]:
+    return [_law_moment(law, order) for law, order in wanted]
 
 
 def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:

@@ -23,7 +23,7 @@ built-in derivations and for a human's LaTeX.
 """
 from __future__ import annotations
 
-from sympy import Basic, Expr, Integer, Integral, Product, Sum
+from sympy import Basic, Expr, ImmutableMatrix, Integer, Integral, MatrixBase, Product, Sum
 
 from ..limits import ChildFailed, TimeLimitExceeded, bounded, inside_limit
 from ..model import Outcome, Verdict
@@ -69,11 +69,15 @@ def _as_expr(value: Expr | int) -> Expr:
         return Integer(value)
     if isinstance(value, Basic):
         return value
+    if isinstance(value, MatrixBase):  # a mutable Matrix: its immutable twin is an expression
+        return ImmutableMatrix(value)
     raise TypeError(f"expected a SymPy expression or an int, got {type(value).__name__}")
 
 
 def _meaningless(side: Basic) -> str:
     """Why a side cannot take part in an equation between numbers ('' when it can)."""
+    if isinstance(side, MatrixBase):
+        return ""
     if not isinstance(side, Expr) or side.is_Boolean or side.is_Relational:
         return f"{type(side).__name__} is not a number-valued expression: a relation between them means nothing here"
     outside_limits = side.replace(lambda e: isinstance(e, (Integral, Sum, Product)), lambda e: e.function)
@@ -100,7 +104,7 @@ def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdi
     if involves_matrices(problem.lhs) or involves_matrices(problem.rhs):
         if relation != "=":
             return Verdict(Outcome.UNKNOWN, "an inequality between matrix expressions is not supported")
-        strategies = (Identical(),) + matrix_strategies()
+        strategies = (Identical(),) + matrix_strategies(_judge_entry)
     else:
         not_integer = bounds_are_integers(problem.difference)
         if not_integer:
@@ -115,6 +119,12 @@ def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdi
         if verdict is not None:
             return verdict
     return Verdict(Outcome.UNKNOWN, problem.notes[0] if problem.notes else "no strategy decided")
+
+
+def _judge_entry(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+    """One entry of an explicit matrix, judged as a relation of its own (inline, under the same limit)."""
+    meaningless = _meaningless(lhs) or _meaningless(rhs)
+    return Verdict(Outcome.UNKNOWN, meaningless) if meaningless else _judge_safely(lhs, rhs, context, "=")
 
 
 def _identical():

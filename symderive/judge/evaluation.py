@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 from sympy import Basic, Expr, Indexed, Integral, Symbol, expand
@@ -120,6 +121,11 @@ class Sampler:
     context: Context
     companions: tuple[Expr, ...] = ()  # the two sides: their symbols get values even if they cancel
 
+    @cached_property
+    def prepared(self) -> Expr:
+        """The integrals evaluated once, symbolically (after the functions when there are any)."""
+        return self.expr if functions_in(self.expr) else integrals_evaluated(self.expr)
+
     def points(self, count: int | None, large_sizes: bool = True, used: set[str] | None = None) -> Iterator[Point]:
         """Up to ``count`` points; None means one per combination of sizes and equality pattern (4 to 16)."""
         used = set() if used is None else used
@@ -170,13 +176,13 @@ class Sampler:
         """Sizes that are entries (such as ``n[l-1]`` once ``l`` is known), then the remaining entries."""
         functions = {k: v for k, v in assignment.items() if isinstance(k, UndefinedFunction)}
         symbols = {k: v for k, v in assignment.items() if not isinstance(k, UndefinedFunction)}
-        at_symbols = canonical_indices(integrals_evaluated(with_functions(self.expr, functions)).xreplace(symbols))
+        at_symbols = canonical_indices(integrals_evaluated(with_functions(self.prepared, functions)).xreplace(symbols))
         for size in sizes_of(at_symbols):
             values = self._values(size, beyond, rng, large)
             if not values:
                 raise Undecidable(f"no instance of the size {size}")
             assignment[size] = _integer(rng.choice(values))
-        value = evaluate_at(self.expr, assignment, self.context, used)
+        value = evaluate_at(self.prepared, assignment, self.context, used)
         for entry in entries_of(value):
             drawn = draw_value(entry, rng)
             if drawn is None:

@@ -9,11 +9,14 @@ exactly from their declared means and covariances (:mod:`symderive.randomvectors
 """
 from __future__ import annotations
 
-from sympy import Basic, MatrixExpr
+import itertools
+
+from sympy import Basic, MatrixBase, MatrixExpr
 
 from ..matrices import Unsupported, prove_equal
 from ..matrix_instances import InstanceResult, InstanceStatus, check_on_instances
 from ..model import Outcome, Status, Verdict
+from ..randomvars import Expect
 from ..randomvectors import MatExpect, check_expectation_identity
 from .functions import show_function
 from .numbers import show
@@ -46,7 +49,7 @@ class MatrixInstances(Strategy):
 
     def run(self, problem: Problem) -> Verdict | None:
         context = problem.context
-        if problem.difference.atoms(MatExpect) or _has_matexpect(problem):
+        if _has_matexpect(problem):
             if context.vector_model is None:
                 return Verdict(Outcome.UNKNOWN, "an expectation of a random vector appears but no vector is declared")
             result = check_expectation_identity(problem.lhs, problem.rhs, context.vector_model,
@@ -59,7 +62,12 @@ class MatrixInstances(Strategy):
 
 
 def _has_matexpect(problem: Problem) -> bool:
-    return any(isinstance(node, MatExpect) for side in (problem.lhs, problem.rhs) for node in side.atoms(MatrixExpr))
+    """An expectation of random vectors: ``E[M]`` of a matrix or ``E[...]`` of a scalar built from matrices."""
+    return any(
+        isinstance(node, MatExpect) or isinstance(node, Expect) and involves_matrices(node.args[0])
+        for side in (problem.lhs, problem.rhs)
+        for node in side.atoms(MatrixExpr, Expect)
+    )
 
 
 def _verdict(problem: Problem, result: InstanceResult, method: str, used: tuple[str, ...]) -> Verdict:
@@ -80,5 +88,41 @@ def _verdict(problem: Problem, result: InstanceResult, method: str, used: tuple[
     return Verdict(Outcome.UNKNOWN, result.reason)
 
 
-def matrix_strategies() -> tuple[Strategy, ...]:
-    return (MatrixNormalForm(), MatrixInstances())
+class ExplicitEntries(Strategy):
+    """Two explicit matrices (a Jacobian written out, say): equal shapes, then each entry by the scalar judge."""
+
+    name = "entry by entry"
+
+    def __init__(self, judge_entry) -> None:
+        self.judge_entry = judge_entry
+
+    def run(self, problem: Problem) -> Verdict | None:
+        lhs, rhs = _explicit(problem.lhs), _explicit(problem.rhs)
+        if lhs is None or rhs is None:
+            return None
+        if lhs.shape != rhs.shape:
+            return Verdict(Outcome.REFUTED, f"the two sides have different shapes, {lhs.shape} and {rhs.shape}",
+                           counterexample={"shape of the left side": str(lhs.shape), "shape of the right side": str(rhs.shape)})
+        weakest, premises, methods = Status.PROVED, set(), set()
+        for (row, column), left in ((p, lhs[p]) for p in itertools.product(range(lhs.rows), range(lhs.cols))):
+            verdict = self.judge_entry(left, rhs[row, column], problem.context)
+            if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
+                where = f"entry ({row + 1}, {column + 1})"
+                return Verdict(verdict.outcome, f"{where}: {verdict.reason}", counterexample=verdict.counterexample)
+            if verdict.verification.status.strength < weakest.strength:
+                weakest = verdict.verification.status
+            premises |= set(verdict.verification.premises)
+            methods.add(verdict.verification.method)
+        detail = f"{lhs.rows * lhs.cols} entries: " + "; ".join(sorted(methods))
+        return problem.verified(weakest, self.name, detail, premises)
+
+
+def _explicit(side: Basic) -> MatrixBase | None:
+    if isinstance(side, MatrixBase):
+        return side
+    value = side.doit() if isinstance(side, MatrixExpr) else None
+    return value if isinstance(value, MatrixBase) else None
+
+
+def matrix_strategies(judge_entry) -> tuple[Strategy, ...]:
+    return (ExplicitEntries(judge_entry), MatrixNormalForm(), MatrixInstances())

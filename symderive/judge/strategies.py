@@ -17,8 +17,9 @@ from ..randomvars import Expect, Undecidable, operators_in
 from .context import Context, Convention
 from .evaluation import Point, Sampler, confirmed, symbolic_value, value_at_sizes
 from .functions import abstracted, functions_in, show_function
+from ..quadrature import Agreement, compare
 from .numbers import Sign, show
-from .sampling import largest_constant, size_values, sizes_of
+from .sampling import draw_value, free_symbols_of, largest_constant, size_values, sizes_of
 from .sums import align_sums, ranges_nonreversed
 
 import random
@@ -40,14 +41,19 @@ class Problem:
 
     @property
     def has_ranges(self) -> bool:
-        return bool(self.difference.atoms(Sum, Product))
+        return bool(self.lhs.atoms(Sum, Product) or self.rhs.atoms(Sum, Product))
+
+    @property
+    def convention_matters(self) -> bool:
+        """Whether some range may be reversed, where the conventions disagree."""
+        return not (ranges_nonreversed(self.lhs) and ranges_nonreversed(self.rhs))
 
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
 
     def verified(self, status: Status, method: str, detail: str = "", used: Iterable[str] = ()) -> Verdict:
         premises = tuple(sorted(self.premises | set(used)))
-        if self.has_ranges:
+        if self.convention_matters:
             detail = "; ".join(filter(None, (detail, self.context.convention.describe())))
         reason = method + (f": {detail}" if detail else "")
         if premises:
@@ -224,6 +230,45 @@ class ExactInstances(Strategy):
 
 
 @dataclass
+class RigorousQuadrature(Strategy):
+    """Integrals with no exact value, enclosed in ball arithmetic at drawn points.
+
+    Only an enclosure of the difference that excludes 0 refutes; narrow
+    enclosures containing 0 at every point are evidence (``tested-numerically``).
+    """
+
+    count: int = 4
+    name: str = "ball-arithmetic quadrature"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        if not problem.difference.has(Integral) or operators_in(problem.difference) or problem.has_ranges:
+            return None
+        rng = random.Random(f"{problem.context.seed}:quadrature")
+        symbols = free_symbols_of(problem.difference)
+        consistent_points = 0
+        for _ in range(self.count):
+            point = {s: draw_value(s, rng) for s in symbols}
+            if any(v is None or not v.is_real for v in point.values()):
+                return None  # complex values: the enclosure code works on the real line
+            try:
+                comparison = compare(problem.lhs, problem.rhs, point)
+            except Undecidable as exc:
+                problem.notes.append(str(exc))
+                return None
+            if comparison.agreement is Agreement.DIFFER:
+                shown = {str(k): show(v) for k, v in point.items()}
+                where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
+                return Verdict(Outcome.REFUTED, f"the two sides differ by {comparison.difference} "
+                               f"(a rigorous enclosure) at {where}", counterexample=shown)
+            if comparison.agreement is Agreement.CONSISTENT:
+                consistent_points += 1
+        if consistent_points < self.count:
+            return None
+        detail = f"enclosures of the difference contain 0 at {consistent_points} points (seed {problem.context.seed})"
+        return problem.verified(Status.TESTED_NUMERICALLY, self.name, detail)
+
+
+@dataclass
 class AgreementAtPoints(Strategy):
     """Exact agreement at drawn points: evidence, not proof."""
 
@@ -277,5 +322,6 @@ def default_strategies(context: Context) -> tuple[Strategy, ...]:
         SymbolicProof(),
         RefutationAtPoints(count=8, large_sizes=True),
         ExactInstances(),
+        RigorousQuadrature(),
         AgreementAtPoints(count=max(context.random_points, 1) * 2),
     )
