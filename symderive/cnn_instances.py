@@ -36,6 +36,8 @@ from sympy import (
     MatrixExpr, OneMatrix, Sum, Symbol, Transpose, ZeroMatrix, diag, eye, ones, zeros,
 )
 
+from sympy.matrices.exceptions import ShapeError
+
 from .calc import VerificationFailed, Verifier
 from .cnn import Shape, conv_matrix, conv_rows, correlate, hankel_matrix, hankel_rows
 from .cnn_check import first_difference
@@ -599,7 +601,7 @@ def instance_verifier(worlds: Sequence[_World], method: str, where: str) -> Veri
         for world in worlds:
             try:
                 difference = world.difference(world.value(before), world.value(after))
-            except Unevaluable as exc:
+            except (Unevaluable, ShapeError) as exc:
                 raise VerificationFailed(f"not evaluable at {world.describe()}: {exc}") from exc
             if difference is not None:
                 raise VerificationFailed(f"the two sides differ at {world.describe()}: {difference}")

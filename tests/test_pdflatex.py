@@ -12,7 +12,7 @@ PDFLATEX = shutil.which("pdflatex")
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (CI installs texlive-latex-base)")
-@pytest.mark.parametrize("name", ["init-variance.tex", "all.tex"])
+@pytest.mark.parametrize("name", ["init-variance.tex", "cnn-jacobian.tex", "all.tex"])
 def test_transcript_compiles(name, tmp_path):
     for source in (ROOT / "derivations").glob("*.tex"):
         shutil.copy(source, tmp_path)
