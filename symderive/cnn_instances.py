@@ -52,8 +52,8 @@ L = Symbol("L", integer=True, positive=True)  # depth
 l = Symbol("l", integer=True, positive=True)  # the layer differentiated by
 k = Symbol("k", integer=True, positive=True)  # a generic layer, and the index of ordered products
 i, j, m = (Symbol(s, integer=True, positive=True) for s in "ijm")  # entry indices, summation index
-n = IndexedBase("n", integer=True, positive=True)  # widths n_0, ..., n_L
-f = IndexedBase("f", integer=True, positive=True)  # filter sizes f_1, ..., f_L
+n = IndexedBase("n")  # widths n_0, ..., n_L (no assumptions: entries with them are slow to build)
+f = IndexedBase("f")  # filter sizes f_1, ..., f_L
 
 SCALAR_BIAS = r"\beta"
 VECTORS = ("y", "y'", "w", "b", SCALAR_BIAS, "v", "u")  # names of the vector families
@@ -122,7 +122,7 @@ FACTS = MatrixFacts(diagonal={MatrixFamily("D", k, n[k], n[k])})  # D_k is diago
 
 # Scalar entries, as the text writes them: (y'_l)_i, (w_l)_j, (A_k)_{ij}, ...
 Y_ENTRY, Y_PRE_ENTRY, W_ENTRY, B_ENTRY = (IndexedBase(s) for s in ("y", "y'", "w", "b"))
-BETA_ENTRY, V_ENTRY, U_ENTRY = IndexedBase(SCALAR_BIAS), IndexedBase("v"), IndexedBase("u")
+BETA_ENTRY = IndexedBase(SCALAR_BIAS)
 A_ENTRY, HANKEL_ENTRY, X_ENTRY = IndexedBase("A"), IndexedBase("Y"), IndexedBase("x")
 
 

@@ -53,7 +53,7 @@ TITLE = "Jacobians of a deep 1-D convolutional network by its filters and biases
 CONTEXT = Context(matrix_facts=FACTS)
 
 # One layer is checked at these (n_{l-1}, f_l): uneven, a filter of size 1, a filter as long as the input.
-CONVOLUTION_SIZES = (LayerSize(3, 1), LayerSize(5, 2), LayerSize(4, 4), LayerSize(7, 3))
+CONVOLUTION_SIZES = (LayerSize(3, 1), LayerSize(5, 2), LayerSize(4, 4), LayerSize(6, 3))
 ACTIVATION_SIZES = (LayerSize(1), LayerSize(3))
 
 
