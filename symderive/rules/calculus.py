@@ -209,7 +209,7 @@ def name_the_matrix(named, name: str, justification: str) -> Rule:
     """Replace the one entry-wise matrix of the expression (of ``named``'s shape) by ``named``."""
 
     def apply(expr: Basic) -> Basic:
-        found = [e for e in expr.atoms(EntryMatrix) if e.shape == named.shape] if hasattr(expr, "atoms") else []
+        found = [e for e in expr.atoms(EntryMatrix) if e.shape == named.shape]
         if len(found) != 1:
             raise RuleNotApplicable(f"expected one entry-wise matrix of shape {named.shape}, found {len(found)}")
         return expr.xreplace({found[0]: named})
