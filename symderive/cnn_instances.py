@@ -208,29 +208,35 @@ class _World:
         raise Unevaluable(f"cannot write out {type(expr).__name__} {expr}")
 
 
-def written_out(expr: Expr, values: dict[Basic, Expr]) -> Expr:
-    """Sums with numeric bounds written out term by term, entries given their ``values``, then derivatives
-    taken by SymPy's ``diff`` (the variables themselves are not replaced).
+def written_out(expr: Expr, values: dict[Basic, Expr], at: dict[Basic, Integer] | None = None) -> Expr:
+    """``expr`` with the symbols of ``at`` replaced, sums with numeric bounds written out term by term,
+    entries given their ``values``, and derivatives taken by SymPy's ``diff`` (by the variables themselves,
+    which are not given values).
 
-    What ``doit`` would do, without its search for closed forms (slow, and not needed at numeric bounds).
+    What ``doit`` would do after substituting, without building the intermediate derivatives or searching
+    for closed forms of the sums (both slow, and not needed at numeric bounds).
     """
+    at = at or {}
     if isinstance(expr, Sum):
         (variable, lower, upper), = expr.limits
-        lower, upper = written_out(lower, values), written_out(upper, values)
+        lower, upper = written_out(lower, values, at), written_out(upper, values, at)
         if not (lower.is_Integer and upper.is_Integer):
             raise Unevaluable(f"the bounds of {expr} are not numbers at this instance")
-        return Add(*(written_out(expr.function.xreplace({variable: Integer(c)}), values)
+        return Add(*(written_out(expr.function, values, {**at, variable: Integer(c)})
                      for c in range(int(lower), int(upper) + 1)))
     if isinstance(expr, Derivative):
-        result = written_out(expr.expr, values)
+        result = written_out(expr.expr, values, at)
         for variable, count in expr.variable_count:
-            result = result.diff(variable, count)
+            result = result.diff(variable.xreplace(at), count)
         return result
     if isinstance(expr, Indexed):
-        return values.get(expr, expr)
+        concrete = expr.xreplace(at) if at and expr.free_symbols & at.keys() else expr
+        return values.get(concrete, concrete)
+    if isinstance(expr, Symbol):
+        return at.get(expr, expr)
     if not expr.args:
         return expr
-    return expr.func(*(written_out(a, values) for a in expr.args))
+    return expr.func(*(written_out(a, values, at) for a in expr.args))
 
 
 def _size(size: Expr | int) -> int:
@@ -337,8 +343,9 @@ class _LayerWorld(_World):
         return self.vector(of).jacobian(variables)
 
     def entries(self, matrix: EntryMatrix) -> Matrix:
-        values = self._scalar_values()
-        return matrix.explicit().applyfunc(lambda entry: written_out(entry, values))
+        values, (rows, cols) = self._scalar_values(), (_size(matrix.rows), _size(matrix.cols))
+        return Matrix(rows, cols, lambda r, c: written_out(
+            matrix.entry, values, {matrix.row_index: Integer(r + 1), matrix.col_index: Integer(c + 1)}))
 
     def constant(self, rows: int, cols: int, entry) -> Matrix:
         return Matrix(rows, cols, entry)
