@@ -249,14 +249,15 @@ def _by_induction(lemma: Chain, last_chain: Chain) -> tuple[Chain, Chain, Chain]
             verifier=hypothesis_verifier(hypothesis))
     step.by(absorb_next_factor, verifier=judged)
 
+    base_chain, step_chain = base.done(), step.done()
     product = Calc(r"The Jacobian of the output by a pre-activation", induction.subject, CONTEXT,
                    premise=r"For $1 \le l \le L - 1$:")
     product.by(Rule("induction on L - l",
                     r"Base case and inductive step above; they use only the chain rule through one layer and the "
                     r"claim at $l + 1$.",
                     lambda _: induction.claim),
-               verifier=induction.verifier(base.done(), step.done()))
-    return base.done(), step.done(), product.done()
+               verifier=induction.verifier(base_chain, step_chain))
+    return base_chain, step_chain, product.done()
 
 
 # --- 3. by the filter and the bias, and the edge cases -------------------------------------------------
@@ -300,7 +301,7 @@ def _one_layer_network(filter_chain: Chain, last_chain: Chain, hankel: EntryMatr
     position = Wild("p")
     calc.by(rewrite(Y_ENTRY[0, position], X_ENTRY[position], "the input", r"D1: $y_0 = x$."), verifier=check)
     return calc.done(rf"So $\frac{{\partial y_1}}{{\partial w_1}} = {sketch(calc.current)}$, the Hankel matrix of "
-                     r"the input; and $\frac{\partial y_1}{\partial b_1} = I_{n_1}$ ('The last layer\'s bias' at "
+                     r"the input; and $\frac{\partial y_1}{\partial b_1} = I_{n_1}$ ('The last layer's bias' at "
                      r"$L = 1$).")
 
 
