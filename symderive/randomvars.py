@@ -119,7 +119,7 @@ class RandomFamily:
         mapping = {k: v for k, v in mapping.items() if k not in self.index_symbols}
 
         def sub(e):  # keys are symbols and entries: a structural replacement is exact and fast
-            return None if e is None or not mapping else e.xreplace(mapping)
+            return e if e is None or not mapping else e.xreplace(mapping)
 
         return replace(
             self, prefix=tuple(sub(p) for p in self.prefix),
@@ -176,6 +176,22 @@ class RandomModel:
 
     def subs(self, mapping: dict) -> "RandomModel":
         return replace(self, families=tuple(f.subs(mapping) for f in self.families))
+
+    def without(self, label: str) -> "RandomModel":
+        """The model with every fact stated by ``label`` withdrawn (laws, facts, i.i.d., independence).
+
+        Used to find which premises a proof really needs: a family whose law is
+        withdrawn keeps its entries random, with unknown moments.
+        """
+        families = []
+        for family in self.families:
+            if family.label == label:
+                family = replace(family, law=None, mean=None, variance=None)
+            if family.independence_label == label:
+                family = replace(family, iid=False)
+            families.append(family)
+        return replace(self, families=tuple(families),
+                       independence=tuple(f for f in self.independence if f.label != label))
 
     def assuming_distinct(self, a: Expr, b: Expr) -> "RandomModel":
         return replace(self, distinct=self.distinct + ((a, b),))

@@ -331,3 +331,15 @@ def test_generated_expressions_round_trip(expr):
     except ExprJsonError:
         assume(False)  # evaluation produced a class outside the allow-list (AccumBounds, ...)
     assert _same(decode(json.loads(json.dumps(tree)), fresh_dummies=False), expr)
+
+
+def test_an_indexed_base_encodes_the_same_whatever_was_asked_before():
+    """``IndexedBase(label)`` takes the facts cached on ``label`` so far: they must not reach the tree."""
+    fresh = IndexedBase("fresh_v", nonnegative=True)
+    label = fresh.label
+    before = encode(IndexedBase(label))
+    assert label.is_real and label.is_finite  # caches derived facts on the (shared) label Symbol
+    after = encode(IndexedBase(label))
+    assert before == after == ["IndexedBase", {}, ["Symbol", "fresh_v", {"nonnegative": True}]]
+    extra = encode(IndexedBase(Symbol("fresh_n"), integer=True))
+    assert extra[1]["integer"] is True and decode(extra).is_integer

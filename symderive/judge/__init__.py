@@ -33,7 +33,7 @@ from .numbers import is_undefined
 from .inequality import RELATIONS, inequality_strategies
 from .matrix_strategies import involves_matrices, matrix_strategies
 from .strategies import Identical, Problem, default_strategies
-from .sums import align_sums, bounds_are_integers, expand_finite_sums
+from .sums import align_sums, bounds_are_integers, canonical_bound_variables, expand_finite_sums
 
 __all__ = ["Context", "Convention", "Definition", "RELATIONS", "judge", "align_sums", "expand_finite_sums"]
 
@@ -83,6 +83,9 @@ def _meaningless(side: Basic) -> str:
     outside_limits = side.replace(lambda e: isinstance(e, (Integral, Sum, Product)), lambda e: e.function)
     if is_undefined(outside_limits):
         return f"{side} contains an undefined value (nan, zoo or an infinity)"
+    infinite = [s for s in side.free_symbols if s.is_finite is False]
+    if infinite:
+        return f"{infinite[0]} is declared infinite: arithmetic with it is undefined"
     return ""
 
 
@@ -99,7 +102,8 @@ def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str) -> Verd
 
 def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdict:
     if lhs == rhs and relation in ("=", "<=", ">="):
-        return Problem(lhs, rhs, context).verified(*_identical())
+        problem = Problem(lhs, rhs, context)
+        return problem.undefined_everywhere() or problem.verified(*_identical())
     problem = _unfolded(lhs, rhs, context)
     if involves_matrices(problem.lhs) or involves_matrices(problem.rhs):
         if relation != "=":
@@ -134,11 +138,13 @@ def _identical():
 
 
 def _unfolded(lhs: Expr, rhs: Expr, context: Context) -> Problem:
-    """Both sides with the stated definitions unfolded; each definition that changed something is cited."""
+    """Both sides with the stated definitions unfolded (each one that changed something is cited)
+    and their bound variables made canonical (see :func:`canonical_bound_variables`)."""
     used = set()
     for definition in context.definitions:
         new_lhs, new_rhs = definition.unfold(lhs), definition.unfold(rhs)
         if (new_lhs, new_rhs) != (lhs, rhs):
             used.add(definition.label)
         lhs, rhs = new_lhs, new_rhs
+    lhs, rhs = canonical_bound_variables(lhs, rhs)
     return Problem(lhs, rhs, context, premises=used)

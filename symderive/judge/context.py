@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Mapping
 
 from sympy import Basic, Dummy, Expr, Indexed, Product, Sum, Symbol
+from sympy.core.function import AppliedUndef
 
 from ..matrices import MatrixFacts
 from ..randomvars import RandomModel
@@ -28,8 +29,9 @@ class Convention(str, Enum):
 class Definition:
     """``target := value`` for every value of the pattern symbols ``params``.
 
-    ``target`` is a symbol or an entry such as ``y[l, i]``; indices that are not
-    in ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
+    ``target`` is a symbol, a matrix symbol, an entry such as ``y[l, i]`` or a
+    function application such as ``p(y)``; indices or arguments that are not in
+    ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
     ``label`` is how a verification cites it.
     """
 
@@ -39,14 +41,22 @@ class Definition:
     params: tuple[Symbol, ...] = ()
 
     def matches(self, expr: Basic) -> dict | None:
-        if isinstance(self.target, Symbol):
-            return {} if expr == self.target else None
+        if isinstance(self.target, AppliedUndef):
+            # p(y) := ... for every y: binds the arguments named in params
+            if not isinstance(expr, AppliedUndef) or expr.func != self.target.func:
+                return None
+            return self._bind(self.target.args, expr.args)
+        if not isinstance(self.target, Indexed):
+            return {} if expr == self.target else None  # a symbol, a matrix symbol
         if not isinstance(expr, Indexed) or expr.base != self.target.base:
             return None
-        if len(expr.indices) != len(self.target.indices):
+        return self._bind(self.target.indices, expr.indices)
+
+    def _bind(self, patterns: tuple, actuals: tuple) -> dict | None:
+        if len(patterns) != len(actuals):
             return None
         binding: dict = {}
-        for pattern, actual in zip(self.target.indices, expr.indices):
+        for pattern, actual in zip(patterns, actuals):
             if pattern in self.params:
                 if binding.setdefault(pattern, actual) != actual:
                     return None

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
 
-from sympy import Basic, Expr, Indexed, Integral, Symbol, expand
+from sympy import Basic, Expr, Indexed, Integral, Symbol, Tuple, expand
 from sympy.core.function import UndefinedFunction
 
 from ..integrals import evaluate_integrals
-from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, operators_in
-from .functions import functions_in, random_polynomials, with_functions
+from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
+from .functions import arities, functions_in, random_polynomials, with_functions
 from .context import Context
 from .numbers import Sign, classify
 from .sampling import (
@@ -39,12 +39,15 @@ def integrals_evaluated(expr: Basic) -> Basic:
     return evaluate_integrals(expr)
 
 
-def symbolic_value(expr: Expr, context: Context, used: set[str]) -> Expr:
-    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic."""
+def symbolic_value(expr: Expr, context: Context, used: set[str], closed_forms: bool = True) -> Expr:
+    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic.
+
+    With ``closed_forms`` the remaining sums are evaluated too (``doit``): often needed, often dear.
+    """
     expr = integrals_evaluated(expr)
     if operators_in(expr):
         expr = evaluate_moments(expr, _model(context), used)
-    return expr.doit()
+    return expr.doit() if closed_forms else expr
 
 
 def value_at_sizes(expr: Expr, sizes: dict, context: Context, used: set[str]) -> Expr:
@@ -105,12 +108,22 @@ def evaluate_at(expr: Expr, assignment: dict, context: Context, used: set[str]) 
     symbols = {k: v for k, v in assignment.items() if isinstance(k, Symbol)}
     entries = {k: v for k, v in assignment.items() if isinstance(k, Indexed)}
     expr = integrals_evaluated(with_functions(expr, functions))
-    expr = canonical_indices(expr.xreplace(symbols))
-    expr = canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention))
+    expr = _unfolded(canonical_indices(expr.xreplace(symbols)), context)
+    expr = _unfolded(canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention)), context)
     if operators_in(expr):
         model = _model(context).subs({**symbols, **entries})
         expr = canonical_indices(evaluate_moments(expr, model, used))
+        if opaque_moments(expr):
+            # A joint moment of dependent entries is unknown: no value may be put inside it.
+            raise Undecidable(f"the moment {next(iter(opaque_moments(expr)))} is not determined by the model")
     return expr.xreplace(entries).doit()
+
+
+def _unfolded(expr: Basic, context: Context) -> Basic:
+    """Definitions again, now that indices are numbers: ``Y[1] := 5`` also defines ``Y[log 6 - log 2 - log 3 + 1]``."""
+    for definition in context.definitions:
+        expr = definition.unfold(expr)
+    return expr
 
 
 @dataclass(frozen=True)
@@ -141,7 +154,7 @@ class Sampler:
         # Integer symbols (indices, mostly) are drawn by equality pattern, so that
         # coincidences such as i = j are tried as systematically as differences.
         integers = [s for s in symbols if s.is_integer]
-        functions = sorted(set().union(functions_in(self.expr), *(functions_in(c) for c in self.companions)), key=str)
+        functions = arities(Tuple(self.expr, *self.companions))
         patterns = _equality_patterns(integers, rng)
         if count is None:
             count = min(16, max(4, len(combos) * len(patterns)))

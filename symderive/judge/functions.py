@@ -40,22 +40,51 @@ def abstracted(expr: Expr) -> Expr:
     return expr.xreplace({a: _unknown(a) for a in applications})
 
 
+_FACTS = ("real", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer")
+
+
 def _unknown(node: Basic) -> Dummy:
-    return Dummy("F", real=True) if node.is_real else Dummy("F")
+    """A fresh unknown with what is known of the application (``f`` declared positive, say)."""
+    known = {fact: True for fact in _FACTS if getattr(node, f"is_{fact}") is True}
+    return Dummy("F", **known)
 
 
-def random_polynomials(functions: list[UndefinedFunction], rng: random.Random) -> dict[UndefinedFunction, Lambda]:
+def arities(expr: Basic) -> dict[UndefinedFunction, int]:
+    """How many arguments each undeclared function is applied to in ``expr``."""
+    found: dict[UndefinedFunction, int] = {}
+    for application in expr.atoms(AppliedUndef):
+        found[application.func] = max(found.get(application.func, 0), len(application.args))
+    return dict(sorted(found.items(), key=lambda item: str(item[0])))
+
+
+def random_polynomials(functions: dict[UndefinedFunction, int], rng: random.Random) -> dict[UndefinedFunction, Lambda]:
     """A random polynomial of degree 3 in each argument, with rational coefficients, per function."""
     chosen = {}
-    for function in functions:
-        arity = max(function.nargs) if function.nargs and function.nargs.is_finite_set else 1
+    for function, arity in functions.items():
         variables = tuple(Symbol(f"t{i}") for i in range(1, arity + 1)) if arity > 1 else (Symbol("t"),)
         body = Rational(rng.randint(-9, 9), rng.randint(1, 5))
         for variable in variables:
             for power in range(1, 4):
                 body += Rational(rng.randint(-9, 9), rng.randint(1, 5)) * variable**power
-        chosen[function] = Lambda(variables, body)
+        chosen[function] = Lambda(variables, _with_declared_sign(function, body, rng))
     return chosen
+
+
+def _with_declared_sign(function: UndefinedFunction, body: Expr, rng: random.Random) -> Expr:
+    """A polynomial with the declared sign of ``function`` (positive: a square plus a positive constant)."""
+    application = function(Symbol("t"))
+    offset = Rational(rng.randint(1, 9), rng.randint(1, 5))
+    if application.is_positive:
+        return body**2 + offset
+    if application.is_nonnegative:
+        return body**2
+    if application.is_negative:
+        return -(body**2) - offset
+    if application.is_nonpositive:
+        return -(body**2)
+    if application.is_nonzero:
+        return body**2 + offset
+    return body
 
 
 def with_functions(expr: Expr, functions: dict) -> Expr:

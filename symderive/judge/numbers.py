@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-from sympy import Basic, Expr, Float, I, Rational, S, simplify
+from sympy import Basic, Expr, I, Rational, S, simplify
 from sympy.core.evalf import PrecisionExhausted
+
+from ..randomvars import RandomOperator
 
 # Undefined values: a relation between them means nothing.
 UNDEFINED_ATOMS = (S.NaN, S.ComplexInfinity, S.Infinity, S.NegativeInfinity)
@@ -33,8 +35,8 @@ def classify(value: Expr) -> Sign:
     """
     if is_undefined(value):
         return Sign.UNDEFINED
-    if value.free_symbols or not value.is_number:
-        return Sign.UNDECIDED
+    if value.free_symbols or not value.is_number or value.atoms(RandomOperator):
+        return Sign.UNDECIDED  # an unevaluated E[...] of numbers is not a number we know
     if value.is_Rational:
         return Sign.ZERO if value == 0 else Sign.NONZERO
     real, imaginary = value.as_real_imag() if value.has(I) else (value, S.Zero)
@@ -49,8 +51,11 @@ def classify(value: Expr) -> Sign:
     except (PrecisionExhausted, ValueError, TypeError, ZeroDivisionError):
         pass
     try:
-        if simplify(value) == 0:
+        simplified = simplify(value)
+        if simplified == 0:
             return Sign.ZERO
+        if is_undefined(simplified):
+            return Sign.UNDEFINED  # 1/(sin^2 + cos^2 - 1)
     except (ValueError, TypeError, ZeroDivisionError):
         pass
     return Sign.UNDECIDED
@@ -64,7 +69,7 @@ def show(value: Basic) -> str:
     if isinstance(value, Rational):
         digits = max(abs(value.p).bit_length(), value.q.bit_length()) * 0.30103
         if digits > MAX_SHOWN_DIGITS:
-            return f"{Float(value, 15)} (a rational with about {int(digits)} digits)"
+            return f"{value.evalf(15)} (a rational with about {int(digits)} digits)"
         return str(value)
     try:
         text = str(value)
