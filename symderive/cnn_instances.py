@@ -41,6 +41,7 @@ from sympy.matrices.exceptions import ShapeError
 from .calc import VerificationFailed, Verifier
 from .cnn import Shape, conv_matrix, conv_rows, correlate, hankel_matrix, hankel_rows
 from .cnn_check import first_difference
+from .exprjson import register
 from .jacobians import EntryMatrix, Jacobian
 from .matrices import IndexedMatrix, MatrixFacts, MatrixFamily, OrderedProduct
 from .model import Status, Verification
@@ -101,6 +102,9 @@ class SlopeMatrix(IndexedMatrix):
     def _latex(self, printer, exp=None) -> str:
         tex = rf"\operatorname{{diag}}(\sigma'(y'_{{{printer._print(self.index)}}}))"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+
+register(SlopeMatrix, lambda name, index, rows, cols: SlopeMatrix(name, index, rows, cols), 4, 4)
 
 
 def A(at) -> IndexedMatrix:

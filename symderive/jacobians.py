@@ -17,6 +17,7 @@ from __future__ import annotations
 from sympy import Basic, Expr, IndexedBase, Matrix, MatrixExpr, Symbol, Tuple
 from sympy.core.sympify import _sympify  # strict: never parses strings
 
+from .exprjson import register
 from .matrices import IndexedMatrix
 
 
@@ -171,5 +172,9 @@ def bmatrix(matrix: Matrix) -> str:
     body = r" \\ ".join(" & ".join(to_latex(matrix[r, c]) for c in range(matrix.cols)) for r in range(matrix.rows))
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(Jacobian, lambda of, wrt: Jacobian(of, wrt), 2, 2)
+register(EntryMatrix, lambda entry, rows, cols: EntryMatrix(entry, tuple(rows), tuple(cols)), 3, 3)
 
 __all__ = ["Jacobian", "EntryMatrix", "entry_of", "sketch", "bmatrix"]
