@@ -1,9 +1,4 @@
-"""Proofs from chain-local hypotheses: substituting one, and induction downwards over a layer index.
-
-:func:`hypothesis_verifier` checks a step that replaces a stated hypothesis' left side by its right
-side (exactly, everywhere): proved, citing the hypothesis.  It is how a step uses an equation
-between matrix expressions, which the relation judge cannot unfold (its definitions are symbols
-or indexed entries).
+"""Induction downwards over a layer index, from chains with their own hypotheses.
 
 :class:`DownwardInduction` proves ``S(l) = C(l)`` for ``lo <= l <= top`` from a base case at
 ``top`` and an inductive step from ``l + 1`` to ``l``, each a :class:`~symderive.model.Chain`.
@@ -21,20 +16,6 @@ from .calc import VerificationFailed, Verifier
 from .model import Chain, Hypothesis, Status, Verification
 
 INDUCTION_HYPOTHESIS = "IH"
-
-
-def hypothesis_verifier(hypothesis: Hypothesis) -> Verifier:
-    """Verify ``before = after`` when ``after`` is ``before`` with the hypothesis substituted."""
-
-    def verify(before: Basic, after: Basic) -> Verification:
-        if not before.has(hypothesis.target):
-            raise VerificationFailed(f"({hypothesis.label}) is about {hypothesis.target}, which does not occur")
-        if before.xreplace({hypothesis.target: hypothesis.value}) != after:
-            raise VerificationFailed(f"the step is not the substitution of ({hypothesis.label})")
-        return Verification(Status.PROVED, "substitution of a stated hypothesis",
-                            f"({hypothesis.label}) replaced exactly", (hypothesis.label,))
-
-    return verify
 
 
 def weakest(chains: tuple[Chain, ...]) -> Status:
@@ -118,4 +99,4 @@ def _plain(heading: str) -> str:
     return heading.replace("$", "")
 
 
-__all__ = ["INDUCTION_HYPOTHESIS", "hypothesis_verifier", "weakest", "DownwardInduction"]
+__all__ = ["INDUCTION_HYPOTHESIS", "weakest", "DownwardInduction"]

@@ -13,7 +13,7 @@ from symderive.cnn_instances import (
     A, D, W_ENTRY, Y, Y_ENTRY, L, LayerKind, LayerSize, PolynomialNet, below_the_last, f, i, j, k, l, layer_verifier,
     n, network_verifier, no_layer, the_last, w, y, y_pre,
 )
-from symderive.induction import DownwardInduction, hypothesis_verifier
+from symderive.induction import DownwardInduction
 from symderive.jacobians import EntryMatrix, Jacobian
 from symderive.matrices import OrderedProduct
 from symderive.model import Chain, Hypothesis, Status, Step, Verification
@@ -113,18 +113,6 @@ def test_the_polynomial_network_differentiates_as_sympy_does():
 
 
 # --- hypotheses and induction ---------------------------------------------------------------------------
-
-
-def test_a_hypothesis_is_substituted_exactly_or_not_at_all():
-    hypothesis = Hypothesis("IH", Jacobian(y(L), y_pre(l + 1)), PRODUCT.xreplace({l: l + 1}))
-    verify = hypothesis_verifier(hypothesis)
-    before = MatMul(Jacobian(y(L), y_pre(l + 1)), A(l + 1), D(l))
-    verification = verify(before, before.xreplace({hypothesis.target: hypothesis.value}))
-    assert verification.status is Status.PROVED and verification.premises == ("IH",)
-    with pytest.raises(VerificationFailed):
-        verify(before, MatMul(PRODUCT, A(l + 1), D(l)))  # the claim at l, not what IH says
-    with pytest.raises(VerificationFailed):
-        verify(A(l), A(l))  # the hypothesis is not about this expression
 
 
 def _step(before, after, status: Status, premises=()) -> Step:

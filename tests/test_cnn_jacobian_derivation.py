@@ -9,7 +9,7 @@ from sympy import Identity, MatMul, Matrix, OneMatrix, ZeroMatrix, diag
 
 from conftest import ROOT
 from symderive import derive
-from symderive.calc import VerificationFailed
+from symderive.calc import VerificationFailed, judging_context
 from symderive.cnn import Shape, conv_matrix, symbolic_net
 from symderive.cnn_check import first_difference
 from symderive.cnn_instances import (
@@ -18,7 +18,8 @@ from symderive.cnn_instances import (
 from symderive.jacobians import EntryMatrix, Jacobian
 from symderive.latex_in import Notation, parse_expression
 from symderive.matrices import IndexedMatrix, OrderedProduct
-from symderive.model import Status
+from symderive.judge import judge
+from symderive.model import Outcome, Status
 from symderive.render.json import derivation_to_dict
 from symderive.render.latex import derivation_to_latex
 
@@ -47,8 +48,8 @@ def test_every_step_has_rule_justification_and_honest_verification(derivation):
         assert verification["method"]
         if verification["status"] == "proved-on-instances":
             assert "exact" in verification["detail"] or "induction" in verification["method"]
-        else:  # proved for all sizes: only by the matrix normal form, or by substituting a stated hypothesis
-            assert verification["method"] in {"noncommutative normal form", "substitution of a stated hypothesis"}
+        else:  # proved for all sizes: by the matrix normal form, or identical once a stated hypothesis is unfolded
+            assert verification["method"] in {"noncommutative normal form", "identical"}
     assert derivation.weakest_status is Status.PROVED_ON_INSTANCES
 
 
@@ -92,6 +93,28 @@ def test_the_product_is_proved_by_induction_from_the_one_layer_chain_rule(deriva
     assert {h.label for h in inductive.hypotheses} == {"CR", "IH"}
     ih = next(h for h in inductive.hypotheses if h.label == "IH")
     assert ih.target == Jacobian(y(L), y_pre(l + 1))  # the claim at the previous depth, not at l
+
+
+def test_steps_proved_as_identical_are_unfoldings_of_a_stated_hypothesis(derivation):
+    """'identical' for all sizes is honest only because a hypothesis was unfolded: never a step that does nothing."""
+    identical = [s for c in derivation.chains for s in c.steps if s.verification.method == "identical"]
+    assert len(identical) == 3
+    for step in identical:
+        assert step.before != step.after and step.verification.premises
+
+
+def test_the_judge_substitutes_the_induction_hypothesis_exactly_or_not_at_all(derivation):
+    inductive = chain(derivation, "Inductive step from $l + 1$ to $l$")
+    context = judging_context(inductive.context, inductive.hypotheses)
+    ih = next(h for h in inductive.hypotheses if h.label == "IH")
+    before = MatMul(ih.target, A(l + 1), D(l))
+    verdict = judge(before, MatMul(ih.value, A(l + 1), D(l)), context)
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.status is Status.PROVED
+    assert "IH" in verdict.verification.premises
+    claim_at_l = ih.value.xreplace({l: l - 1})  # the claim at l put where IH's (at l + 1) belongs
+    assert judge(before, MatMul(claim_at_l, A(l + 1), D(l)), context).outcome is Outcome.REFUTED
+    without_ih = judging_context(inductive.context, tuple(h for h in inductive.hypotheses if h.label != "IH"))
+    assert judge(before, MatMul(ih.value, A(l + 1), D(l)), without_ih).outcome is not Outcome.VERIFIED
 
 
 def test_the_results_and_the_edge_cases(derivation):

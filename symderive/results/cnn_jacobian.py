@@ -29,11 +29,11 @@ from ..cnn_instances import (
     Y_PRE_ENTRY, L, LayerKind, LayerSize, b, below_the_last, beta, f, i, j, k, l, layer_verifier, n,
     network_verifier, no_layer, pre_activation_entry, the_last, u, v, w, written_out, y, y_pre,
 )
-from ..induction import DownwardInduction, hypothesis_verifier
+from ..induction import DownwardInduction
 from ..jacobians import EntryMatrix, Jacobian, bmatrix, sketch
-from ..judge import Context, judge
+from ..judge import Context
 from ..matrices import OrderedProduct
-from ..model import Assumption, Chain, Derivation, Outcome, Status, Verification
+from ..model import Assumption, Chain, Derivation, Status
 from ..render.latex import STATUS_WORDS, escape_text
 from ..render.printer import to_latex
 from ..rules import Rule
@@ -99,19 +99,6 @@ def _by(calc: Calc, verifier: Verifier | None, *rules: Rule) -> Calc:
     for one in rules:
         calc.by(one, verifier=verifier)
     return calc
-
-
-def judged(before, after) -> Verification:
-    """The relation judge under the derivation's own context.
-
-    For steps of chains whose hypotheses are equations between matrix expressions: ``Calc`` hands chain
-    hypotheses to the judge as definitions, which the judge can only unfold for symbols and indexed
-    entries (with a Jacobian on the left it fails).  These steps do not use the hypotheses.
-    """
-    verdict = judge(before, after, CONTEXT)
-    if verdict.outcome is not Outcome.VERIFIED or verdict.verification is None:
-        raise VerificationFailed(f"the judge: {verdict.outcome.value}: {verdict.reason}")
-    return verdict.verification
 
 
 def _cite(chain: Chain) -> str:
@@ -232,22 +219,21 @@ def _by_induction(lemma: Chain, last_chain: Chain) -> tuple[Chain, Chain, Chain]
     base = Calc(r"Base case $l = L - 1$", induction.at(induction.subject, L - 1), CONTEXT,
                 premise=claim, hypotheses=(base_lemma,))
     base.by(unfold(base_lemma.target, base_lemma.value, "chain rule through one layer (CR)",
-                   r"'The chain rule through one layer' at $l = L - 1$."), verifier=hypothesis_verifier(base_lemma))
+                   r"'The chain rule through one layer' at $l = L - 1$."))
     base.by(_use(last_chain, L, "the last layer"),
             verifier=network_verifier(no_layer, depths=lambda depth: depth >= 2))
-    base.by(drop_identity_factors, verifier=judged)
+    base.by(drop_identity_factors)
     base.by(Rule("the claim at l = L - 1", r"An empty product ($\prod_{k=L-1}^{L}$) is the identity.",
-                 lambda _: induction.at(induction.claim, L - 1)), verifier=judged)
+                 lambda _: induction.at(induction.claim, L - 1)))
 
     step_lemma, hypothesis = induction.lemma_at(l), induction.induction_hypothesis()
     step = Calc(r"Inductive step from $l + 1$ to $l$", induction.subject, CONTEXT,
                 premise=r"For $1 \le l \le L - 2$, assuming the claim at $l + 1$ (IH):",
                 hypotheses=(step_lemma, hypothesis))
     step.by(unfold(step_lemma.target, step_lemma.value, "chain rule through one layer (CR)",
-                   r"'The chain rule through one layer' at $l$."), verifier=hypothesis_verifier(step_lemma))
-    step.by(unfold(hypothesis.target, hypothesis.value, "induction hypothesis", r"The claim at $l + 1$ (IH)."),
-            verifier=hypothesis_verifier(hypothesis))
-    step.by(absorb_next_factor, verifier=judged)
+                   r"'The chain rule through one layer' at $l$."))
+    step.by(unfold(hypothesis.target, hypothesis.value, "induction hypothesis", r"The claim at $l + 1$ (IH)."))
+    step.by(absorb_next_factor)
 
     base_chain, step_chain = base.done(), step.done()
     product = Calc(r"The Jacobian of the output by a pre-activation", induction.subject, CONTEXT,
@@ -489,7 +475,7 @@ def _verification_summary(chains: tuple[Chain, ...]) -> str:
         tally[step.verification.method] = tally.get(step.verification.method, 0) + 1
     parts = []
     for status in sorted(methods, key=lambda s: -s.strength):
-        inner = "; ".join(f"{count} by {escape_text(method)}" for method, count in methods[status].items())
+        inner = "; ".join(f"{escape_text(method)}: {count}" for method, count in methods[status].items())
         parts.append(f"{sum(methods[status].values())} {STATUS_WORDS[status]} ({inner})")
     layer_sizes = ", ".join(f"({size.width_in}, {size.filter})" for size in CONVOLUTION_SIZES)
     widths = ", ".join(str(size.width_in) for size in ACTIVATION_SIZES)
