@@ -465,6 +465,12 @@ def _recheck_evidence(payload: str) -> dict[str, Any]:
         verification = verifier(before, after)
     except VerificationFailed as exc:
         return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} not re-verified: {exc}"}
+    recorded = data["steps"][number]["verification"]
+    # An instance check names its instances in its detail: evidence about other instances is not the step's.
+    if getattr(verifier, "reproduces_detail", False) and (verification.method, verification.detail) != (
+            recorded["method"], recorded["detail"]):
+        return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} re-checked other instances than the step "
+                f"records: {_short(verification.detail)} (recorded: {_short(recorded['detail'])})"}
     return {"outcome": Outcome.VERIFIED.value, "reason": f"{type(verifier).__name__} re-checked",
             "verification": _verification_data(verification)}
 

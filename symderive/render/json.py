@@ -28,6 +28,8 @@ from ..datajson import OneLine, Reference, dumps, encode_dataclass, encode_tree,
 from ..exprjson import Encoder
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
+from ..cnn_instances import LayerCheck, NetworkCheck
+from ..induction import InductionProof
 from ..recurrence import Induction
 from ..rules import ParametricRule
 from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
@@ -39,6 +41,7 @@ TRANSCRIPT_FORMAT = "symderive-transcript/1"
 
 # Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
 EVIDENCE: dict[str, type] = {"Induction": Induction}
+EVIDENCE.update({cls.__name__: cls for cls in (LayerCheck, NetworkCheck, InductionProof)})  # the CNN derivation
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
 REPLAYABLE: dict[str, type[ParametricRule]] = {
