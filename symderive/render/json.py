@@ -24,12 +24,12 @@ from typing import Any
 
 from sympy import srepr
 
+from ..cnn_instances import LayerCheck, NetworkCheck
 from ..datajson import OneLine, Reference, dumps, encode_dataclass, encode_tree, encode_value
 from ..exprjson import Encoder
+from ..induction import InductionProof
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
-from ..cnn_instances import LayerCheck, NetworkCheck
-from ..induction import InductionProof
 from ..recurrence import Induction
 from ..rules import ParametricRule
 from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
