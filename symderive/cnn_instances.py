@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, ClassVar, Sequence
 
 from flint import fmpz_mpoly, fmpz_mpoly_ctx
 from sympy import (
@@ -38,7 +38,7 @@ from sympy import (
 
 from sympy.matrices.exceptions import ShapeError
 
-from .calc import VerificationFailed, Verifier
+from .calc import VerificationFailed
 from .cnn import Shape, conv_matrix, conv_rows, correlate, hankel_matrix, hankel_rows
 from .cnn_check import first_difference
 from .exprjson import register
@@ -575,87 +575,182 @@ NETWORK_SHAPES = (
 SCALAR_BIAS_SHAPES = (Shape(5, (3,), scalar_bias=True), Shape(6, (2, 3), scalar_bias=True),
                       Shape(7, (3, 2, 2), scalar_bias=True))
 
-Layers = Callable[[int], Iterable[int | None]]  # depth L -> the layers l at which a relation is claimed
+class Layers(str, Enum):
+    """At which layers ``l`` a relation about a network is claimed, given its depth ``L``."""
+
+    NONE = "no layer"  # the relation does not mention l
+    BELOW_THE_LAST = "1 <= l < L"
+    THE_LAST = "l = L"
+
+    def at(self, depth: int) -> tuple[int | None, ...]:
+        if self is Layers.NONE:
+            return (None,)
+        return tuple(range(1, depth)) if self is Layers.BELOW_THE_LAST else (depth,)
 
 
-def no_layer(depth: int) -> tuple[None]:
-    """The relation does not mention ``l``."""
-    return (None,)
+no_layer, below_the_last, the_last = Layers.NONE, Layers.BELOW_THE_LAST, Layers.THE_LAST
 
 
-def below_the_last(depth: int) -> range:
-    """``1 <= l < L``."""
-    return range(1, depth)
-
-
-def the_last(depth: int) -> tuple[int, ...]:
-    """``l = L``."""
-    return (depth,)
-
-
-def network_instances(layers: Layers, depths: Callable[[int], bool] = lambda depth: True,
-                      scalar_bias: bool = False) -> list[_NetworkWorld]:
-    """A world for every shape whose depth is admitted and every layer ``layers(L)`` claims."""
-    shapes = SCALAR_BIAS_SHAPES if scalar_bias else NETWORK_SHAPES
-    return [_NetworkWorld(shape, layer) for shape in shapes if depths(shape.depth) for layer in layers(shape.depth)]
+def network_instances(layers: Layers, shapes: Sequence[Shape], min_depth: int = 1,
+                      max_depth: int | None = None) -> list[_NetworkWorld]:
+    """A world for every shape of an admitted depth and every layer ``layers`` claims at that depth."""
+    return [_NetworkWorld(shape, layer) for shape in shapes
+            if min_depth <= shape.depth and (max_depth is None or shape.depth <= max_depth)
+            for layer in layers.at(shape.depth)]
 
 
 # --- verifiers ----------------------------------------------------------------------------------------
+#
+# They are frozen dataclasses of plain data (no closures), so a transcript records each as its step's
+# evidence and ``symderive verify`` rebuilds it from the JSON and re-runs it on the step's two sides.
+# The data is untrusted there: every size is checked before a world is built.
+
+MAX_LAYER_WIDTH = 16  # bounds on instances rebuilt from a transcript: SymPy's Jacobians stay quick
+MAX_NETWORK_INPUT, MAX_NETWORK_DEPTH, MAX_INSTANCES = 24, 6, 8
+LAYER_VALUE = 2  # the value of the layer index in a one-layer world (so layer - 1 and layer + 1 are layers)
 
 
-def instance_verifier(worlds: Sequence[_World], method: str, where: str) -> Verifier:
-    """Both sides written out exactly in every world and compared entry by entry."""
-
-    def verify(before: Basic, after: Basic) -> Verification:
-        if not worlds:
-            raise VerificationFailed("no instance to check the step on")
-        for world in worlds:
-            try:
-                difference = world.difference(world.value(before), world.value(after))
-            except (Unevaluable, ShapeError) as exc:
-                raise VerificationFailed(f"not evaluable at {world.describe()}: {exc}") from exc
-            if difference is not None:
-                raise VerificationFailed(f"the two sides differ at {world.describe()}: {difference}")
-        return Verification(Status.PROVED_ON_INSTANCES, method, where)
-
-    return verify
-
-
-def layer_verifier(kind: LayerKind, layer: Expr, sizes: Sequence[LayerSize], scalar_bias: bool = False) -> Verifier:
-    """Exact comparison on one layer at concrete sizes (the layer index at 2, other symbols symbolic)."""
-    worlds = layer_instances(kind, layer, sizes, scalar_bias=scalar_bias)
-    (symbol,) = layer.free_symbols
-    if kind is LayerKind.CONVOLUTION:
-        named = f"(n[{layer - 1}], f[{layer}])"
-    else:
-        named = f"n[{layer}]"
-    shown = ", ".join(world.describe() for world in worlds)
-    return instance_verifier(
-        worlds, f"exact comparison with SymPy's derivatives of the {kind.value} written out",
-        f"exact at {named} in {{{shown}}} with {symbol} = {worlds[0].indices[symbol]}; sigma undefined",
-    )
-
-
-def network_verifier(layers: Layers, depths: Callable[[int], bool] = lambda depth: True,
-                     scalar_bias: bool = False) -> Verifier:
-    """Exact comparison on networks of several shapes over integer polynomials, at every admissible ``(L, l)``."""
-    worlds = network_instances(layers, depths, scalar_bias)
-    by_shape: dict[str, list[str]] = {}
+def check_instances(worlds: Sequence[_World], before: Basic, after: Basic) -> None:
+    """Both sides written out exactly in every world and compared entry by entry; raises if they differ."""
+    if not worlds:
+        raise VerificationFailed("no instance to check the step on")
     for world in worlds:
-        by_shape.setdefault(f"{world.describe()} (L={world.shape.depth}", []).append(
-            "" if world.layer is None else str(world.layer))
-    shown = "; ".join(head + (f", l in {{{', '.join(ls)}}})" if any(ls) else ")") for head, ls in by_shape.items())
-    return instance_verifier(
-        worlds,
+        try:
+            difference = world.difference(world.value(before), world.value(after))
+        except (Unevaluable, ShapeError) as exc:
+            raise VerificationFailed(f"not evaluable at {world.describe()}: {exc}") from exc
+        if difference is not None:
+            raise VerificationFailed(f"the two sides differ at {world.describe()}: {difference}")
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """Exact comparison on one layer written ``layer`` (e.g. ``k + 1``) at concrete sizes, the layer index at 2.
+
+    Every other symbol stays symbolic and ``σ`` undefined: the step's two sides are written out and
+    compared with SymPy's derivatives of the layer (:class:`_LayerWorld`).
+    """
+
+    kind: LayerKind
+    layer: Basic
+    sizes: tuple[LayerSize, ...]
+    scalar_bias: bool = False
+
+    reproduces_detail: ClassVar[bool] = True  # verify compares the re-run detail (the sizes) with the recorded one
+
+    def __call__(self, before: Basic, after: Basic) -> Verification:
+        symbol = self._symbol()
+        self._check_sizes()
+        if symbol not in before.free_symbols | after.free_symbols:
+            raise VerificationFailed(f"the step does not mention {symbol}: this check is about another layer")
+        check_instances(_layer_worlds(self), before, after)
+        return Verification(Status.PROVED_ON_INSTANCES, self.method, self.detail, evidence=self)
+
+    def _symbol(self) -> Symbol:
+        """The layer's symbol (``L``, ``l`` or ``k``); the layer must be it plus a small integer."""
+        symbols = self.layer.free_symbols if isinstance(self.layer, Expr) else set()
+        if len(symbols) != 1 or not symbols <= {L, l, k}:
+            raise VerificationFailed(f"the layer {self.layer} is not L, l or k plus a constant")
+        (symbol,) = symbols
+        offset = self.layer - symbol
+        if not (offset.is_Integer and abs(int(offset)) <= 2):
+            raise VerificationFailed(f"the layer {self.layer} is not {symbol} plus a small integer")
+        return symbol
+
+    def _check_sizes(self) -> None:
+        if not 0 < len(self.sizes) <= MAX_INSTANCES:
+            raise VerificationFailed(f"expected 1 to {MAX_INSTANCES} sizes, got {len(self.sizes)}")
+        for size in self.sizes:
+            if not (1 <= size.filter <= size.width_in <= MAX_LAYER_WIDTH):
+                raise VerificationFailed(f"the size {size} is not a layer of width at most {MAX_LAYER_WIDTH}")
+            if self.kind is not LayerKind.CONVOLUTION and size.filter != 1:
+                raise VerificationFailed(f"the {self.kind.value} has no filter, got {size}")
+
+    @property
+    def method(self) -> str:
+        return f"exact comparison with SymPy's derivatives of the {self.kind.value} written out"
+
+    @property
+    def detail(self) -> str:
+        symbol = self._symbol()
+        named = f"(n[{self.layer - 1}], f[{self.layer}])" if self.kind is LayerKind.CONVOLUTION else f"n[{self.layer}]"
+        shown = ", ".join(world.describe() for world in _layer_worlds(self))
+        return f"exact at {named} in {{{shown}}} with {symbol} = {LAYER_VALUE - (self.layer - symbol)}; sigma undefined"
+
+
+@lru_cache(maxsize=64)
+def _layer_worlds(check: LayerCheck) -> list[_LayerWorld]:
+    """The worlds of a check, built once: consecutive steps share a side, and each world caches its values."""
+    return layer_instances(check.kind, check.layer, check.sizes, LAYER_VALUE, check.scalar_bias)
+
+
+def layer_verifier(kind: LayerKind, layer: Expr, sizes: Sequence[LayerSize], scalar_bias: bool = False) -> LayerCheck:
+    """Exact comparison on one layer at concrete sizes (the layer index at 2, other symbols symbolic)."""
+    return LayerCheck(kind, layer, tuple(sizes), scalar_bias)
+
+
+@dataclass(frozen=True)
+class NetworkCheck:
+    """Exact comparison on whole networks of ``shapes`` over integer polynomials, at every admissible ``(L, l)``.
+
+    ``L`` is each shape's depth (those from ``min_depth`` to ``max_depth``), ``l`` every layer
+    ``layers`` claims at that depth.  Every Jacobian is forward-mode differentiation of the
+    network's definition (:class:`_NetworkWorld`), with free values of ``σ`` and ``σ'``.
+    """
+
+    layers: Layers
+    shapes: tuple[Shape, ...]
+    min_depth: int = 1
+    max_depth: int | None = None
+
+    reproduces_detail: ClassVar[bool] = True  # verify compares the re-run detail (the shapes) with the recorded one
+
+    method: ClassVar[str] = (
         "exact comparison on networks: forward-mode derivatives of the definition, as polynomials in the inputs, "
-        "weights, biases and free values of sigma and sigma'",
-        f"exact at {shown}",
-    )
+        "weights, biases and free values of sigma and sigma'")
+
+    def __call__(self, before: Basic, after: Basic) -> Verification:
+        self._check_shapes()
+        if self.layers is Layers.NONE and l in before.free_symbols | after.free_symbols:
+            raise VerificationFailed(f"the step mentions {l}, but this check is claimed at no layer")
+        check_instances(_network_worlds(self), before, after)
+        return Verification(Status.PROVED_ON_INSTANCES, self.method, self.detail, evidence=self)
+
+    def _check_shapes(self) -> None:
+        if not 0 < len(self.shapes) <= MAX_INSTANCES:
+            raise VerificationFailed(f"expected 1 to {MAX_INSTANCES} shapes, got {len(self.shapes)}")
+        for shape in self.shapes:  # read from a transcript, a Shape has not been through __post_init__
+            if not (0 < len(shape.filters) <= MAX_NETWORK_DEPTH and 0 < shape.n0 <= MAX_NETWORK_INPUT
+                    and all(size >= 1 for size in shape.filters) and shape.widths[-1] >= 1):
+                raise VerificationFailed(f"{shape} is not a network of depth at most {MAX_NETWORK_DEPTH} and input "
+                                         f"width at most {MAX_NETWORK_INPUT}")
+        if len({shape.scalar_bias for shape in self.shapes}) > 1:
+            raise VerificationFailed("the shapes mix the two kinds of bias")
+
+    @property
+    def detail(self) -> str:
+        by_shape: dict[str, list[str]] = {}
+        for world in _network_worlds(self):
+            by_shape.setdefault(f"{world.describe()} (L={world.shape.depth}", []).append(
+                "" if world.layer is None else str(world.layer))
+        return "exact at " + "; ".join(head + (f", l in {{{', '.join(ls)}}})" if any(ls) else ")")
+                                       for head, ls in by_shape.items())
+
+
+@lru_cache(maxsize=64)
+def _network_worlds(check: NetworkCheck) -> list[_NetworkWorld]:
+    return network_instances(check.layers, check.shapes, check.min_depth, check.max_depth)
+
+
+def network_verifier(layers: Layers, min_depth: int = 1, max_depth: int | None = None,
+                     scalar_bias: bool = False) -> NetworkCheck:
+    """Exact comparison on the standard networks (with a scalar bias or not), at every admissible ``(L, l)``."""
+    return NetworkCheck(layers, SCALAR_BIAS_SHAPES if scalar_bias else NETWORK_SHAPES, min_depth, max_depth)
 
 
 __all__ = [
     "SIGMA", "L", "l", "k", "i", "j", "m", "n", "f", "y", "y_pre", "w", "b", "beta", "v", "u", "A", "D", "Y",
     "SlopeMatrix", "FACTS", "pre_activation_entry", "LayerKind", "LayerSize", "layer_verifier",
-    "network_verifier", "below_the_last", "the_last", "no_layer", "NETWORK_SHAPES", "SCALAR_BIAS_SHAPES",
+    "network_verifier", "LayerCheck", "NetworkCheck", "Layers", "below_the_last", "the_last", "no_layer", "NETWORK_SHAPES", "SCALAR_BIAS_SHAPES",
     "Unevaluable", "PolynomialNet",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sympy import Basic, Expr, Symbol
 
-from .calc import VerificationFailed, Verifier
+from .calc import VerificationFailed
 from .model import Chain, Hypothesis, Status, Verification
 
 INDUCTION_HYPOTHESIS = "IH"
@@ -32,13 +32,13 @@ class DownwardInduction:
 
     variable: Symbol
     top: Expr
-    subject: Expr
-    claim: Expr
+    subject: Basic  # a matrix expression (a Jacobian) in the CNN derivation
+    claim: Basic
     lemma: Chain
     lemma_label: str
     method: str = "induction"  # how the verification names it, e.g. "induction on L - l"
 
-    def at(self, expr: Expr, value: Expr) -> Expr:
+    def at(self, expr: Basic, value: Expr) -> Basic:
         return expr.xreplace({self.variable: value})
 
     def lemma_at(self, value: Expr) -> Hypothesis:
@@ -50,48 +50,65 @@ class DownwardInduction:
         following = self.variable + 1
         return Hypothesis(INDUCTION_HYPOTHESIS, self.at(self.subject, following), self.at(self.claim, following))
 
-    def verifier(self, base: Chain, step: Chain) -> Verifier:
+    def verifier(self, base: Chain, step: Chain) -> "InductionProof":
         """Verify ``subject(l) = claim(l)`` from the two chains, re-checking what they prove and from what."""
+        return InductionProof(self, base, step)
 
-        def verify(before: Basic, after: Basic) -> Verification:
-            if (before, after) != (self.subject, self.claim):
-                raise VerificationFailed("induction proves the claim for its subject, not this relation")
-            if self.lemma.start != self.subject:
-                raise VerificationFailed("the one-step lemma is not about the subject")
-            self._check_chain(base, self.at(self.subject, self.top), self.at(self.claim, self.top),
-                              (self.lemma_at(self.top),))
-            self._check_chain(step, self.subject, self.claim,
-                              (self.lemma_at(self.variable), self.induction_hypothesis()))
-            status = weakest((base, step, self.lemma))
-            if status is Status.ASSUMED:
-                raise VerificationFailed("an induction chain rests on an assumed step")
-            return Verification(
-                status,
-                self.method,
-                f"base case at {self.variable} = {self.top} (chain '{_plain(base.heading)}') and inductive step "
-                f"from {self.variable} + 1 to {self.variable} (chain '{_plain(step.heading)}'), using only the "
-                f"one-step lemma (chain '{_plain(self.lemma.heading)}') and the claim at {self.variable} + 1; "
-                f"weakest status {status.value}",
-                (self.lemma_label,),
-            )
 
-        return verify
+@dataclass(frozen=True)
+class InductionProof:
+    """The verifier of ``subject(l) = claim(l)`` from a base case and an inductive step.
 
-    @staticmethod
-    def _check_chain(chain: Chain, start: Expr, end: Expr, allowed: tuple[Hypothesis, ...]) -> None:
-        if (chain.start, chain.end) != (start, end):
-            raise VerificationFailed(f"chain '{chain.heading}' does not go from {start} to {end}")
-        labels = {h.label: h for h in allowed}
-        for hypothesis in chain.hypotheses:
-            if labels.get(hypothesis.label) != hypothesis:
-                raise VerificationFailed(
-                    f"chain '{chain.heading}' assumes ({hypothesis.label}) {hypothesis.target} = {hypothesis.value}, "
-                    "which is neither the one-step lemma nor the claim at the previous depth")
-        stated = {h.label for h in chain.hypotheses}
-        for s in chain.steps:
-            extra = set(s.verification.premises) - stated
-            if extra:
-                raise VerificationFailed(f"step '{s.rule}' of '{chain.heading}' uses {sorted(extra)}")
+    It is plain data, so a saved transcript records it as the step's evidence and ``symderive
+    verify`` re-checks the same obligations on the chains as re-judged.
+    """
+
+    induction: DownwardInduction
+    base: Chain
+    step: Chain
+
+    def __call__(self, before: Basic, after: Basic) -> Verification:
+        induction, base, step = self.induction, self.base, self.step
+        if (before, after) != (induction.subject, induction.claim):
+            raise VerificationFailed("induction proves the claim for its subject, not this relation")
+        if induction.lemma.start != induction.subject:
+            raise VerificationFailed("the one-step lemma is not about the subject")
+        if induction.lemma.hypotheses:  # the lemma is proved outright: it may not assume anything itself
+            raise VerificationFailed(f"the one-step lemma (chain '{induction.lemma.heading}') rests on hypotheses")
+        _check_chain(base, induction.at(induction.subject, induction.top),
+                     induction.at(induction.claim, induction.top), (induction.lemma_at(induction.top),))
+        _check_chain(step, induction.subject, induction.claim,
+                     (induction.lemma_at(induction.variable), induction.induction_hypothesis()))
+        status = weakest((base, step, induction.lemma))
+        if status is Status.ASSUMED:
+            raise VerificationFailed("an induction chain rests on an assumed step")
+        variable = induction.variable
+        return Verification(
+            status,
+            induction.method,
+            f"base case at {variable} = {induction.top} (chain '{_plain(base.heading)}') and inductive step "
+            f"from {variable} + 1 to {variable} (chain '{_plain(step.heading)}'), using only the "
+            f"one-step lemma (chain '{_plain(induction.lemma.heading)}') and the claim at {variable} + 1; "
+            f"weakest status {status.value}",
+            (induction.lemma_label,),
+            evidence=self,
+        )
+
+
+def _check_chain(chain: Chain, start: Basic, end: Basic, allowed: tuple[Hypothesis, ...]) -> None:
+    if (chain.start, chain.end) != (start, end):
+        raise VerificationFailed(f"chain '{chain.heading}' does not go from {start} to {end}")
+    labels = {h.label: h for h in allowed}
+    for hypothesis in chain.hypotheses:
+        if labels.get(hypothesis.label) != hypothesis:
+            raise VerificationFailed(
+                f"chain '{chain.heading}' assumes ({hypothesis.label}) {hypothesis.target} = {hypothesis.value}, "
+                "which is neither the one-step lemma nor the claim at the previous depth")
+    stated = {h.label for h in chain.hypotheses}
+    for s in chain.steps:
+        extra = set(s.verification.premises) - stated
+        if extra:
+            raise VerificationFailed(f"step '{s.rule}' of '{chain.heading}' uses {sorted(extra)}")
 
 
 def _plain(heading: str) -> str:
@@ -99,4 +116,4 @@ def _plain(heading: str) -> str:
     return heading.replace("$", "")
 
 
-__all__ = ["INDUCTION_HYPOTHESIS", "weakest", "DownwardInduction"]
+__all__ = ["INDUCTION_HYPOTHESIS", "weakest", "DownwardInduction", "InductionProof"]

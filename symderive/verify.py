@@ -16,8 +16,11 @@ of the code that produced it:
 3. every step is re-judged by :func:`symderive.judge.judge` in its chain's
    context (with the chain's hypotheses, as :class:`symderive.calc.Calc` judged
    it), each in a worker under the time limit;
-4. a step a custom verifier checked (induction) is re-checked by that verifier,
-   rebuilt from the recorded evidence, on the chains *as re-judged*.
+4. a step a custom verifier checked (induction, an instance check) is re-checked by
+   that verifier, rebuilt from the recorded evidence, on the step's own two sides and
+   the chains *as re-judged*; only for a relation the verifier establishes (its
+   ``relations``, ``=`` unless it says), and an instance check
+   (``reproduces_detail``) must re-check the very instances the step records.
 
 Each step is then ``re-verified`` (verified, no weaker than recorded),
 ``weaker``, ``refuted`` (with the counterexample) or ``unknown`` (with the reason).
@@ -461,10 +464,19 @@ def _recheck_evidence(payload: str) -> dict[str, Any]:
     rebuilt = _Rebuilt(data, verifications)
     verifier = rebuilt.evidence(number)
     before, after = rebuilt.sides(number)
+    relation = data["steps"][number]["relation"]
+    if relation not in getattr(verifier, "relations", ("=",)):  # an equality check says nothing of "<"
+        return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} does not establish the relation {relation}"}
     try:
         verification = verifier(before, after)
     except VerificationFailed as exc:
         return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} not re-verified: {exc}"}
+    recorded = data["steps"][number]["verification"]
+    # An instance check names its instances in its detail: evidence about other instances is not the step's.
+    if getattr(verifier, "reproduces_detail", False) and (verification.method, verification.detail) != (
+            recorded["method"], recorded["detail"]):
+        return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} re-checked other instances than the step "
+                f"records: {_short(verification.detail)} (recorded: {_short(recorded['detail'])})"}
     return {"outcome": Outcome.VERIFIED.value, "reason": f"{type(verifier).__name__} re-checked",
             "verification": _verification_data(verification)}
 

@@ -76,7 +76,7 @@ def test_jacobians_by_later_vectors_vanish_and_by_the_same_vector_are_the_identi
     check = network_verifier(below_the_last)
     assert check(Jacobian(y(l - 1), y_pre(l)), ZeroMatrix(n[l - 1], n[l]))
     assert network_verifier(no_layer)(Jacobian(y(L), y_pre(L)), Identity(n[L]))
-    assert network_verifier(no_layer, depths=lambda depth: depth >= 2)(Jacobian(y(L), y(L - 1)), A(L))
+    assert network_verifier(no_layer, min_depth=2)(Jacobian(y(L), y(L - 1)), A(L))
 
 
 def test_the_polynomial_network_differentiates_as_sympy_does():

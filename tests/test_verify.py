@@ -114,7 +114,7 @@ def test_there_are_committed_json_transcripts():
 # Transcripts whose steps are all checked by the judge or by a verifier that records its evidence.
 # The density and KL transcripts also use explicit verifiers (cited theorems, definitions unfolded by
 # the verifier, pointwise steps under E) that record no evidence verify can re-run yet: an open gap.
-REJUDGEABLE = [p for p in COMMITTED if p.name == "init-variance.json"]
+REJUDGEABLE = [p for p in COMMITTED if p.name in ("init-variance.json", "cnn-jacobian.json")]
 NOT_YET = [p for p in COMMITTED if p not in REJUDGEABLE]
 
 
@@ -148,6 +148,12 @@ def test_the_induction_step_is_re_checked_by_its_verifier(committed_reports):
     steps = committed_reports[INIT_VARIANCE.name]["steps"]
     (induction,) = [s for s in steps if s["rejudged"]["method"] == "induction"]
     assert induction["rule"] == "unroll the linear recurrence" and induction["reason"] == "Induction re-checked"
+
+
+def test_the_cnn_instance_checks_and_induction_are_re_run_from_their_evidence(committed_reports):
+    steps = committed_reports["cnn-jacobian.json"]["steps"]
+    reasons = {s["reason"] for s in steps if s["recorded"]["method"].startswith(("exact comparison", "induction"))}
+    assert reasons == {"LayerCheck re-checked", "NetworkCheck re-checked", "InductionProof re-checked"}
 
 
 def test_the_json_report_shape(committed_reports):

@@ -24,8 +24,10 @@ from typing import Any
 
 from sympy import srepr
 
+from ..cnn_instances import LayerCheck, NetworkCheck
 from ..datajson import OneLine, Reference, dumps, encode_dataclass, encode_tree, encode_value
 from ..exprjson import Encoder
+from ..induction import InductionProof
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
 from ..recurrence import Induction
@@ -39,6 +41,7 @@ TRANSCRIPT_FORMAT = "symderive-transcript/1"
 
 # Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
 EVIDENCE: dict[str, type] = {"Induction": Induction}
+EVIDENCE.update({cls.__name__: cls for cls in (LayerCheck, NetworkCheck, InductionProof)})  # the CNN derivation
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
 REPLAYABLE: dict[str, type[ParametricRule]] = {

@@ -221,7 +221,7 @@ def _by_induction(lemma: Chain, last_chain: Chain) -> tuple[Chain, Chain, Chain]
     base.by(unfold(base_lemma.target, base_lemma.value, "chain rule through one layer (CR)",
                    r"'The chain rule through one layer' at $l = L - 1$."))
     base.by(_use(last_chain, L, "the last layer"),
-            verifier=network_verifier(no_layer, depths=lambda depth: depth >= 2))
+            verifier=network_verifier(no_layer, min_depth=2))
     base.by(drop_identity_factors)
     base.by(Rule("the claim at l = L - 1", r"An empty product ($\prod_{k=L-1}^{L}$) is the identity.",
                  lambda _: induction.at(induction.claim, L - 1)))
@@ -276,7 +276,7 @@ def _one_layer_network(filter_chain: Chain, last_chain: Chain, hankel: EntryMatr
     parameter = w(1)
     calc = Calc(r"A network of one layer ($L = 1$)", Jacobian(y(1), parameter), CONTEXT,
                 premise=r"With $L = 1$ the only layer is the last one: $y_1 = y'_1 = A_1 x + b_1$.")
-    check = network_verifier(no_layer, depths=lambda depth: depth == 1)
+    check = network_verifier(no_layer, max_depth=1)
     _by(calc, check,
         chain_rule(Jacobian(y(1), parameter), y_pre(1)),
         unfold(last_chain.start.xreplace(one), last_chain.end.xreplace(one), "the last layer", _cite(last_chain)),
