@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from sympy import Eq, Ge, Gt, Le, Lt
+
 from .calc import VerificationFailed, judging_context
 from .datajson import DataJsonError, Reference, decode_dataclass, decode_tree, decode_value
 from .exprjson import Decoder
@@ -322,13 +324,15 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
     rebuilt = _Rebuilt(data)
     problems: dict[int, list[str]] = {}
     dependencies: dict[int, list[int]] = {}
+    evidence_premises: list[str] = []
     try:
         for index in range(len(data["contexts"])):
             rebuilt.context(index)
-        ends = []
+        spans = []  # (start, relation shown by the steps, end) of each chain
         for index, chain in enumerate(data["chains"]):
             rebuilt.hypotheses(index)
-            current = rebuilt.tree(chain["start"], f"$.chains[{index}].start")
+            start = current = rebuilt.tree(chain["start"], f"$.chains[{index}].start")
+            relations = []
             for number in step_numbers(data, index):
                 step = data["steps"][number]
                 before, after = rebuilt.sides(number)
@@ -339,24 +343,66 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
                     found.append("its LaTeX does not show its two sides")
                 if step["part"] != chain["heading"]:
                     found.append("its part is not its chain's heading")
+                relations.append(step["relation"])
                 current = after
-            ends.append(current)
+            spans.append((start, chained_relation(relations), current))
         for number, step in enumerate(data["steps"]):
-            if step["verification"]["evidence"] is not None:
+            evidence = step["verification"]["evidence"]
+            if evidence is not None:
                 rebuilt.chains_used = set()
-                rebuilt.evidence(number)
+                verifier = rebuilt.evidence(number)
                 dependencies[number] = sorted(rebuilt.chains_used)
+                if "context" in evidence and evidence["context"] != {"context": data["chains"][step["chain"]]["context"]}:
+                    problems.setdefault(number, []).append("its evidence was checked in another context than its chain's")
+                evidence_premises += [f"{line} (in the evidence of step {number + 1})"
+                                      for line in _evidence_statements(verifier)]
         result = rebuilt.tree(data["result"]["tree"], "$.result.tree")
     except DataJsonError as exc:
         return {"error": str(exc)}
     file_problems = [] if data["steps"] else ["no steps: nothing is derived"]
-    if result not in ends:
-        file_problems.append("the result is not the end of any chain")
+    if not any(_shows(result, span) for span in spans):
+        file_problems.append("the result is not the end of any chain, nor the relation a chain shows")
     if data["result"]["latex"] != to_latex(result):
         file_problems.append("the result's LaTeX does not show its tree")
     return {"problems": {str(n): p for n, p in problems.items() if p}, "file_problems": file_problems,
-            "premises": _stated_premises(rebuilt),
+            "premises": _stated_premises(rebuilt) + evidence_premises,
             "dependencies": {str(n): d for n, d in dependencies.items()}}
+
+
+# Which relation a chain of steps shows between its start and its end, by the relations of its steps.
+_DIRECTIONS = {">": ">", ">=": ">", "<": "<", "<=": "<"}
+# What a relation implies ("a > b" also says "a >= b"; "a = b" says both "a <= b" and "a >= b").
+_IMPLIED = {"=": {"=", "<=", ">="}, ">": {">", ">="}, ">=": {">="}, "<": {"<", "<="}, "<=": {"<="}}
+_RESULT_RELATIONS = {Eq: "=", Ge: ">=", Gt: ">", Le: "<=", Lt: "<"}
+
+
+def chained_relation(relations: list[str]) -> str | None:
+    """``a = b >= c > d`` shows ``a > d``; steps pointing both ways show nothing (None)."""
+    directions = {_DIRECTIONS[r] for r in relations if r != "="}
+    if len(directions) > 1:
+        return None
+    if not directions:
+        return "="
+    (direction,) = directions
+    return direction if direction in relations else direction + "="
+
+
+def _shows(result: Any, span: tuple[Any, str | None, Any]) -> bool:
+    """Whether ``result`` is the end of a chain, or a relation between its start and end that its steps show."""
+    start, relation, end = span
+    if result == end:
+        return True
+    claimed = _RESULT_RELATIONS.get(type(result))
+    if relation is None or claimed is None:
+        return False
+    return (result.lhs, result.rhs) == (start, end) and claimed in _IMPLIED[relation]
+
+
+def _evidence_statements(verifier: Any) -> tuple[str, ...]:
+    """What a step's evidence itself states (the positivity a pointwise step rests on, the families
+    it was checked with, the hypotheses of a theorem it cites): the step holds given these."""
+    stated = getattr(verifier, "stated", None)
+    return tuple(stated()) if callable(stated) else ()
 
 
 def _stated_premises(rebuilt: _Rebuilt) -> list[str]:

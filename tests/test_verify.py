@@ -16,10 +16,11 @@ from symderive.calc import judging_context
 from symderive.datajson import dumps, encode_value, decode_value
 from symderive.exprjson import Decoder, Encoder, decode
 from symderive.judge import Context, judge
-from symderive.render.json import derivation_to_dict, derivation_to_json
+from symderive.render.json import EVIDENCE, derivation_to_dict, derivation_to_json
 from symderive.render.printer import to_latex
 from symderive.verify import (
-    RE_VERIFIED, REFUTED, UNKNOWN, WEAKER, TranscriptError, TranscriptReport, Verifier, _report, parse_transcript,
+    RE_VERIFIED, REFUTED, UNKNOWN, WEAKER, TranscriptError, TranscriptReport, Verifier, _Rebuilt, _report,
+    chained_relation, parse_transcript,
 )
 
 COMMITTED = sorted((ROOT / "derivations").glob("*.json"))
@@ -110,31 +111,17 @@ def test_there_are_committed_json_transcripts():
     assert [p.name for p in COMMITTED] == [f"{name}.json" for name in sorted(results.names())]
 
 
-# Transcripts whose steps are all checked by the judge or by a verifier that records its evidence.
-# The density and KL transcripts also use explicit verifiers (cited theorems, definitions unfolded by
-# the verifier, pointwise steps under E) that record no evidence verify can re-run yet: an open gap.
-REJUDGEABLE = [p for p in COMMITTED if p.name == "init-variance.json"]
-NOT_YET = [p for p in COMMITTED if p not in REJUDGEABLE]
-
-
 @pytest.fixture(scope="module")
 def committed_reports() -> dict[str, dict]:
     """``symderive verify derivations/*.json --format json``: exit 0, and the report by file name."""
-    done = run("verify", *map(str, REJUDGEABLE), "--format", "json")
+    done = run("verify", *map(str, COMMITTED), "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["passed"] and report["errors"] == []
     return {Path(t["file"]).name: t for t in report["transcripts"]}
 
 
-@pytest.mark.parametrize("name", [p.name for p in NOT_YET])
-@pytest.mark.xfail(strict=True, reason="steps checked by explicit verifiers carry no re-runnable evidence yet")
-def test_transcripts_with_explicit_verifiers_do_not_re_verify_yet(name):
-    done = run("verify", str(ROOT / "derivations" / name))
-    assert done.returncode == 0
-
-
-@pytest.mark.parametrize("name", [p.name for p in REJUDGEABLE])
+@pytest.mark.parametrize("name", [p.name for p in COMMITTED])
 def test_every_committed_transcript_re_verifies_with_its_recorded_status(name, committed_reports):
     report = committed_reports[name]
     assert report["passed"] and report["steps"] and report["problems"] == []
@@ -165,11 +152,12 @@ def test_the_text_report_has_a_line_per_step(tmp_path, capsys):
            "from recurrence, IH (recorded proved)" in out
 
 
-def test_committed_json_is_current(init_variance):
+@pytest.mark.parametrize("name", [p.stem for p in COMMITTED])
+def test_committed_json_is_current(name, derived):
     # Dummies made before the derivation shift the process's Dummy counter: the JSON must not depend on it.
     [Dummy("u") for _ in range(7)]
-    committed = INIT_VARIANCE.read_text(encoding="utf-8")
-    assert derivation_to_json(init_variance) == committed, "run: symderive derive --all"
+    committed = (ROOT / "derivations" / f"{name}.json").read_text(encoding="utf-8")
+    assert derivation_to_json(derived[name]) == committed, "run: symderive derive --all"
 
 
 # ---------------------------------------------------------------- edited transcripts fail
@@ -269,6 +257,145 @@ def test_induction_without_evidence_is_not_silently_passed(verifier):
     data["steps"][number]["verification"]["evidence"] = None
     step = check(verifier, data).steps[number]
     assert step.outcome != RE_VERIFIED and not step.passed  # the judge alone cannot see an induction
+
+
+# ---------------------------------------------------------------- the other custom verifiers
+
+
+def committed(name: str) -> dict:
+    return json.loads((ROOT / "derivations" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def evidence_of(data: dict, rule: str) -> dict:
+    return data["steps"][step_numbered(data, rule)]["verification"]["evidence"]
+
+
+def test_every_custom_verifier_is_re_run_from_its_evidence(committed_reports):
+    re_checked = {step["reason"].removesuffix(" re-checked") for report in committed_reports.values()
+                  for step in report["steps"] if step["reason"].endswith(" re-checked")}
+    assert re_checked == set(EVIDENCE)
+
+
+def test_every_evidence_reads_back_and_gives_its_recorded_verification(derived):
+    """In-process, what verify does in its workers: each evidence decoded from the JSON and run again."""
+    for name, derivation in derived.items():
+        data = json.loads(derivation_to_json(derivation))
+        rebuilt = _Rebuilt(data)
+        for number, step in enumerate(data["steps"]):
+            if step["verification"]["evidence"] is None:
+                continue
+            verification = rebuilt.evidence(number)(*rebuilt.sides(number))
+            recorded = step["verification"]
+            assert (verification.status.value, verification.method, verification.detail,
+                    list(verification.premises)) == (recorded["status"], recorded["method"], recorded["detail"],
+                                                     recorded["premises"]), (name, step["rule"])
+
+
+def nonnegativity() -> dict:
+    return only_chains(committed("kl-nonnegative"), "Nonnegativity")
+
+
+def test_a_theorem_application_may_not_cite_what_it_must_check(verifier):
+    data = nonnegativity()
+    assert check(verifier, data).passed
+    evidence_of(data, "Jensen's inequality")["cited"].append(["convex", "H1"])
+    step = check(verifier, data).steps[step_numbered(data, "Jensen's inequality")]
+    assert step.outcome == UNKNOWN and "'convex' must be checked, not cited" in step.reason
+
+
+def test_a_theorem_application_re_runs_its_checks(verifier):
+    data = nonnegativity()
+    domain = evidence_of(data, "Jensen's inequality")["domain"]
+    assert domain == [["StrictGreaterThan", ["Symbol", "t", {"real": True}], ["Integer", "0"]]]
+    domain[0][2] = ["Integer", "1"]  # -log is convex there too, but g/f > 1 is not known on supp f
+    step = check(verifier, data).steps[step_numbered(data, "Jensen's inequality")]
+    assert step.outcome == UNKNOWN and "hypotheses not discharged: values in the domain" in step.reason
+
+
+def test_a_pointwise_step_rests_on_the_positivity_it_states(verifier):
+    data = nonnegativity()
+    evidence = evidence_of(data, "logarithm of a reciprocal ratio")
+    evidence["positive"] = evidence["positive"][:1]  # only f positive: log(f/g) = -log(g/f) needs g > 0 as well
+    step = check(verifier, data).steps[step_numbered(data, "logarithm of a reciprocal ratio")]
+    assert step.outcome == UNKNOWN and "PointwiseOnRegion not re-verified" in step.reason
+
+
+def test_what_the_evidence_states_is_listed_among_the_premises(committed_reports):
+    premises = committed_reports["kl-nonnegative.json"]["premises"]
+    assert "H2: f, g positive on the region of integration (in the evidence of step 2)" in premises
+    assert "H1, H3: integrable (a hypothesis of Jensen's inequality) (in the evidence of step 3)" in premises
+    additive = committed_reports["kl-additive.json"]["premises"]
+    assert any(p.startswith("checked with the marginals (f_j, g_j) = (N(0, 1**2), N(1, 2**2))") for p in additive)
+
+
+def lemma_and_divergence() -> dict:
+    return only_chains(committed("kl-gaussian"), "Lemma (expected quadratic form)", "The divergence")
+
+
+def test_a_lemma_is_used_only_for_its_generic_constants(verifier):
+    data = lemma_and_divergence()
+    evidence = evidence_of(data, "lemma: expected quadratic form")
+    substitution = evidence["substitutions"][0][0]
+    assert substitution[0][:2] == ["MatrixSymbol", ["Str", "M"]]
+    substitution[0][1] = ["Str", "Sigma_0"]  # a declared matrix, not a generic constant
+    step = check(verifier, data).steps[step_numbered(data, "lemma: expected quadratic form")]
+    assert step.outcome == UNKNOWN and "is not a generic constant of the lemma" in step.reason
+
+
+def test_a_lemma_step_rests_on_the_lemma_as_re_judged(verifier):
+    data = lemma_and_divergence()
+    number = step_numbered(data, "second moment of a random vector")
+    after, found = replace_first(data["steps"][number]["after"], ["Str", "mu_0"], ["Str", "mu_1"])
+    assert found
+    data["steps"][number]["after"] = after
+    relatex(data, number)
+    report = check(verifier, data)
+    assert report.steps[number].outcome != RE_VERIFIED
+    use = report.steps[step_numbered(data, "lemma: expected quadratic form")]
+    assert use.outcome == UNKNOWN and f"step {number + 1}, which did not re-verify" in use.reason
+
+
+def test_evidence_must_be_checked_in_its_chains_context(verifier):
+    data = committed("kl-gaussian")
+    evidence = evidence_of(data, "lemma: expected quadratic form")
+    other = next(i for i in range(len(data["contexts"])) if {"context": i} != evidence["context"])
+    evidence["context"] = {"context": other}
+    report = check(verifier, data)
+    number = step_numbered(data, "lemma: expected quadratic form")
+    assert "its evidence was checked in another context than its chain's" in report.steps[number].problems
+    assert not report.passed
+
+
+def test_instances_need_a_size(verifier):
+    data = committed("kl-additive")
+    evidence_of(data, "marginalisation")["sizes"] = []
+    step = check(verifier, data).steps[step_numbered(data, "marginalisation")]
+    assert step.outcome == UNKNOWN and "no dimension to check at" in step.reason
+
+
+def _result(data: dict, tree: list) -> None:
+    data["result"] = {"tree": tree, "latex": to_latex(Decoder().decode(tree)), "srepr": ""}
+
+
+def test_a_result_may_be_the_relation_its_chain_shows(verifier):
+    data = committed("kl-nonnegative")
+    assert data["result"]["tree"][0] == "GreaterThan"
+    start, end = data["chains"][0]["start"], data["steps"][step_numbered(data, "logarithm of one")]["after"]
+    assert data["result"]["tree"][1:] == [start, end] and check(verifier, data).passed
+    for forged in (["LessThan", start, end], ["Equality", start, end], ["StrictGreaterThan", start, end],
+                   ["GreaterThan", start, ["Integer", "1"]]):
+        _result(data, forged)
+        report = check(verifier, data)
+        assert report.problems == ("the result is not the end of any chain, nor the relation a chain shows",), forged
+
+
+@pytest.mark.parametrize(
+    "relations, shown",
+    [([], "="), (["=", "="], "="), (["=", ">=", "="], ">="), ([">=", ">"], ">"), (["<", "="], "<"),
+     ([">=", "<="], None), (["<=", ">"], None)],
+)
+def test_the_relation_a_chain_shows(relations, shown):
+    assert chained_relation(relations) == shown
 
 
 def test_a_chain_without_a_context_is_not_re_judgeable(verifier):
@@ -443,7 +570,7 @@ def _round_trip(context: Context) -> Context:
     return decode_value(json.loads(dumps(encode_value(context, Context, Encoder()))), Context, Decoder())
 
 
-@pytest.mark.parametrize("name", [p.stem for p in REJUDGEABLE])  # see REJUDGEABLE: the others' explicit verifiers
+@pytest.mark.parametrize("name", [p.stem for p in COMMITTED])
 def test_contexts_round_trip_to_equal_contexts_and_equal_verdicts(name, derived):
     """Every step judged again in the read-back context gets the verification it was recorded with."""
     derivation = derived[name]

@@ -28,13 +28,18 @@ from ..exprjson import Encoder
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
 from ..recurrence import Induction
+from .. import verifiers
 from .latex import RELATION_SYMBOLS
 from .printer import to_latex
 
 TRANSCRIPT_FORMAT = "symderive-transcript/1"
 
 # Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
-EVIDENCE: dict[str, type] = {"Induction": Induction}
+EVIDENCE: dict[str, type] = {cls.__name__: cls for cls in (
+    Induction, verifiers.PointwiseUnderExpectation, verifiers.PointwiseOnRegion, verifiers.OnProductInstances,
+    verifiers.OnExplicitInstances, verifiers.ByLemma, verifiers.AffineChangeOfVariables, verifiers.JensenOnRegion,
+    verifiers.MassOnSubset,
+)}
 
 
 def verification_to_dict(verification: Verification) -> dict[str, str]:
