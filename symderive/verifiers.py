@@ -31,15 +31,15 @@ from functools import cached_property, lru_cache
 from typing import ClassVar, Iterable
 
 from sympy import (
-    Basic, Dummy, Expr, ImmutableMatrix, Integer, Lambda, MatrixSymbol, Symbol, expand, log, preorder_traversal,
-    simplify,
+    Basic, Dummy, Expr, ImmutableMatrix, Integer, Lambda, MatrixSymbol, S, Symbol, expand, log,
+    preorder_traversal, simplify,
 )
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices import MatrixBase
 
 from .calc import VerificationFailed
-from .densities import WHOLE_LINE, Density, IntegralOver, ProductInstances, Region
-from .integrals import evaluate_integrals
+from .densities import WHOLE_LINE, Density, IntegralOver, ProductInstances, Region, total_mass
+from .integrals import NotEvaluable, evaluate_integrals
 from .judge import Context, judge
 from .model import Chain, Outcome, Status, Verification
 from .randomvars import Expect, Undecidable
@@ -75,6 +75,8 @@ class PointwiseUnderExpectation:
 
     context: Context
 
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
+
     def __call__(self, before: Basic, after: Basic) -> Verification:
         if not (isinstance(before, Expect) and isinstance(after, Expect)):
             raise VerificationFailed("a pointwise step needs one expectation on each side")
@@ -101,6 +103,8 @@ class PointwiseOnRegion:
     context: Context
     positive: tuple[UndefinedFunction, ...]
     because: str
+
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
 
     def __call__(self, before: Basic, after: Basic) -> Verification:
         left, right = _integrals(before), _integrals(after)
@@ -144,9 +148,17 @@ class OnProductInstances:
     sizes: tuple[int, ...]
     premises: tuple[str, ...] = ()
 
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
+
     def __call__(self, before: Basic, after: Basic) -> Verification:
         if not self.sizes:
             raise VerificationFailed("no dimension to check at")
+        instances = self.instances
+        applied = {a.func for side in (before, after) for a in side.atoms(AppliedUndef)}
+        if instances.d not in before.free_symbols | after.free_symbols or not {instances.f, instances.g} & applied:
+            raise VerificationFailed(f"the step is not about {instances.f}, {instances.g} in dimension {instances.d}")
+        for f_j, g_j in instances.families:
+            _check_marginals(f_j, g_j)
         for size in self.sizes:
             difference = simplify(expand(_integrated(self.instances, before, size)
                                          - _integrated(self.instances, after, size)))
@@ -165,6 +177,29 @@ class OnProductInstances:
 
     def stated(self) -> tuple[str, ...]:
         return (f"checked with the marginals {self.families()}",)
+
+
+@lru_cache(maxsize=64)  # the steps of a chain share their families
+def _check_marginals(f_j: Density, g_j: Density) -> None:
+    """Each a probability density of one variable (nonnegative, total mass 1), ``supp f_j ⊆ supp g_j``:
+    else an instance would check the step for functions the statement is not about."""
+    for density in (f_j, g_j):
+        if len(density.variables) != 1 or len(density.support) != 1:
+            raise VerificationFailed(f"{density.name} is not a density of one variable")
+        (variable,) = density.variables
+        if any(hypothesis is not S.true for hypothesis in density.hypotheses):
+            raise VerificationFailed(f"{density.name}: its parameters are not concrete values that make it a density")
+        if density.expr.xreplace({variable: Dummy("t", real=True)}).is_nonnegative is not True:
+            raise VerificationFailed(f"{density.name} is not shown nonnegative")
+        try:
+            mass = simplify(total_mass(density))
+        except (NotEvaluable, ValueError) as exc:
+            raise VerificationFailed(f"the total mass of {density.name} is not evaluable: {exc}") from None
+        if mass != 1:
+            raise VerificationFailed(f"{density.name} has total mass {mass}, not 1")
+    (f_low, f_high), (g_low, g_high) = f_j.support[0], g_j.support[0]
+    if not ((g_low <= f_low) is S.true and (f_high <= g_high) is S.true):
+        raise VerificationFailed(f"the support of {f_j.name} is not inside that of {g_j.name}")
 
 
 @lru_cache(maxsize=64)  # a chain's steps share their sides
@@ -201,6 +236,8 @@ class OnExplicitInstances:
     matrices: tuple[ExplicitMatrix, ...]
     premises: tuple[str, ...] = ()
 
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
+
     def _at(self, expr: Basic, n: int) -> Expr:
         explicit = dict(matrix.at(self.size, n) for matrix in self.matrices)
         value = expr.xreplace({self.size: Integer(n)}).xreplace(explicit).doit()
@@ -209,6 +246,11 @@ class OnExplicitInstances:
     def __call__(self, before: Basic, after: Basic) -> Verification:
         if not self.sizes:
             raise VerificationFailed("no size to check at")
+        mentioned = _leaves(before) | _leaves(after)
+        absent = [m.symbol for m in self.matrices if m.symbol not in mentioned]
+        if self.size not in mentioned or absent or not self.matrices:
+            raise VerificationFailed(f"the step is not about {', '.join(map(str, absent)) or 'its explicit matrices'} "
+                                     f"of size {self.size}")
         for n in self.sizes:
             difference = simplify(self._at(before, n) - self._at(after, n))
             if difference != 0:
@@ -241,6 +283,8 @@ class ByLemma:
     label: str
     context: Context
 
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
+
     def instances(self) -> dict[Basic, Basic]:
         """``start -> end`` of the lemma under each substitution of its generic constants."""
         return {self.lemma.start.xreplace(dict(s)): self.lemma.end.xreplace(dict(s)) for s in self.substitutions}
@@ -249,6 +293,8 @@ class ByLemma:
         lemma = self.lemma
         if not lemma.steps or lemma.hypotheses:
             raise VerificationFailed(f"the lemma '{lemma.heading}' has no steps or rests on hypotheses of its own")
+        if any(step.relation != "=" for step in lemma.steps):  # a bound may not be used as a rewrite
+            raise VerificationFailed(f"the lemma '{lemma.heading}' is not a chain of equalities")
         if lemma.context is None or lemma.context != self.context:
             raise VerificationFailed(f"the lemma '{lemma.heading}' was judged in another context than this step")
         constrained = _constrained_symbols(self.context)
@@ -312,6 +358,11 @@ class TheoremApplication:
 
     def build(self) -> TheoremRule:
         raise NotImplementedError
+
+    @property
+    def relation(self) -> str:
+        """What the theorem shows between the step's sides (``>=`` for an inequality)."""
+        return self.rule.relation
 
     @cached_property
     def rule(self) -> TheoremRule:
@@ -392,6 +443,11 @@ class AffineChangeOfVariables(TheoremApplication):
 
     def also_cited(self) -> tuple[str, ...]:
         return (self.definition,)
+
+    def stated(self) -> tuple[str, ...]:
+        """What the application rests on without checking it: which variables the densities are of."""
+        return (f"{self.definition}: {self.target.func} is the density of X = {self.A}*Y + {self.b}, where Y has "
+                f"the density {self.source.func}",)
 
 
 def _argument(application: Expr) -> tuple[MatrixSymbol]:

@@ -14,8 +14,10 @@ of the code that produced it:
 3. every step is re-judged by :func:`symderive.judge.judge` in its chain's
    context (with the chain's hypotheses, as :class:`symderive.calc.Calc` judged
    it), each in a worker under the time limit;
-4. a step a custom verifier checked (induction) is re-checked by that verifier,
-   rebuilt from the recorded evidence, on the chains *as re-judged*.
+4. a step a custom verifier checked (induction, a theorem application, a
+   lemma...) is re-checked by that verifier, rebuilt from the recorded evidence,
+   on the chains *as re-judged*; the relation the evidence shows (``=``, ``>=``)
+   must imply the step's, and the chains it rests on must join up.
 
 Each step is then ``re-verified`` (verified, no weaker than recorded),
 ``weaker``, ``refuted`` (with the counterexample) or ``unknown`` (with the reason).
@@ -285,7 +287,8 @@ class _Rebuilt:
             for number in step_numbers(self.data, index):
                 step = self.data["steps"][number]
                 before, after = self.sides(number)
-                steps.append(Step(before, after, step["rule"], step["justification"], self.verification(number)))
+                steps.append(Step(before, after, step["rule"], step["justification"], self.verification(number),
+                                  step["relation"]))
             context = None if chain["context"] is None else self.context(chain["context"])
             start = self.tree(chain["start"], f"$.chains[{index}].start")
             self._chains[index] = Chain(chain["heading"], start, tuple(steps), hypotheses=self.hypotheses(index),
@@ -482,6 +485,9 @@ def _recheck_evidence(payload: str) -> dict[str, Any]:
     before, after = rebuilt.sides(number)
     try:
         verification = verifier(before, after)
+        shown, claimed = verifier.relation, data["steps"][number]["relation"]
+        if claimed not in _IMPLIED[shown]:  # evidence of `before >= after` does not show `before = after`
+            raise VerificationFailed(f"its evidence shows before {shown} after, not before {claimed} after")
     except VerificationFailed as exc:
         return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} not re-verified: {exc}"}
     return {"outcome": Outcome.VERIFIED.value, "reason": f"{type(verifier).__name__} re-checked",
@@ -530,7 +536,8 @@ class Verifier:
         plain = [n for n, s in enumerate(data["steps"]) if s["verification"]["evidence"] is None]
         answers.update(self._rejudge(data, plain))
         for number in sorted(set(range(len(data["steps"]))) - set(plain)):
-            answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers)
+            answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers,
+                                            survey["problems"])
         steps = tuple(
             _report(number, data, answers[number], survey["problems"].get(str(number), []))
             for number in range(len(data["steps"]))
@@ -551,12 +558,16 @@ class Verifier:
         return answers
 
     def _recheck(self, data: dict[str, Any], number: int, chains: list[int],
-                 answers: dict[int, dict[str, Any]]) -> dict[str, Any]:
+                 answers: dict[int, dict[str, Any]], problems: dict[str, list[str]]) -> dict[str, Any]:
         needed = [n for chain in chains for n in step_numbers(data, chain)]
         missing = [n for n in needed if n not in answers]
         if missing:
             return {"outcome": UNKNOWN, "reason": f"not re-judgeable: its evidence rests on step {missing[0] + 1}, "
                     "which comes after it"}
+        broken = [n for n in needed if problems.get(str(n))]
+        if broken:  # a chain whose steps do not join up shows nothing between its start and its end
+            return {"outcome": UNKNOWN, "reason": f"its evidence rests on step {broken[0] + 1}, "
+                    f"which is inconsistent ({problems[str(broken[0])][0]})"}
         failed = [n for n in needed if "verification" not in answers[n]]
         if failed:
             return {"outcome": UNKNOWN,
