@@ -564,14 +564,14 @@ class Verifier:
         if missing:
             return {"outcome": UNKNOWN, "reason": f"not re-judgeable: its evidence rests on step {missing[0] + 1}, "
                     "which comes after it"}
-        broken = [n for n in needed if problems.get(str(n))]
-        if broken:  # a chain whose steps do not join up shows nothing between its start and its end
-            return {"outcome": UNKNOWN, "reason": f"its evidence rests on step {broken[0] + 1}, "
-                    f"which is inconsistent ({problems[str(broken[0])][0]})"}
         failed = [n for n in needed if "verification" not in answers[n]]
         if failed:
             return {"outcome": UNKNOWN,
                     "reason": f"its evidence rests on step {failed[0] + 1}, which did not re-verify"}
+        broken = [n for n in needed if problems.get(str(n))]
+        if broken:  # a chain whose steps do not join up shows nothing between its start and its end
+            return {"outcome": UNKNOWN, "reason": f"its evidence rests on step {broken[0] + 1}, "
+                    f"which is inconsistent ({problems[str(broken[0])][0]})"}
         rejudged = {str(n): answers[n]["verification"] for n in needed}
         task = self._submit(_recheck_evidence, data, number, [number, *needed], chains, rejudged, every_context=True)
         return _outcome_of(task, self._limit(data, number))

@@ -17,6 +17,7 @@ from symderive.datajson import dumps, encode_value, decode_value
 from symderive.exprjson import Decoder, Encoder, decode
 from symderive.judge import Context, judge
 from symderive.render.json import EVIDENCE, derivation_to_dict, derivation_to_json
+from symderive.render.latex import RELATION_SYMBOLS
 from symderive.render.printer import to_latex
 from symderive.verify import (
     RE_VERIFIED, REFUTED, UNKNOWN, WEAKER, TranscriptError, TranscriptReport, Verifier, _Rebuilt, _report,
@@ -98,10 +99,11 @@ def replace_first(tree, old, new):
 
 
 def relatex(data: dict, number: int) -> None:
-    """Re-render a step's LaTeX from its (edited) trees, as a careful forger would."""
+    """Re-render a step's LaTeX from its (edited) trees and relation, as a careful forger would."""
     step = data["steps"][number]
     decoder = Decoder()
-    step["latex"] = f"{to_latex(decoder.decode(step['before']))} = {to_latex(decoder.decode(step['after']))}"
+    relation = RELATION_SYMBOLS[step["relation"]]
+    step["latex"] = f"{to_latex(decoder.decode(step['before']))} {relation} {to_latex(decoder.decode(step['after']))}"
 
 
 # ---------------------------------------------------------------- the committed transcripts
@@ -220,7 +222,8 @@ def test_a_wrong_result_fails(verifier):
     assert check(verifier, data).passed
     data["result"] = {"tree": ["Integer", "1"], "latex": "1", "srepr": ""}
     report = check(verifier, data)
-    assert not report.passed and report.problems == ("the result is not the end of any chain",)
+    assert not report.passed and report.problems == ("the result is not the end of any chain, nor the relation a "
+                                                     "chain shows",)
 
 
 # ---------------------------------------------------------------- the induction step
@@ -405,6 +408,154 @@ def test_a_chain_without_a_context_is_not_re_judgeable(verifier):
     assert all(s.outcome == UNKNOWN and s.reason.startswith("not re-judgeable") for s in report.steps)
 
 
+# ---------------------------------------------------------------- the density and KL transcripts: edited or forged
+
+N = ["Symbol", "n", {"integer": True, "positive": True}]
+B = ["MatrixSymbol", ["Str", "b"], N, ["Integer", "1"]]
+COROLLARY = "Corollary: a diagonal Gaussian against $N(0, I)$"
+
+EDITED_AFTER = {  # transcript: (chains kept, the edited step's rule, a subtree of its `after`, replaced by)
+    "affine-gaussian": (("The density of $X$",), "change of variables",
+                        ["MatMul", ["Integer", "-1"], B], ["MatMul", ["Integer", "-2"], B]),  # x - 2b for x - b
+    "kl-nonnegative": (("Nonnegativity",), "Jensen's inequality", ["Integer", "-1"], ["Integer", "1"]),  # log for -log
+    "kl-additive": (("Additivity",), "marginalisation", ["Integer", "1"], ["Integer", "2"]),  # the sum from i = 2
+    "kl-gaussian": (("Lemma (expected quadratic form)", "The divergence"), "lemma: expected quadratic form",
+                    ["Rational", "1", "2"], ["Rational", "1", "3"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITED_AFTER))
+def test_an_edited_step_of_a_density_transcript_fails_the_command(name, tmp_path):
+    """One ``after`` tree of a step checked by re-run evidence edited, nothing else: exit 1, that step failed."""
+    headings, rule, old, new = EDITED_AFTER[name]
+    data = only_chains(committed(name), *headings)
+    number = step_numbered(data, rule)
+    assert data["steps"][number]["verification"]["evidence"] is not None
+    after, found = replace_first(data["steps"][number]["after"], old, new)
+    assert found
+    data["steps"][number]["after"] = after
+    done = run("verify", save(tmp_path, data), "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (report,) = json.loads(done.stdout)["transcripts"]
+    edited = report["steps"][number]
+    assert edited["outcome"] == UNKNOWN and "not re-verified" in edited["reason"], edited
+    assert all(step["passed"] for step in report["steps"][:number])
+
+
+def test_evidence_of_a_bound_does_not_show_an_equality(verifier):
+    data = nonnegativity()
+    number = step_numbered(data, "Jensen's inequality")
+    data["steps"][number]["relation"] = "="
+    relatex(data, number)
+    step = check(verifier, data).steps[number]
+    assert step.outcome == UNKNOWN and "its evidence shows before >= after, not before = after" in step.reason
+
+
+def test_bounds_forged_into_equalities_do_not_make_kl_zero(verifier):
+    data = nonnegativity()
+    bounds = [step_numbered(data, rule) for rule in ("Jensen's inequality", "mass on a subset")]
+    for number in bounds:
+        data["steps"][number]["relation"] = "="
+        relatex(data, number)
+    _result(data, ["Equality", data["chains"][0]["start"], data["steps"][-1]["after"]])  # "KL(f, g) = -log 1"
+    report = check(verifier, data)
+    assert not report.passed and [report.steps[n].outcome for n in bounds] == [UNKNOWN, UNKNOWN]
+
+
+def test_a_chain_of_bounds_is_not_a_lemma(verifier):
+    data = lemma_and_divergence()
+    number = step_numbered(data, "a 1x1 matrix is its trace")
+    data["steps"][number]["relation"] = ">="  # true as a bound, but the lemma is then no rewrite
+    relatex(data, number)
+    report = check(verifier, data)
+    use = report.steps[step_numbered(data, "lemma: expected quadratic form")]
+    assert use.outcome == UNKNOWN and not use.passed
+    assert "not a chain of equalities" in use.reason or f"step {number + 1}, which did not re-verify" in use.reason
+
+
+def test_a_lemma_whose_steps_do_not_join_up_is_not_used(verifier):
+    data = lemma_and_divergence()
+    number = step_numbered(data, "expectation of a transpose")
+    data["steps"][number]["before"] = data["steps"][number]["after"]  # a true a = a, cut off from its chain
+    relatex(data, number)
+    report = check(verifier, data)
+    use = report.steps[step_numbered(data, "lemma: expected quadratic form")]
+    assert use.outcome == UNKNOWN and f"step {number + 1}, which is inconsistent" in use.reason
+
+
+def test_induction_on_a_bound_is_not_re_verified(verifier):
+    data = induction_chains()
+    base = step_numbered(data, "empty sum")
+    data["steps"][base]["relation"] = ">="
+    relatex(data, base)
+    report = check(verifier, data)
+    induction = report.steps[induction_step(data)]
+    assert induction.outcome == UNKNOWN and not induction.passed
+    assert "not a chain of equalities" in induction.reason or "did not re-verify" in induction.reason
+
+
+def affine_density() -> dict:
+    return only_chains(committed("affine-gaussian"), "The density of $X$")
+
+
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("b", ["MatrixSymbol", ["Str", "c"], N, ["Integer", "1"]], "the step is not the conclusion of"),
+        ("A", ["MatrixSymbol", ["Str", "Sigma"], N, N], "Sigma is not declared invertible"),
+        ("target", ["UndefinedFunction", "p_Z", {}, ["MatrixSymbol", ["Str", "x"], N, ["Integer", "1"]]],
+         "the step is not the conclusion of"),
+    ],
+)
+def test_a_theorem_application_about_another_expression_is_rejected(verifier, field, value, reason):
+    data = affine_density()
+    assert check(verifier, data).passed
+    evidence_of(data, "change of variables")[field] = value
+    step = check(verifier, data).steps[step_numbered(data, "change of variables")]
+    assert step.outcome == UNKNOWN and reason in step.reason, step.reason
+
+
+def test_the_affine_change_of_variables_states_what_it_rests_on(committed_reports):
+    assert "D1: p_X is the density of X = A*Y + b, where Y has the density p_Y (in the evidence of step 1)" \
+        in committed_reports["affine-gaussian.json"]["premises"]
+
+
+def additivity() -> dict:
+    return only_chains(committed("kl-additive"), "Additivity")
+
+
+def _double(density: dict) -> None:
+    density["expr"] = ["Mul", ["Integer", "2"], density["expr"]]
+
+
+@pytest.mark.parametrize(
+    "edit, reason",
+    [
+        (lambda e: _double(e["instances"]["families"][0][0]), "N(0, 1**2) has total mass 2, not 1"),
+        (lambda e: e["instances"]["families"][0].__setitem__(1, copy.deepcopy(e["instances"]["families"][1][1])),
+         "the support of N(0, 1**2) is not inside that of Exp(3)"),
+        (lambda e: e["instances"]["families"][1][0].update(
+            expr=["Mul", ["Integer", "-1"], e["instances"]["families"][1][0]["expr"]]), "Exp(2) is not shown nonnegative"),
+        (lambda e: e["instances"].update(d=["Symbol", "e", {"integer": True, "positive": True}]), "in dimension e"),
+    ],
+    ids=["mass", "support", "sign", "dimension"],
+)
+def test_product_instances_must_be_densities_of_the_steps_functions(verifier, edit, reason):
+    data = additivity()
+    number = step_numbered(data, "marginalisation")
+    edit(evidence_of(data, "marginalisation"))
+    step = check(verifier, data).steps[number]
+    assert step.outcome == UNKNOWN and reason in step.reason, step.reason
+
+
+def test_explicit_matrices_must_be_the_steps(verifier):
+    data = only_chains(committed("kl-gaussian"), COROLLARY)
+    assert check(verifier, data).passed
+    evidence_of(data, "in coordinates")["matrices"][0]["symbol"][1] = ["Str", "Sigma_1"]  # not in the step (= I there)
+    step = check(verifier, data).steps[step_numbered(data, "in coordinates")]
+    assert step.outcome == UNKNOWN and "the step is not about Sigma_1" in step.reason, step.reason
+
+
 # ---------------------------------------------------------------- statuses
 
 
@@ -584,7 +735,7 @@ def test_contexts_round_trip_to_equal_contexts_and_equal_verdicts(name, derived)
         for step in chain.steps:
             if step.verification.evidence is not None:
                 continue  # a custom verifier's step: the judge alone is not its verifier
-            verdict = judge(step.before, step.after, rebuilt)
+            verdict = judge(step.before, step.after, rebuilt, step.relation)
             assert verdict.verification == step.verification, step.rule
 
 
