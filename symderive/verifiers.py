@@ -407,9 +407,15 @@ class TheoremApplication:
         return ()
 
     def stated(self) -> tuple[str, ...]:
-        """The hypotheses of the theorem this application takes from the stated assumptions, by label."""
+        """The hypotheses of the theorem this application takes from the stated assumptions, by label,
+        with what they are about (a density cited on one region must not serve on another)."""
         cited = getattr(self, "cited", ())
-        return tuple(f"{labels}: {hypothesis} (a hypothesis of {self.theorem.name})" for hypothesis, labels in cited)
+        return tuple(f"{labels}: {hypothesis}, for {self.subject()} (a hypothesis of {self.theorem.name})"
+                     for hypothesis, labels in cited)
+
+    def subject(self) -> str:
+        """What the cited hypotheses are about (each application that cites any says)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -497,6 +503,9 @@ class JensenOnRegion(TheoremApplication):
         functions = ", ".join(sorted(f.name for f in self.positive))
         return (f"{self.because}: {functions} positive on {self.region.name}", *super().stated())
 
+    def subject(self) -> str:
+        return f"{self.density} on {self.region.name}"
+
 
 T = Symbol("t", real=True)  # the variable of -log; its domain t > 0 is stated where it is used
 MINUS_LOG = Lambda(T, -log(T))
@@ -517,6 +526,9 @@ class MassOnSubset(TheoremApplication):
         decreasing = check_decreasing(MINUS_LOG, [T > 0])
         discharges = self.cite(self.cited) + ([decreasing] if decreasing is not None else [])
         return mass_at_most_one(self.density, discharges)
+
+    def subject(self) -> str:
+        return f"{self.density}"
 
 
 __all__ = [

@@ -326,7 +326,10 @@ def test_a_pointwise_step_rests_on_the_positivity_it_states(verifier):
 def test_what_the_evidence_states_is_listed_among_the_premises(committed_reports):
     premises = committed_reports["kl-nonnegative.json"]["premises"]
     assert "H2: f, g positive on the region of integration (in the evidence of step 2)" in premises
-    assert "H1, H3: integrable (a hypothesis of Jensen's inequality) (in the evidence of step 3)" in premises
+    assert "H1, H3: integrable, for f(alpha) on supp f (a hypothesis of Jensen's inequality) (in the evidence of " \
+           "step 3)" in premises
+    assert "H1, H2: positive mass, for g(alpha) (a hypothesis of mass on a subset) (in the evidence of step 5)" \
+        in premises
     additive = committed_reports["kl-additive.json"]["premises"]
     assert any(p.startswith("checked with the marginals (f_j, g_j) = (N(0, 1**2), N(1, 2**2))") for p in additive)
 
