@@ -4,6 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from symderive.densities import KL, FamilyMember, IntegralOver, Region, indexed_function
+from symderive.matrices import IndexedMatrix, MatrixDifferential, OrderedProduct, ScalarDifferential
+from symderive.randomvectors import MatExpect
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sympy import (
@@ -24,7 +28,6 @@ from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.stats import Normal
 
 from symderive import exprjson
-from symderive.densities import FamilyMember, indexed_function
 from symderive.exprjson import (
     Bounds, Decoder, Encoder, ExprJsonError, allow_list, decode, encode, function_tree, register,
     register_function_base,
@@ -65,6 +68,10 @@ TABLE = [
     ImmutableDenseMatrix([[1, x], [2, 3]]), HadamardProduct(A, B), BlockMatrix([[A, B], [B, A]]),
     MatMul(2, A, B), MatAdd(A, B, Identity(n)), MatPow(A, n), Transpose(A * B), Inverse(A + B),
     Expect(N[j]), Var(N[j] + x), Cov(N[j], N[n]), indexed_function("F")(j, x),
+    # the project's own classes, registered where they are defined
+    KL(x, y, Tuple(x)), IntegralOver(x**2, x, Region("supp f", r"\operatorname{supp} f")),
+    IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
+    MatrixDifferential(A), ScalarDifferential(Trace(A)), MatExpect(A),
 ]
 
 
