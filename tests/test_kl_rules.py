@@ -37,6 +37,7 @@ from symderive import Outcome, Status, judge
 from symderive.calc import Calc, VerificationFailed
 from symderive.densities import (
     KL,
+    Density,
     IntegralOver,
     ProductInstances,
     Region,
@@ -331,6 +332,22 @@ def test_a_lemma_is_used_only_for_its_generic_constants_and_in_its_context():
         V.ByLemma(hypothetical, (((M, B),),), "cyclic", context)(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
 
 
+def test_a_lemma_must_be_a_chain_of_equalities():
+    context = Context(matrix_facts=FACTS)
+    bound = Step(Trace(MatMul(M, A)), Trace(MatMul(A, M)), "cyclicity", "", Verification(Status.PROVED, "m"), ">=")
+    lemma = Chain("lemma", bound.before, (bound,), context=context)
+    with pytest.raises(VerificationFailed, match="not a chain of equalities"):
+        V.ByLemma(lemma, (((M, B),),), "cyclic", context)(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+
+
+def test_each_verifier_says_which_relation_it_shows():
+    equalities = (V.PointwiseUnderExpectation(Context()), V.PointwiseOnRegion(Context(), (f,), "H2"),
+                  V.ByLemma(Chain("lemma", a, ()), (), "L", Context()))
+    assert {verifier.relation for verifier in equalities} == {"="}
+    assert _jensen_application().relation == ">="
+    assert V.MassOnSubset(g(alpha), (("probability density", "H1"), ("positive mass", "H1"))).relation == ">="
+
+
 # -- verifiers -------------------------------------------------------------------------------------
 
 
@@ -383,6 +400,28 @@ def test_on_product_instances_rejects_a_wrong_marginalisation():
         V.OnProductInstances(instances, (3,))(joint, right)  # no family for a third coordinate
     with pytest.raises(VerificationFailed, match="no dimension"):
         V.OnProductInstances(instances, ())(joint, wrong)
+    with pytest.raises(VerificationFailed, match="not about"):  # evidence about other functions than the step's
+        V.OnProductInstances(ProductInstances(G_, F, xs, Symbol("e", integer=True), families), (2,))(joint, right)
+
+
+@pytest.mark.parametrize(
+    "pair, reason",
+    [
+        ((normal(T, 0, 1), Density("2 N(1, 1)", (T,), 2 * normal(T, 1, 1).expr, ((-oo, oo),))), "total mass 2"),
+        ((normal(T, 0, 1), Density("-N(1, 1)", (T,), -normal(T, 1, 1).expr, ((-oo, oo),))), "not shown nonnegative"),
+        ((normal(T, 0, 1), exponential(T, 2)), r"support of N\(0, 1\*\*2\) is not inside that of Exp\(2\)"),
+        ((normal(T, 0, Symbol("s")), normal(T, 1, 1)), "not concrete values"),
+    ],
+    ids=["mass", "sign", "support", "parameter"],
+)
+def test_product_instances_are_probability_densities(pair, reason):
+    d = Symbol("d", integer=True, positive=True)
+    i = Symbol("i", integer=True, positive=True)
+    xs, F, G_ = IndexedBase("x", real=True), indexed_function("f"), indexed_function("g")
+    instances = ProductInstances(F, G_, xs, d, (pair, pair))
+    left = Sum(IntegralOver(F(i, xs[i]), xs[i], Region("supp f_i", "")), (i, 1, d))
+    with pytest.raises(VerificationFailed, match=reason):
+        V.OnProductInstances(instances, (2,))(left, d)
 
 
 def _jensen_application(**changes):
@@ -451,6 +490,8 @@ def test_on_explicit_instances_compares_entry_by_entry():
     with pytest.raises(VerificationFailed):
         verify(Determinant(S0), Sum(s[k], (k, 1, n)))
     assert verify.stated() == ("C2: Sigma[i, j] = KroneckerDelta(i, j)*s[i] (entries from 1)",)
+    with pytest.raises(VerificationFailed, match="not about Sigma"):  # the explicit matrix is not in the step
+        verify(Trace(M), Sum(s[k], (k, 1, n)))
 
 
 # -- transcripts ---------------------------------------------------------------------------------
