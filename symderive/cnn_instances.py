@@ -637,6 +637,7 @@ class LayerCheck:
     scalar_bias: bool = False
 
     reproduces_detail: ClassVar[bool] = True  # verify compares the re-run detail (the sizes) with the recorded one
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
 
     def __call__(self, before: Basic, after: Basic) -> Verification:
         symbol = self._symbol()
@@ -704,6 +705,7 @@ class NetworkCheck:
     max_depth: int | None = None
 
     reproduces_detail: ClassVar[bool] = True  # verify compares the re-run detail (the shapes) with the recorded one
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
 
     method: ClassVar[str] = (
         "exact comparison on networks: forward-mode derivatives of the definition, as polynomials in the inputs, "

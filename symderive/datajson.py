@@ -10,6 +10,8 @@ as long as its type is one of:
 * a frozen dataclass (``{"type": name, field: value, ...}``);
 * a SymPy class (an :mod:`symderive.exprjson` tree; a ``sympy.stats`` random
   symbol as a *law*: its distribution, from an allow-list, and its parameters);
+* an undeclared function ``f`` (``UndefinedFunction``): its name and assumptions
+  (:func:`symderive.exprjson.function_tree`);
 * ``tuple[X, ...]``, ``tuple[X, Y]``, ``frozenset[X]``, ``Mapping[K, V]`` /
   ``dict[K, V]`` (a list of ``[key, value]`` pairs) and ``X | Y`` of these;
 * a bare ``tuple`` or ``frozenset`` whose items are SymPy values, strings, ints,
@@ -41,9 +43,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from sympy import Basic, Interval, Lambda
+from sympy.core.function import UndefinedFunction
 from sympy.stats.rv import RandomSymbol
 
-from .exprjson import DEFAULT_BOUNDS, Decoder, Encoder, ExprJsonError
+from .exprjson import DEFAULT_BOUNDS, Decoder, Encoder, ExprJsonError, function_tree
 
 MAX_CONTAINER_DEPTH = 50
 MAX_ITEMS = 100_000  # items in one list, tuple, set or mapping
@@ -107,6 +110,12 @@ def encode_value(value: Any, hint: Any, encoder: Encoder, references: References
     if isinstance(hint, type) and issubclass(hint, Basic):
         _expect_instance(value, hint, where)
         return _encode_basic(value, encoder, where)
+    if hint is UndefinedFunction:
+        _expect_instance(value, UndefinedFunction, where)
+        try:
+            return OneLine(function_tree(value))
+        except ExprJsonError as exc:
+            raise DataJsonError(f"{where}: {exc}") from None
     if isinstance(hint, type) and _is_frozen_dataclass(hint):
         _expect_instance(value, hint, where)
         return encode_dataclass(value, encoder, references, where)
@@ -323,6 +332,11 @@ def decode_value(data: Any, hint: Any, decoder: Decoder, references: References 
         if not isinstance(value, hint):
             raise DataJsonError(f"{where}: expected a {hint.__name__}, got {type(value).__name__}")
         return value
+    if hint is UndefinedFunction:
+        try:
+            return decoder.function(data)
+        except ExprJsonError as exc:
+            raise DataJsonError(f"{where}: {exc}") from None
     if isinstance(hint, type) and _is_frozen_dataclass(hint):
         return decode_dataclass(data, hint, decoder, references, where, depth)
     if hint in (tuple, frozenset):

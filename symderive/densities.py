@@ -48,10 +48,10 @@ from sympy import (
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.symbol import Str
 from sympy.core.sympify import _sympify  # strict: never parses strings
-from sympy.core.relational import Relational
+from sympy.logic.boolalg import Boolean
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from .exprjson import register
+from .exprjson import register, register_function_base
 from .integrals import NotEvaluable, evaluate_integral
 
 WHOLE_LINE = (S.NegativeInfinity, S.Infinity)
@@ -73,7 +73,7 @@ class Density:
     variables: tuple[Basic, ...]
     expr: Expr
     support: tuple[tuple[Expr, Expr], ...]
-    hypotheses: tuple[Relational, ...] = ()
+    hypotheses: tuple[Boolean, ...] = ()  # relations (a numeric one may already be True)
     conditions: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -341,15 +341,24 @@ class IntegralOver(Expr):
         return f"IntegralOver({printer._print(self.integrand)}, {printer._print(self.variable)}, {self.region.name})"
 
 
-def indexed_function(name: str) -> UndefinedFunction:
-    """An undeclared function ``f(j, t)`` printed ``f_j(t)``: the ``j``-th member of a family."""
+class FamilyMember(AppliedUndef):
+    """An application ``f(j, t)`` of an undeclared function family, printed ``f_j(t)``.
+
+    A notation base for :func:`indexed_function` (registered with
+    :mod:`symderive.exprjson`, so a transcript keeps the notation).
+    """
+
+    arity = 2  # the index j and the argument t
 
     def _latex(self, printer, exp=None) -> str:
         index, argument = self.args
-        tex = rf"{name}_{{{printer._print(index)}}}\left({printer._print(argument)}\right)"
+        tex = rf"{self.func.name}_{{{printer._print(index)}}}\left({printer._print(argument)}\right)"
         return rf"{tex}^{{{exp}}}" if exp is not None else tex
 
-    return UndefinedFunction(name, __dict__={"_latex": _latex})
+
+def indexed_function(name: str) -> UndefinedFunction:
+    """An undeclared function ``f(j, t)`` printed ``f_j(t)``: the ``j``-th member of a family."""
+    return UndefinedFunction(name, bases=(FamilyMember,), nargs=FamilyMember.arity)
 
 
 @dataclass(frozen=True)
@@ -416,7 +425,8 @@ class ProductInstances:
 __all__ = [
     "Density", "normal", "uniform", "exponential", "laplace", "product", "quadratic_form",
     "multivariate_normal", "standard_normal", "instantiate", "random_spd", "random_vector", "total_mass",
-    "expectation", "KL", "kl", "WHOLE_LINE", "Region", "IntegralOver", "indexed_function", "ProductInstances",
+    "expectation", "KL", "kl", "WHOLE_LINE", "Region", "IntegralOver", "FamilyMember", "indexed_function",
+    "ProductInstances",
 ]
 
 
@@ -424,3 +434,4 @@ __all__ = [
 register(KL)
 register(Region, lambda name, tex: Region(name, tex), 2, 2)
 register(IntegralOver, lambda integrand, variable, region: IntegralOver(integrand, variable, region), 3, 3)
+register_function_base(FamilyMember)

@@ -10,6 +10,7 @@ A few atoms carry data instead of children::
     ["Dummy", 0, "k", 7340123, {}]       number within the tree, name, dummy_index, assumptions
     ["Str", "A"]                         the name inside a MatrixSymbol
     ["UndefinedFunction", "f", {}, x]    f(x) for f = Function("f"), with f's assumptions
+    ["FamilyMember", "f", {}, j, t]      the same for a function made with a registered notation base
     ["IndexedBase", {"positive": true}, label, *shape]
     ["ImmutableDenseMatrix", 2, 2, a, b, c, d]
 
@@ -23,7 +24,11 @@ outside the allow-list or the bounds raises :class:`ExprJsonError`.
 
 Other modules allow-list their own classes with :func:`register` (e.g.
 ``symderive.randomvars`` registers ``Expect``, ``Var`` and ``Cov`` when it is
-imported: this module imports nothing from symderive, so there is no cycle).
+imported: this module imports nothing from symderive, so there is no cycle), and
+the notations of undefined functions with :func:`register_function_base` (an
+undefined function is a class made at run time: only its name, its assumptions
+and a registered base survive a transcript, so any other class attribute, such
+as a ``_latex`` of its own, is refused when writing).
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ import sympy
 from sympy import Basic, Dummy, Expr, Float, Function, Integer, Rational, S, Symbol, Tuple
 from sympy.core.symbol import Str
 from sympy.core.assumptions import StdFactKB, _assume_defined
-from sympy.core.function import AppliedUndef, Application
+from sympy.core.function import AppliedUndef, Application, UndefinedFunction
 from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.matrices.expressions import (
     BlockMatrix, Determinant, DiagMatrix, DiagonalMatrix, HadamardProduct, Identity, Inverse, MatAdd,
@@ -112,9 +117,35 @@ def register(
     return cls
 
 
+_FUNCTION_BASES: dict[str, type] = {}  # tree name -> an AppliedUndef subclass giving a notation
+
+
+def register_function_base(base: type) -> type:
+    """Allow-list ``base``, a subclass of ``AppliedUndef`` that gives undefined functions a notation.
+
+    ``base.arity`` is the number of arguments of such a function: it is made with
+    ``UndefinedFunction(name, bases=(base,), nargs=base.arity)``, so that it is
+    not equal to the plain function of the same name (SymPy compares undefined
+    functions by name, assumptions and ``nargs``, not by base, and would hand one's
+    cached applications to the other).  It is written ``[base.__name__, name,
+    assumptions, *args]`` and read back with the same base and arity.  Returns
+    ``base`` so it can decorate a class.
+    """
+    name = base.__name__
+    if not (isinstance(base, type) and issubclass(base, AppliedUndef)) or base is AppliedUndef:
+        raise TypeError(f"{name}: a notation base must be a proper subclass of AppliedUndef")
+    if type(getattr(base, "arity", None)) is not int:
+        raise TypeError(f"{name}: a notation base declares its arity (an int)")
+    if (name in _FUNCTION_BASES and _FUNCTION_BASES[name] is not base) or name in _KINDS or name in _ATOMS \
+            or name in _WITH_PAYLOAD:
+        raise ValueError(f"another class named {name!r} is already registered")
+    _FUNCTION_BASES[name] = base
+    return base
+
+
 def allow_list() -> frozenset[str]:
     """Every class name a tree may use."""
-    return frozenset(_KINDS) | frozenset(_ATOMS) | frozenset(_WITH_PAYLOAD)
+    return frozenset(_KINDS) | frozenset(_ATOMS) | frozenset(_WITH_PAYLOAD) | frozenset(_FUNCTION_BASES)
 
 
 def _unevaluated(cls: type) -> Callable[..., Basic]:
@@ -169,7 +200,7 @@ class Encoder:
     def _head(self, e: Basic) -> Tree:
         """The class name and the data items before the children."""
         if isinstance(e, AppliedUndef):
-            return ["UndefinedFunction", self._name(e.func.name), _function_assumptions(e.func)]
+            return [_function_node(e.func), self._name(e.func.name), _function_assumptions(e.func)]
         if isinstance(e, sympy.IndexedBase):
             if e.offset != 0 or e.strides is not None:
                 raise ExprJsonError("an IndexedBase with offset or strides cannot be encoded")
@@ -235,11 +266,49 @@ def _indexed_base_assumptions(base: sympy.IndexedBase) -> dict[str, bool]:
             if value is not None and implied.get(key) != value}
 
 
+_PLAIN_FUNCTION_ATTRIBUTES = frozenset(vars(Function("f"))) | {"nargs"}  # and the is_* of its assumptions
+
+
+def _function_node(function_class: type) -> str:
+    """The tree name of an undefined function: its registered notation base, if any.
+
+    Refused: a function whose class carries attributes a tree cannot hold (a
+    ``_latex`` passed in its ``__dict__``, another base): it would read back as
+    a different function that prints differently.
+    """
+    bases = function_class.__bases__
+    extra = {key for key in vars(function_class) if not key.startswith("is_")} - _PLAIN_FUNCTION_ATTRIBUTES
+    if extra:
+        raise ExprJsonError(f"function {function_class.name!r} has class attributes {sorted(extra)} that a tree "
+                            "cannot hold (give it a notation base: register_function_base)")
+    if bases == (AppliedUndef,):
+        return "UndefinedFunction"
+    if len(bases) == 1 and _FUNCTION_BASES.get(bases[0].__name__) is bases[0]:
+        return bases[0].__name__
+    raise ExprJsonError(f"function {function_class.name!r} has the bases {[b.__name__ for b in bases]}, "
+                        "not a registered notation base")
+
+
 def _function_assumptions(function_class: type) -> dict[str, bool]:
-    extra = set(function_class._kwargs) - set(_assume_defined)
+    kwargs = dict(function_class._kwargs)
+    base = _FUNCTION_BASES.get(_function_node(function_class))
+    if base is not None and kwargs.pop("nargs", None) != base.arity:
+        raise ExprJsonError(f"function {function_class.name!r} does not take the {base.arity} arguments of its "
+                            f"notation base {base.__name__}")
+    extra = set(kwargs) - set(_assume_defined)
     if extra:
         raise ExprJsonError(f"function {function_class.name!r} has non-assumption attributes {sorted(extra)}")
-    return _plain_assumptions(function_class._kwargs)
+    return _plain_assumptions(kwargs)
+
+
+def function_tree(function: UndefinedFunction) -> Tree:
+    """An undeclared function itself, not applied: ``[tree name, name, assumptions]``.
+
+    (Applying it to nothing to encode ``f()`` would go through SymPy's cache.)
+    """
+    if not isinstance(function, UndefinedFunction):
+        raise ExprJsonError(f"expected an undeclared function, got {type(function).__name__}")
+    return [_function_node(function), function.name, _function_assumptions(function)]
 
 
 # ---------------------------------------------------------------- decoding
@@ -304,6 +373,9 @@ class Decoder:
         if name in _WITH_PAYLOAD:
             _expect(length >= _WITH_PAYLOAD[name], name, path, f"{_WITH_PAYLOAD[name]} data items first")
             return _WITH_PAYLOAD[name]
+        if name in _FUNCTION_BASES:
+            _expect(length >= 2, name, path, "2 data items first")
+            return 2
         kind = _KINDS.get(name)
         if kind is None:
             raise ExprJsonError(f"class {name!r} at {_where(path)} is not on the allow-list")
@@ -334,9 +406,8 @@ class Decoder:
             return self._dummy(payload, path)
         if name == "Str":
             return Str(self._text(payload[0], path))
-        if name == "UndefinedFunction":
-            function = Function(self._text(payload[0], path), **self._assumptions(payload[1], path))
-            return function(*args)
+        if name == "UndefinedFunction" or name in _FUNCTION_BASES:
+            return self._function(name, payload, path)(*args)
         if name == "IndexedBase":
             label, *shape = args
             _expect(isinstance(label, Symbol) and len(shape) <= 1 and all(isinstance(s, Tuple) for s in shape),
@@ -353,6 +424,21 @@ class Decoder:
                 wanted, got = kind.child_type.__name__, type(arg).__name__
                 raise ExprJsonError(f"{name} at {_where(path)} takes {wanted} arguments, got {got}")
         return kind.build(*args)
+
+    def function(self, tree: Any) -> UndefinedFunction:
+        """The undeclared function of a :func:`function_tree`."""
+        if not (isinstance(tree, list) and len(tree) == 3 and isinstance(tree[0], str)
+                and (tree[0] == "UndefinedFunction" or tree[0] in _FUNCTION_BASES)):
+            raise ExprJsonError(f"expected an undeclared function [name of its kind, name, assumptions], "
+                                f"got {_show(tree)}")
+        return self._function(tree[0], tree[1:], ())
+
+    def _function(self, kind: str, payload: list, path: tuple[int, ...]) -> UndefinedFunction:
+        name, assumptions = self._text(payload[0], path), self._assumptions(payload[1], path)
+        if kind == "UndefinedFunction":
+            return Function(name, **assumptions)
+        base = _FUNCTION_BASES[kind]
+        return UndefinedFunction(name, bases=(base,), nargs=base.arity, **assumptions)
 
     def _dummy(self, payload: list, path: tuple[int, ...]) -> Dummy:
         number, name, index, assumptions = payload

@@ -9,6 +9,7 @@ one-step lemma at ``top``; the inductive step only the lemma at ``l`` and the cl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sympy import Basic, Expr, Symbol
 
@@ -66,9 +67,13 @@ class InductionProof:
     induction: DownwardInduction
     base: Chain
     step: Chain
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
 
     def __call__(self, before: Basic, after: Basic) -> Verification:
         induction, base, step = self.induction, self.base, self.step
+        chains = (base, step, induction.lemma)
+        if any(s.relation != "=" for chain in chains for s in chain.steps):  # bounds do not carry an equality
+            raise VerificationFailed("an induction chain is not a chain of equalities")
         if (before, after) != (induction.subject, induction.claim):
             raise VerificationFailed("induction proves the claim for its subject, not this relation")
         if induction.lemma.start != induction.subject:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sympy import Expr, IndexedBase, Sum, Symbol, expand
 
@@ -121,8 +122,12 @@ class Induction:
     step: Chain
     context: Context
 
+    relation: ClassVar[str] = "="  # what it shows between the step's sides
+
     def __call__(self, before: Expr, after: Expr) -> Verification:
         x, t, base, step = self.recurrence.sequence, self.variable, self.base, self.step
+        if any(s.relation != "=" for s in base.steps + step.steps):  # bounds do not carry an equality
+            raise VerificationFailed("an induction chain is not a chain of equalities")
         if before != x[self.target]:
             raise VerificationFailed(f"induction proves a value of {x}[{self.target}], not {before}")
         claim = after.xreplace({self.target: t})

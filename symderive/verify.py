@@ -16,11 +16,12 @@ of the code that produced it:
 3. every step is re-judged by :func:`symderive.judge.judge` in its chain's
    context (with the chain's hypotheses, as :class:`symderive.calc.Calc` judged
    it), each in a worker under the time limit;
-4. a step a custom verifier checked (induction, an instance check) is re-checked by
-   that verifier, rebuilt from the recorded evidence, on the step's own two sides and
-   the chains *as re-judged*; only for a relation the verifier establishes (its
-   ``relations``, ``=`` unless it says), and an instance check
-   (``reproduces_detail``) must re-check the very instances the step records.
+4. a step a custom verifier checked (induction, a theorem application, a
+   lemma, an instance check...) is re-checked by that verifier, rebuilt from the
+   recorded evidence, on the step's own two sides and the chains *as re-judged*;
+   the relation the evidence shows (``=``, ``>=``) must imply the step's, the
+   chains it rests on must join up, and an instance check (``reproduces_detail``)
+   must re-check the very instances the step records.
 
 Each step is then ``re-verified`` (verified, no weaker than recorded),
 ``weaker``, ``refuted`` (with the counterexample) or ``unknown`` (with the reason).
@@ -34,6 +35,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from sympy import Eq, Ge, Gt, Le, Lt
 
 from .calc import VerificationFailed, judging_context
 from .datajson import DataJsonError, Reference, decode_dataclass, decode_tree, decode_value
@@ -292,7 +295,8 @@ class _Rebuilt:
             for number in step_numbers(self.data, index):
                 step = self.data["steps"][number]
                 before, after = self.sides(number)
-                steps.append(Step(before, after, step["rule"], step["justification"], self.verification(number)))
+                steps.append(Step(before, after, step["rule"], step["justification"], self.verification(number),
+                                  step["relation"]))
             context = None if chain["context"] is None else self.context(chain["context"])
             start = self.tree(chain["start"], f"$.chains[{index}].start")
             self._chains[index] = Chain(chain["heading"], start, tuple(steps), hypotheses=self.hypotheses(index),
@@ -335,13 +339,15 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
     rebuilt = _Rebuilt(data)
     problems: dict[int, list[str]] = {}
     dependencies: dict[int, list[int]] = {}
+    evidence_premises: list[str] = []
     try:
         for index in range(len(data["contexts"])):
             rebuilt.context(index)
-        ends = []
+        spans = []  # (start, relation shown by the steps, end) of each chain
         for index, chain in enumerate(data["chains"]):
             rebuilt.hypotheses(index)
-            current = rebuilt.tree(chain["start"], f"$.chains[{index}].start")
+            start = current = rebuilt.tree(chain["start"], f"$.chains[{index}].start")
+            relations = []
             for number in step_numbers(data, index):
                 step = data["steps"][number]
                 before, after = rebuilt.sides(number)
@@ -354,23 +360,29 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
                     found.append("its part is not its chain's heading")
                 if step["replay"] is not None:
                     found.extend(_replay_problems(rebuilt.replay(number), step["rule"], before, after))
+                relations.append(step["relation"])
                 current = after
-            ends.append(current)
+            spans.append((start, chained_relation(relations), current))
         for number, step in enumerate(data["steps"]):
-            if step["verification"]["evidence"] is not None:
+            evidence = step["verification"]["evidence"]
+            if evidence is not None:
                 rebuilt.chains_used = set()
-                rebuilt.evidence(number)
+                verifier = rebuilt.evidence(number)
                 dependencies[number] = sorted(rebuilt.chains_used)
+                if "context" in evidence and evidence["context"] != {"context": data["chains"][step["chain"]]["context"]}:
+                    problems.setdefault(number, []).append("its evidence was checked in another context than its chain's")
+                evidence_premises += [f"{line} (in the evidence of step {number + 1})"
+                                      for line in _evidence_statements(verifier)]
         result = rebuilt.tree(data["result"]["tree"], "$.result.tree")
     except DataJsonError as exc:
         return {"error": str(exc)}
     file_problems = [] if data["steps"] else ["no steps: nothing is derived"]
-    if result not in ends:
-        file_problems.append("the result is not the end of any chain")
+    if not any(_shows(result, span) for span in spans):
+        file_problems.append("the result is not the end of any chain, nor the relation a chain shows")
     if data["result"]["latex"] != to_latex(result):
         file_problems.append("the result's LaTeX does not show its tree")
     return {"problems": {str(n): p for n, p in problems.items() if p}, "file_problems": file_problems,
-            "premises": _stated_premises(rebuilt),
+            "premises": _stated_premises(rebuilt) + evidence_premises,
             "dependencies": {str(n): d for n, d in dependencies.items()}}
 
 
@@ -387,6 +399,42 @@ def _replay_problems(rule: ParametricRule, name: str, before: Any, after: Any) -
     if replayed != after:
         return [f"replaying its rule gives {_shown(replayed)}, not its right side"]
     return []
+
+
+# Which relation a chain of steps shows between its start and its end, by the relations of its steps.
+_DIRECTIONS = {">": ">", ">=": ">", "<": "<", "<=": "<"}
+# What a relation implies ("a > b" also says "a >= b"; "a = b" says both "a <= b" and "a >= b").
+_IMPLIED = {"=": {"=", "<=", ">="}, ">": {">", ">="}, ">=": {">="}, "<": {"<", "<="}, "<=": {"<="}}
+_RESULT_RELATIONS = {Eq: "=", Ge: ">=", Gt: ">", Le: "<=", Lt: "<"}
+
+
+def chained_relation(relations: list[str]) -> str | None:
+    """``a = b >= c > d`` shows ``a > d``; steps pointing both ways show nothing (None)."""
+    directions = {_DIRECTIONS[r] for r in relations if r != "="}
+    if len(directions) > 1:
+        return None
+    if not directions:
+        return "="
+    (direction,) = directions
+    return direction if direction in relations else direction + "="
+
+
+def _shows(result: Any, span: tuple[Any, str | None, Any]) -> bool:
+    """Whether ``result`` is the end of a chain, or a relation between its start and end that its steps show."""
+    start, relation, end = span
+    if result == end:
+        return True
+    claimed = _RESULT_RELATIONS.get(type(result))
+    if relation is None or claimed is None:
+        return False
+    return (result.lhs, result.rhs) == (start, end) and claimed in _IMPLIED[relation]
+
+
+def _evidence_statements(verifier: Any) -> tuple[str, ...]:
+    """What a step's evidence itself states (the positivity a pointwise step rests on, the families
+    it was checked with, the hypotheses of a theorem it cites): the step holds given these."""
+    stated = getattr(verifier, "stated", None)
+    return tuple(stated()) if callable(stated) else ()
 
 
 def _stated_premises(rebuilt: _Rebuilt) -> list[str]:
@@ -464,11 +512,11 @@ def _recheck_evidence(payload: str) -> dict[str, Any]:
     rebuilt = _Rebuilt(data, verifications)
     verifier = rebuilt.evidence(number)
     before, after = rebuilt.sides(number)
-    relation = data["steps"][number]["relation"]
-    if relation not in getattr(verifier, "relations", ("=",)):  # an equality check says nothing of "<"
-        return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} does not establish the relation {relation}"}
     try:
         verification = verifier(before, after)
+        shown, claimed = verifier.relation, data["steps"][number]["relation"]
+        if claimed not in _IMPLIED[shown]:  # evidence of `before >= after` does not show `before = after`
+            raise VerificationFailed(f"its evidence shows before {shown} after, not before {claimed} after")
     except VerificationFailed as exc:
         return {"outcome": UNKNOWN, "reason": f"{type(verifier).__name__} not re-verified: {exc}"}
     recorded = data["steps"][number]["verification"]
@@ -523,7 +571,8 @@ class Verifier:
         plain = [n for n, s in enumerate(data["steps"]) if s["verification"]["evidence"] is None]
         answers.update(self._rejudge(data, plain))
         for number in sorted(set(range(len(data["steps"]))) - set(plain)):
-            answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers)
+            answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers,
+                                            survey["problems"])
         steps = tuple(
             _report(number, data, answers[number], survey["problems"].get(str(number), []))
             for number in range(len(data["steps"]))
@@ -544,7 +593,7 @@ class Verifier:
         return answers
 
     def _recheck(self, data: dict[str, Any], number: int, chains: list[int],
-                 answers: dict[int, dict[str, Any]]) -> dict[str, Any]:
+                 answers: dict[int, dict[str, Any]], problems: dict[str, list[str]]) -> dict[str, Any]:
         needed = [n for chain in chains for n in step_numbers(data, chain)]
         missing = [n for n in needed if n not in answers]
         if missing:
@@ -554,6 +603,10 @@ class Verifier:
         if failed:
             return {"outcome": UNKNOWN,
                     "reason": f"its evidence rests on step {failed[0] + 1}, which did not re-verify"}
+        broken = [n for n in needed if problems.get(str(n))]
+        if broken:  # a chain whose steps do not join up shows nothing between its start and its end
+            return {"outcome": UNKNOWN, "reason": f"its evidence rests on step {broken[0] + 1}, "
+                    f"which is inconsistent ({problems[str(broken[0])][0]})"}
         rejudged = {str(n): answers[n]["verification"] for n in needed}
         task = self._submit(_recheck_evidence, data, number, [number, *needed], chains, rejudged, every_context=True)
         return _outcome_of(task, self._limit(data, number))

@@ -7,13 +7,17 @@ from enum import Enum
 from typing import Callable, Mapping
 
 import pytest
-from sympy import Dummy, Expr, IndexedBase, Integral, Interval, Lambda, Piecewise, S, Symbol, exp, oo, pi, sqrt
+from sympy import (
+    Dummy, Expr, Function, IndexedBase, Integral, Interval, Lambda, Piecewise, S, Symbol, exp, oo, pi, sqrt,
+)
+from sympy.core.function import UndefinedFunction
 from sympy.stats import Bernoulli, ContinuousRV, Exponential, Normal, Uniform
 
 from symderive.datajson import (
     DataJsonError, OneLine, decode_dataclass, decode_law, decode_value, dumps, encode_dataclass, encode_law,
     encode_value,
 )
+from symderive.densities import indexed_function
 from symderive.exprjson import Decoder, Encoder
 from symderive.judge import Context, Convention, Definition
 from symderive.randomvars import Independence, RandomFamily, RandomModel
@@ -63,6 +67,19 @@ def test_every_supported_kind_round_trips():
     )
     assert round_trip(value, Outer) == value
     assert round_trip(Outer((), (0, 0.0), frozenset(), {}, Colour.RED), Outer).maybe is None
+
+
+def test_an_undeclared_function_round_trips_without_being_applied():
+    plain, positive, family = Function("f"), Function("f", positive=True), indexed_function("f")
+    family(Symbol("j"), x)  # an application cached first must not decide how a function reads back
+    for function in (plain, positive, family):
+        data = encode_value(function, UndefinedFunction, Encoder())
+        back = decode_value(json.loads(json.dumps(data)), UndefinedFunction, Decoder())
+        assert back == function and back.__bases__ == function.__bases__
+    with pytest.raises(DataJsonError, match="expected an undeclared function"):
+        decode_value(["Symbol", "f", {}], UndefinedFunction, Decoder())
+    with pytest.raises(DataJsonError, match="expected a UndefinedFunction"):
+        encode_value(x, UndefinedFunction, Encoder())
 
 
 def test_a_frozenset_is_written_in_a_stable_order():

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from symderive.cnn_instances import SlopeMatrix
-from symderive.densities import KL, IntegralOver, Region
+from symderive.densities import KL, FamilyMember, IntegralOver, Region, indexed_function
 from symderive.jacobians import EntryMatrix, Jacobian
 from symderive.matrices import IndexedMatrix, MatrixDifferential, OrderedProduct, ScalarDifferential
 from symderive.randomvectors import MatExpect
@@ -19,6 +19,7 @@ from sympy import (
     atanh, binomial, ceiling, conjugate, cos, cosh, cot, coth, csc, erf, exp, factorial, floor, gamma, im,
     log, nan, oo, pi, preorder_traversal, re, sec, sign, sin, sinh, sqrt, tan, tanh, zoo,
 )
+from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.functions import DiracDelta, Heaviside
 from sympy.matrices.expressions import (
     BlockMatrix, Determinant, DiagMatrix, DiagonalMatrix, HadamardProduct, Identity, Inverse, MatAdd, MatMul,
@@ -29,7 +30,11 @@ from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.stats import Normal
 
 from symderive import exprjson
-from symderive.exprjson import Bounds, Decoder, Encoder, ExprJsonError, allow_list, decode, encode, register
+from symderive.exprjson import (
+    Bounds, Decoder, Encoder, ExprJsonError, allow_list, decode, encode, function_tree, register,
+    register_function_base,
+)
+from symderive.render.printer import to_latex
 from symderive.limits import bounded
 from symderive.randomvars import Cov, Expect, Var
 
@@ -64,7 +69,7 @@ TABLE = [
     A[0, 1], MatrixElement(A, j, n - 1), DiagMatrix(v), DiagonalMatrix(A),
     ImmutableDenseMatrix([[1, x], [2, 3]]), HadamardProduct(A, B), BlockMatrix([[A, B], [B, A]]),
     MatMul(2, A, B), MatAdd(A, B, Identity(n)), MatPow(A, n), Transpose(A * B), Inverse(A + B),
-    Expect(N[j]), Var(N[j] + x), Cov(N[j], N[n]),
+    Expect(N[j]), Var(N[j] + x), Cov(N[j], N[n]), indexed_function("F")(j, x),
     # the project's own classes, registered where they are defined
     KL(x, y, Tuple(x)), IntegralOver(x**2, x, Region("supp f", r"\operatorname{supp} f")),
     IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
@@ -160,6 +165,36 @@ def test_a_registered_function_class_round_trips_with_its_arity():
             decode(["Lookup", ["Symbol", "x", {}]])
     finally:  # keep the module's registry as the other tests expect it
         del exprjson._KINDS["Lookup"], exprjson._NAMES[Lookup]
+
+
+def test_a_function_with_a_notation_base_keeps_it_and_differs_from_the_plain_function():
+    F = indexed_function("f")
+    tree = encode(F(j, x))
+    assert tree[:3] == ["FamilyMember", "f", {}]
+    decoded = decode(tree)
+    assert decoded == F(j, x) and isinstance(decoded, FamilyMember) and decoded != f(j, x)
+    assert to_latex(decoded) == r"f_{j}\left(x\right)"
+    assert isinstance(decode(encode(f(j, x))), AppliedUndef) and not isinstance(decode(encode(f(j, x))), FamilyMember)
+    with pytest.raises(ExprJsonError, match="takes exactly 2 arguments"):
+        decode(["FamilyMember", "f", {}, ["Symbol", "x", {}]])
+
+
+def test_a_function_whose_class_holds_more_than_a_tree_can_is_refused():
+    styled = UndefinedFunction("h", __dict__={"_latex": lambda self, printer, exp=None: "H"})
+    with pytest.raises(ExprJsonError, match="class attributes"):
+        encode(styled(x))
+    with pytest.raises(ExprJsonError, match="not a registered notation base"):
+        encode(UndefinedFunction("k", bases=(type("Styled", (AppliedUndef,), {}),))(x))
+    with pytest.raises(TypeError, match="arity"):
+        register_function_base(type("NoArity", (AppliedUndef,), {}))
+
+
+def test_an_undeclared_function_itself_round_trips():
+    for function in (f, g, indexed_function("F")):
+        tree = json.loads(json.dumps(function_tree(function)))
+        assert Decoder().function(tree) == function
+    with pytest.raises(ExprJsonError, match="undeclared function"):
+        Decoder().function(["Symbol", "x", {}])
 
 
 # ---------------------------------------------------------------- no evaluation on decoding

@@ -11,6 +11,7 @@ from sympy import (
     ImmutableMatrix,
     IndexedBase,
     Integral,
+    KroneckerDelta,
     Lambda,
     MatAdd,
     MatMul,
@@ -36,6 +37,7 @@ from symderive import Outcome, Status, judge
 from symderive.calc import Calc, VerificationFailed
 from symderive.densities import (
     KL,
+    Density,
     IntegralOver,
     ProductInstances,
     Region,
@@ -46,7 +48,7 @@ from symderive.densities import (
 )
 from symderive.judge import Context
 from symderive.matrices import MatrixFacts, prove_equal
-from symderive.model import Chain, Step, Verification
+from symderive.model import Chain, Hypothesis, Step, Verification
 from symderive.randomvars import Expect
 from symderive.randomvectors import MatExpect, RandomVector, VectorModel
 from symderive.render.latex import derivation_to_latex
@@ -203,16 +205,17 @@ def test_kl_definition_and_its_reverse():
     assert K.kl_of_marginals(f(alpha), g(alpha), alpha, SUPP)(unfolded) == divergence
 
 
-def _jensen(discharges):
-    return K.jensen_on_region(MINUS_LOG, f(alpha), g(alpha) / f(alpha), SUPP, discharges)
-
-
 POSITIVE = {f(alpha): Symbol("F", positive=True), g(alpha): Symbol("G", positive=True)}
 
 
 def _discharges():
     return (assumed("probability density", "H1"), check_convex(MINUS_LOG, [T > 0]),
-            K.check_values_positive(g(alpha) / f(alpha), POSITIVE, "H2"), assumed("integrable", "H3"))
+            K.check_values_in_domain(g(alpha) / f(alpha), MINUS_LOG, [T > 0], POSITIVE, "H2"),
+            assumed("integrable", "H3"))
+
+
+def _jensen(discharges):
+    return K.jensen_on_region(MINUS_LOG, f(alpha), g(alpha) / f(alpha), SUPP, discharges)
 
 
 def test_jensen_on_a_region_needs_every_hypothesis_and_the_right_integrand():
@@ -226,10 +229,15 @@ def test_jensen_on_a_region_needs_every_hypothesis_and_the_right_integrand():
         rule(IntegralOver(f(alpha) * log(g(alpha) / f(alpha)), alpha, SUPP))  # log, not -log: concave
     with pytest.raises(RuleNotApplicable):
         rule(IntegralOver(-f(alpha) * log(g(alpha) / f(alpha)), alpha, Region("R", "R")))  # f is a density on S
+    with pytest.raises(RuleNotApplicable):
+        rule(-integral)  # under a minus sign the bound would point the other way
 
 
 def test_hypothesis_checks_refuse_what_does_not_hold():
-    assert K.check_values_positive(g(alpha) - f(alpha), POSITIVE, "H2") is None
+    assert K.check_values_in_domain(g(alpha) - f(alpha), MINUS_LOG, [T > 0], POSITIVE, "H2") is None
+    assert K.check_values_in_domain(g(alpha) / f(alpha), MINUS_LOG, [T > 1], POSITIVE, "H2") is None
+    assert K.check_values_in_domain(g(alpha) / f(alpha), MINUS_LOG, [], POSITIVE, "H2") is None
+    assert K.check_values_in_domain(g(alpha) / f(alpha), MINUS_LOG, [T >= 0], POSITIVE, "H2") is not None
     assert K.check_decreasing(Lambda(T, log(T)), [T > 0]) is None
     assert K.check_decreasing(MINUS_LOG, [T > 0]) is not None
     assert check_convex(Lambda(T, log(T)), [T > 0]) is None
@@ -240,6 +248,8 @@ def test_mass_on_a_subset_is_a_bound():
                                          K.check_decreasing(MINUS_LOG, [T > 0])))
     after = rule(-log(IntegralOver(g(alpha), alpha, SUPP)))
     assert after == -log(S.One, evaluate=False) and rule.relation == ">="
+    with pytest.raises(RuleNotApplicable):
+        rule(log(IntegralOver(g(alpha), alpha, SUPP)))  # log ∫ g <= log 1: the other way
 
 
 def test_integral_rules_for_products():
@@ -284,59 +294,78 @@ def test_density_rules():
 
 
 def test_lemmas_are_used_by_substitution():
+    context = Context(matrix_facts=FACTS)
     lemma = Chain("lemma", Trace(MatMul(M, A)), (Step(Trace(MatMul(M, A)), Trace(MatMul(A, M)), "cyclicity", "",
-                                                     Verification(Status.PROVED_ON_INSTANCES, "m", "n = 2")),))
+                                                     Verification(Status.PROVED_ON_INSTANCES, "m", "n = 2")),),
+                  context=context)
     rule = use_lemma(lemma, ({M: B},), "cyclic")
     assert rule(Trace(MatMul(B, A)) + 1) == Trace(MatMul(A, B)) + 1
-    verify = V.by_lemma(lemma, ({M: B},), "cyclic")
-    assert verify(Trace(MatMul(B, A)), Trace(MatMul(A, B))).status is Status.PROVED_ON_INSTANCES
-    with pytest.raises(VerificationFailed):
+    verify = V.ByLemma(lemma, (((M, B),),), "cyclic", context)
+    verification = verify(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+    assert verification.status is Status.PROVED_ON_INSTANCES and verification.evidence is verify
+    with pytest.raises(VerificationFailed, match="not an instance"):
         verify(Trace(MatMul(B, A)), Trace(MatMul(B, A)) * 2)
     assert result_at(a + b, {b: 1}, "at b = 1", "")(c) == a + 1
+
+
+def test_a_lemma_is_used_only_for_its_generic_constants_and_in_its_context():
+    context = Context(matrix_facts=FACTS)
+    lemma = Chain("lemma", Trace(MatMul(M, A)), (Step(Trace(MatMul(M, A)), Trace(MatMul(A, M)), "cyclicity", "",
+                                                     Verification(Status.PROVED, "m")),), context=context)
+    before, after = Trace(MatMul(M, B)), Trace(MatMul(B, M))
+    with pytest.raises(VerificationFailed, match="generic constant"):
+        V.ByLemma(lemma, (((A, B),),), "cyclic", context)(before, after)  # A is declared invertible
+    with pytest.raises(VerificationFailed, match="another context"):
+        V.ByLemma(lemma, (((M, B),),), "cyclic", Context())(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+    model = VectorModel((RandomVector(x, m, S0),), cites="H1")
+    random = Context(matrix_facts=FACTS, vector_model=model)
+    on_random = Chain("lemma", Trace(MatMul(M, A)), lemma.steps, context=random)
+    with pytest.raises(VerificationFailed, match="random"):
+        V.ByLemma(on_random, (((M, MatMul(x, Transpose(x))),),), "cyclic", random)(
+            Trace(MatMul(x, Transpose(x), A)), Trace(MatMul(A, x, Transpose(x))))
+    assumed_step = Step(lemma.start, lemma.end, "assumed", "", Verification(Status.ASSUMED, "m"))
+    weak = Chain("lemma", lemma.start, (assumed_step,), context=context)
+    with pytest.raises(VerificationFailed, match="assumed"):
+        V.ByLemma(weak, (((M, B),),), "cyclic", context)(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+    hypothetical = Chain("lemma", lemma.start, lemma.steps, hypotheses=(Hypothesis("C", M, A),), context=context)
+    with pytest.raises(VerificationFailed, match="hypotheses"):
+        V.ByLemma(hypothetical, (((M, B),),), "cyclic", context)(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+
+
+def test_a_lemma_must_be_a_chain_of_equalities():
+    context = Context(matrix_facts=FACTS)
+    bound = Step(Trace(MatMul(M, A)), Trace(MatMul(A, M)), "cyclicity", "", Verification(Status.PROVED, "m"), ">=")
+    lemma = Chain("lemma", bound.before, (bound,), context=context)
+    with pytest.raises(VerificationFailed, match="not a chain of equalities"):
+        V.ByLemma(lemma, (((M, B),),), "cyclic", context)(Trace(MatMul(B, A)), Trace(MatMul(A, B)))
+
+
+def test_each_verifier_says_which_relation_it_shows():
+    equalities = (V.PointwiseUnderExpectation(Context()), V.PointwiseOnRegion(Context(), (f,), "H2"),
+                  V.ByLemma(Chain("lemma", a, ()), (), "L", Context()))
+    assert {verifier.relation for verifier in equalities} == {"="}
+    assert _jensen_application().relation == ">="
+    assert V.MassOnSubset(g(alpha), (("probability density", "H1"), ("positive mass", "H1"))).relation == ">="
 
 
 # -- verifiers -------------------------------------------------------------------------------------
 
 
-def test_by_definitions_unfolds_any_target_and_rejects_a_wrong_value():
-    d = MatrixSymbol("D", n, n)
-    definition = V.Unfolding("D1", d, MatMul(A, Transpose(A)))
-    context = Context(matrix_facts=FACTS)
-    verification = V.by_definitions(context, definition)(Trace(d), Trace(MatMul(A, Transpose(A))))
-    assert verification.status is Status.PROVED and "D1" in verification.premises
-    with pytest.raises(VerificationFailed):
-        V.by_definitions(context, definition)(Trace(d), Trace(MatMul(Transpose(A), A, A)))
-    p_Y = Function("p_Y")
-    function = V.Unfolding("H2", p_Y, Lambda(alpha, exp(-alpha**2)))
-    assert V.by_definitions(Context(), function)(p_Y(a), exp(-a**2)).status is Status.PROVED
-
-
 def test_pointwise_under_expectation_needs_a_true_integrand_identity():
     model = VectorModel((RandomVector(x, m, S0),), cites="H1")
     context = Context(matrix_facts=FACTS, vector_model=model)
-    verify = V.pointwise_under_expectation(context)
+    verify = V.PointwiseUnderExpectation(context)
     q = G.quadratic(x - m, M)
-    assert verify(Expect(q), Expect(G.one_by_one_as_trace(q))).status is Status.PROVED
+    verification = verify(Expect(q), Expect(G.one_by_one_as_trace(q)))
+    assert verification.status is Status.PROVED and verification.premises == ("H1",)
     with pytest.raises(VerificationFailed):
         verify(Expect(q), Expect(2 * q))
     with pytest.raises(VerificationFailed, match="one expectation"):
         verify(Expect(q), q)
 
 
-def test_expectation_on_instances_keeps_constants_symbolic_and_refutes_a_wrong_moment():
-    model = VectorModel((RandomVector(x, m, S0),), cites="H1")
-    context = Context(matrix_facts=FACTS, vector_model=model)
-    verify = V.expectation_on_instances(context)
-    q = G.quadratic(x, Identity(n))
-    constant = log(Determinant(S0))
-    verification = verify(Expect(constant + q), constant + Expect(q))
-    assert verification.status is Status.PROVED_ON_INSTANCES and "unknowns" in verification.detail
-    with pytest.raises(VerificationFailed):
-        verify(Expect(q), Trace(S0) + 2 * G.quadratic(m, Identity(n)))
-
-
 def test_pointwise_on_region_checks_integrands_where_the_densities_are_positive():
-    verify = V.pointwise_on_region(Context(), (f, g), "H2")
+    verify = V.PointwiseOnRegion(Context(), (f, g), "H2")
     before = IntegralOver(f(alpha) * log(f(alpha) / g(alpha)), alpha, SUPP)
     assert verify(before, L.log_of_reciprocal(before)).premises == ("H2",)
     with pytest.raises(VerificationFailed):
@@ -345,6 +374,9 @@ def test_pointwise_on_region_checks_integrands_where_the_densities_are_positive(
         verify(-log(before), log(before))
     with pytest.raises(VerificationFailed, match="regions"):
         verify(before, IntegralOver(f(alpha) * log(f(alpha) / g(alpha)), alpha, Region("R", r"\mathbb{R}")))
+    with pytest.raises(VerificationFailed):  # only f is positive: log(f/g) = -log(g/f) needs g > 0 too
+        V.PointwiseOnRegion(Context(), (f,), "H2")(before, L.log_of_reciprocal(before))
+    assert verify.stated() == ("H2: f, g positive on the region of integration",)
 
 
 def test_on_product_instances_rejects_a_wrong_marginalisation():
@@ -355,40 +387,111 @@ def test_on_product_instances_rejects_a_wrong_marginalisation():
     t = Symbol("t", real=True)
     families = ((normal(t, 0, 1), normal(t, 1, 1)), (exponential(t, 1), exponential(t, 2)))
     instances = ProductInstances(F, G_, xs, d, families)
-    verify = V.on_product_instances(instances, (2,), "two families")
+    verify = V.OnProductInstances(instances, (2,))
     own = Region("supp f_i", "")
     joint = Sum(IntegralOver(Product(F(j, xs[j]), (j, 1, d)) * log(F(i, xs[i]) / G_(i, xs[i])), xs, SUPP), (i, 1, d))
     right = Sum(IntegralOver(F(i, xs[i]) * log(F(i, xs[i]) / G_(i, xs[i])), xs[i], own), (i, 1, d))
-    assert verify(joint, right).status is Status.PROVED_ON_INSTANCES
+    verification = verify(joint, right)
+    assert verification.status is Status.PROVED_ON_INSTANCES and "(N(0, 1**2), N(1, 1**2))" in verification.detail
     wrong = Sum(IntegralOver(log(F(i, xs[i]) / G_(i, xs[i])) ** 2 * F(i, xs[i]), xs[i], own), (i, 1, d))
     with pytest.raises(VerificationFailed, match="differ"):
         verify(joint, wrong)
+    with pytest.raises(VerificationFailed, match="not evaluable"):
+        V.OnProductInstances(instances, (3,))(joint, right)  # no family for a third coordinate
+    with pytest.raises(VerificationFailed, match="no dimension"):
+        V.OnProductInstances(instances, ())(joint, wrong)
+    with pytest.raises(VerificationFailed, match="not about"):  # evidence about other functions than the step's
+        V.OnProductInstances(ProductInstances(G_, F, xs, Symbol("e", integer=True), families), (2,))(joint, right)
+
+
+@pytest.mark.parametrize(
+    "pair, reason",
+    [
+        ((normal(T, 0, 1), Density("2 N(1, 1)", (T,), 2 * normal(T, 1, 1).expr, ((-oo, oo),))), "total mass 2"),
+        ((normal(T, 0, 1), Density("-N(1, 1)", (T,), -normal(T, 1, 1).expr, ((-oo, oo),))), "not shown nonnegative"),
+        ((normal(T, 0, 1), exponential(T, 2)), r"support of N\(0, 1\*\*2\) is not inside that of Exp\(2\)"),
+        ((normal(T, 0, Symbol("s")), normal(T, 1, 1)), "not concrete values"),
+    ],
+    ids=["mass", "sign", "support", "parameter"],
+)
+def test_product_instances_are_probability_densities(pair, reason):
+    d = Symbol("d", integer=True, positive=True)
+    i = Symbol("i", integer=True, positive=True)
+    xs, F, G_ = IndexedBase("x", real=True), indexed_function("f"), indexed_function("g")
+    instances = ProductInstances(F, G_, xs, d, (pair, pair))
+    left = Sum(IntegralOver(F(i, xs[i]), xs[i], Region("supp f_i", "")), (i, 1, d))
+    with pytest.raises(VerificationFailed, match=reason):
+        V.OnProductInstances(instances, (2,))(left, d)
+
+
+def _jensen_application(**changes):
+    fields = dict(phi=MINUS_LOG, domain=(T > 0,), density=f(alpha), z=g(alpha) / f(alpha), variable=alpha,
+                  region=SUPP, positive=(f, g), because="H2",
+                  cited=(("probability density", "H1"), ("integrable", "H1, H3")))
+    return V.JensenOnRegion(**{**fields, **changes})
 
 
 def test_theorem_application_is_as_strong_as_its_weakest_discharge():
     integral = IntegralOver(-f(alpha) * log(g(alpha) / f(alpha)), alpha, SUPP)
-    rule = _jensen(_discharges())
-    verification = V.theorem_application(rule)(integral, rule(integral))
-    assert verification.status is Status.PROVED and "Jensen's inequality" in verification.premises
-    weak = _jensen(_discharges()[:3] + (checked("integrable", "on instances", status=Status.PROVED_ON_INSTANCES),))
-    assert V.theorem_application(weak)(integral, weak(integral)).status is Status.PROVED_ON_INSTANCES
+    jensen = _jensen_application()
+    verification = jensen(integral, jensen.rule(integral))
+    assert verification.status is Status.PROVED and verification.evidence is jensen
+    assert verification.premises == ("Jensen's inequality", "H1", "H3", "H2")
     with pytest.raises(VerificationFailed, match="conclusion"):
-        V.theorem_application(rule)(integral, -log(IntegralOver(g(alpha), alpha, SUPP)))
-    missing = _jensen(_discharges()[1:])
+        jensen(integral, -log(IntegralOver(g(alpha), alpha, SUPP)))
+    with pytest.raises(VerificationFailed, match="integrals in alpha"):
+        jensen(-integral, -jensen.rule(integral))  # a bound under a minus sign points the other way
     with pytest.raises(VerificationFailed, match="not discharged"):
-        V.theorem_application(missing)(integral, integral)
+        _jensen_application(cited=(("integrable", "H3"),))(integral, jensen.rule(integral))
+
+
+def test_a_theorem_application_checks_what_it_may_not_cite():
+    integral = IntegralOver(-f(alpha) * log(g(alpha) / f(alpha)), alpha, SUPP)
+    after = _jensen_application().rule(integral)
+    forged = _jensen_application(cited=(("probability density", "H1"), ("integrable", "H3"), ("convex", "H1")))
+    with pytest.raises(VerificationFailed, match="must be checked"):
+        forged(integral, after)
+    concave = _jensen_application(phi=Lambda(T, log(T)))
+    with pytest.raises(VerificationFailed, match="not discharged: convex"):
+        concave(IntegralOver(f(alpha) * log(g(alpha) / f(alpha)), alpha, SUPP), log(IntegralOver(g(alpha), alpha, SUPP)))
+    narrow = _jensen_application(domain=(T > 1,))  # g/f > 1 is not known on the region
+    with pytest.raises(VerificationFailed, match="values in the domain"):
+        narrow(integral, after)
+    unknown_sign = _jensen_application(positive=(f,))  # g's sign on the region is not stated
+    with pytest.raises(VerificationFailed, match="values in the domain"):
+        unknown_sign(integral, after)
+    mass = V.MassOnSubset(g(alpha), (("probability density", "H1"), ("positive mass", "H1, H2")))
+    assert mass(-log(IntegralOver(g(alpha), alpha, SUPP)), -log(S.One, evaluate=False)).status is Status.PROVED
+    with pytest.raises(VerificationFailed, match="does not apply"):
+        mass(log(IntegralOver(g(alpha), alpha, SUPP)), log(S.One, evaluate=False))
+
+
+def test_the_affine_change_of_variables_needs_a_declared_invertible_matrix():
+    y = MatrixSymbol("y", n, 1)
+    b_ = MatrixSymbol("b", n, 1)
+    p_X, p_Y = Function("p_X"), Function("p_Y")
+    change = V.AffineChangeOfVariables(p_X(x), p_Y(y), A, b_, "D1", "H1", Context(matrix_facts=FACTS))
+    after = p_Y(A.I * (x - b_)) * Abs(Determinant(A.I))
+    verification = change(p_X(x), after)
+    assert verification.status is Status.PROVED and verification.premises == ("change of variables", "H1", "D1")
+    with pytest.raises(VerificationFailed, match="conclusion"):
+        change(p_X(x), p_Y(A.I * (x - b_)))  # the Jacobian factor is missing
+    undeclared = V.AffineChangeOfVariables(p_X(x), p_Y(y), M, b_, "D1", "H1", Context(matrix_facts=FACTS))
+    with pytest.raises(VerificationFailed, match="not declared invertible"):
+        undeclared(p_X(x), p_Y(M.I * (x - b_)) * Abs(Determinant(M.I)))
 
 
 def test_on_explicit_instances_compares_entry_by_entry():
     s = IndexedBase("s", positive=True)
-    k = Symbol("k", integer=True, positive=True)
-    def diagonal(size: int) -> dict:
-        return {S0: ImmutableMatrix(size, size, lambda r, c: s[r + 1] if r == c else 0)}
-
-    verify = V.on_explicit_instances(n, (1, 2, 3), diagonal, ("C2",))
+    k, i, j = (Symbol(name, integer=True, positive=True) for name in "kij")
+    diagonal = (V.ExplicitMatrix(S0, Lambda((i, j), KroneckerDelta(i, j) * s[i])),)
+    verify = V.OnExplicitInstances(n, (1, 2, 3), diagonal, ("C2",))
     assert verify(Trace(S0), Sum(s[k], (k, 1, n))).status is Status.PROVED_ON_INSTANCES
     with pytest.raises(VerificationFailed):
         verify(Determinant(S0), Sum(s[k], (k, 1, n)))
+    assert verify.stated() == ("C2: Sigma[i, j] = KroneckerDelta(i, j)*s[i] (entries from 1)",)
+    with pytest.raises(VerificationFailed, match="not about Sigma"):  # the explicit matrix is not in the step
+        verify(Trace(M), Sum(s[k], (k, 1, n)))
 
 
 # -- transcripts ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Induction is checked from what its chains prove and from what they assume (issue 5)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sympy import IndexedBase, S, Sum, Symbol
 
@@ -60,6 +62,17 @@ def test_the_genuine_induction_is_proved_and_cites_only_its_hypotheses():
     assert all(set(s.verification.premises) <= {"recurrence", "IH"} for s in step.steps)
     verification = induction_verifier(halving, t, L, base, step, CONTEXT)(x[L], claim.xreplace({t: L}))
     assert verification.status is Status.PROVED
+
+
+def test_induction_on_a_chain_with_a_bound_proves_nothing():
+    """A ``>=`` step carries no equality: x_{t+1} >= C(t+1) and C(0) >= x_0 prove no value of x."""
+    halving = LinearRecurrence.read(x, l, x[l - 1] / 2 + 1)
+    claim = unroll(halving, k)(x[t])
+    base, step = induction_chains(halving, claim, t, CONTEXT)
+    bounded = replace(step, steps=(replace(step.steps[0], relation=">="), *step.steps[1:]))
+    with pytest.raises(VerificationFailed, match="not a chain of equalities"):
+        induction_verifier(halving, t, L, base, bounded, CONTEXT)(x[L], claim.xreplace({t: L}))
+    assert induction_verifier(halving, t, L, base, step, CONTEXT).relation == "="
 
 
 def test_a_chain_hypothesis_is_stated_and_used_only_in_its_chain():

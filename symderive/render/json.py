@@ -34,14 +34,19 @@ from ..recurrence import Induction
 from ..rules import ParametricRule
 from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
 from ..rules.gaussians import CollectQuadraticForm, QuadraticFormIsEven
+from .. import verifiers
 from .latex import RELATION_SYMBOLS
 from .printer import to_latex
 
 TRANSCRIPT_FORMAT = "symderive-transcript/1"
 
 # Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
-EVIDENCE: dict[str, type] = {"Induction": Induction}
-EVIDENCE.update({cls.__name__: cls for cls in (LayerCheck, NetworkCheck, InductionProof)})  # the CNN derivation
+EVIDENCE: dict[str, type] = {cls.__name__: cls for cls in (
+    Induction, verifiers.PointwiseUnderExpectation, verifiers.PointwiseOnRegion, verifiers.OnProductInstances,
+    verifiers.OnExplicitInstances, verifiers.ByLemma, verifiers.AffineChangeOfVariables, verifiers.JensenOnRegion,
+    verifiers.MassOnSubset,
+    LayerCheck, NetworkCheck, InductionProof,  # the CNN derivation
+)}
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
 REPLAYABLE: dict[str, type[ParametricRule]] = {

@@ -13,15 +13,15 @@ Seed problem 4.  ``Y ~ N(0, I_n)``, ``A`` an invertible real ``n × n`` matrix,
 """
 from __future__ import annotations
 
-from sympy import Function, Lambda, MatMul, MatrixSymbol, Symbol, Transpose
+from sympy import Function, MatMul, MatrixSymbol, Symbol, Transpose
 
 from ..calc import Calc
-from ..densities import Density, standard_normal, WHOLE_LINE
-from ..judge import Context
+from ..densities import standard_normal
+from ..judge import Context, Definition
 from ..matrices import MatrixFacts
 from ..model import Assumption, Chain, Derivation, Status
 from ..rules.algebra import unfold
-from ..rules.densities import affine_change_of_variables, check_affine, density_definition
+from ..rules.densities import density_definition
 from ..rules.gaussians import (
     determinants_into_product,
     flatten_products,
@@ -31,7 +31,7 @@ from ..rules.gaussians import (
 )
 from ..rules.logs import absolute_value_as_root
 from ..rules.matrices import determinant_of_inverse, transpose_of_product
-from ..verifiers import Unfolding, by_definitions, theorem_application
+from ..verifiers import AffineChangeOfVariables
 from .evidence import evidence_overview
 
 NAME = "affine-gaussian"
@@ -45,8 +45,10 @@ p_X, p_Y = Function("p_X"), Function("p_Y")
 
 FACTS = MatrixFacts(invertible=frozenset({A}))
 STANDARD = standard_normal(y)
-DENSITY_OF_Y = Unfolding("H2", p_Y, Lambda(y, STANDARD.expr))
-COVARIANCE = Unfolding("D2", Sigma, MatMul(A, Transpose(A)))
+PHI = A.I * (x - b)  # the inverse map at x
+# H2 where it is used, at y = φ(x) (a transcript cannot yet record a definition for every vector y)
+DENSITY_OF_Y = Definition("H2", p_Y(PHI), STANDARD.at(PHI))
+COVARIANCE = Definition("D2", Sigma, MatMul(A, Transpose(A)))
 
 ASSUMPTIONS = (
     Assumption("H1", r"$A$ is a real invertible $n \times n$ matrix and $b \in \mathbb{R}^n$."),
@@ -78,11 +80,10 @@ WHY = {
 
 
 def derive() -> Derivation:
-    context = Context(matrix_facts=FACTS)
+    context = Context(definitions=(DENSITY_OF_Y, COVARIANCE), matrix_facts=FACTS)
     density = _density_of_x(context)
     in_a = Calc(r"The result in terms of $A$", density.end, context)
-    in_a.by(unfold(Sigma, COVARIANCE.value, "definition of the covariance", "Definition D2."),
-            verifier=by_definitions(context, COVARIANCE))
+    in_a.by(unfold(Sigma, COVARIANCE.value, "definition of the covariance", "Definition D2."))
     chains = (density, in_a.done())
     return Derivation(
         name=NAME,
@@ -100,12 +101,10 @@ def derive() -> Derivation:
 
 
 def _density_of_x(context: Context) -> Chain:
-    source = Density("p_Y", (y,), p_Y(y), (WHOLE_LINE,))
-    change = affine_change_of_variables(p_X, x, source, A, b, check_affine(A, b, x, y, "H1"))
-    definitions = by_definitions(context, DENSITY_OF_Y, COVARIANCE)
+    change = AffineChangeOfVariables(p_X(x), p_Y(y), A, b, definition="D1", invertible="H1", context=context)
     chain = Calc("The density of $X$", p_X(x), context)
-    chain.by(change, verifier=theorem_application(change))
-    chain.by(density_definition(p_Y, STANDARD, "H2"), verifier=definitions)
+    chain.by(change.rule, verifier=change)
+    chain.by(density_definition(p_Y, STANDARD, "H2"))
     chain.by(transpose_of_product)
     chain.by(flatten_products)
     chain.by(transpose_of_inverse)
@@ -115,5 +114,5 @@ def _density_of_x(context: Context) -> Chain:
     chain.by(square_of_determinant)
     chain.by(determinants_into_product)
     fold = unfold(MatMul(A, Transpose(A)), Sigma, "definition of the covariance", r"Definition D2, $AA^\top = \Sigma$.")
-    chain.by(fold, verifier=definitions)
+    chain.by(fold)
     return chain.done(r"This is the density of $N(b, \Sigma)$: $X \sim N(b, AA^\top)$.")

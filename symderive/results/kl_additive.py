@@ -17,7 +17,7 @@ from sympy import IndexedBase, Product, Symbol, Tuple
 
 from ..calc import Calc
 from ..densities import KL, ProductInstances, Region, exponential, indexed_function, laplace, normal
-from ..judge import Context
+from ..judge import Context, Definition
 from ..model import Assumption, Derivation, Status
 from ..rules.kl import (
     integral_of_sum,
@@ -27,7 +27,7 @@ from ..rules.kl import (
     log_of_product_ratio,
     marginalise,
 )
-from ..verifiers import Unfolding, by_definitions, on_product_instances
+from ..verifiers import OnProductInstances
 from .evidence import evidence_overview
 
 NAME = "kl-additive"
@@ -49,7 +49,6 @@ FAMILIES = (
 )
 FAMILY_NAMES = (r"$(f_j, g_j) = (N(0, 1), N(1, 2^2))$, $(\mathrm{Exp}(2), \mathrm{Exp}(3))$, "
                 r"$(\mathrm{Laplace}(0, 1), \mathrm{Laplace}(1, 2))$")
-FAMILIES_IN_TEXT = "(f_j, g_j) = (N(0, 1), N(1, 4)), (Exp(2), Exp(3)), (Laplace(0, 1), Laplace(1, 2)) for j = 1, 2, 3"
 INSTANCES = ProductInstances(f, g, x, d, FAMILIES)
 
 ASSUMPTIONS = (
@@ -80,18 +79,16 @@ WHY = {
 
 
 def derive() -> Derivation:
-    context = Context()
-    joint = Unfolding("D1", KL(F, G, Tuple(x)), kl_definition_value(F, G, x, SUPPORT))
-    marginal = Unfolding("D1", KL(f(i, x[i]), g(i, x[i]), Tuple(x[i])),
-                         kl_definition_value(f(i, x[i]), g(i, x[i]), x[i], MARGINAL_SUPPORT))
-    instances = on_product_instances(INSTANCES, (2, 3), FAMILIES_IN_TEXT, ("H1", "H2", "H3"))
-    chain = Calc("Additivity", KL(F, G, Tuple(x)), context)
-    chain.by(kl_over_support(F, G, x, SUPPORT), verifier=by_definitions(context, joint))
+    joint = Definition("D1", KL(F, G, Tuple(x)), kl_definition_value(F, G, x, SUPPORT))
+    marginal = Definition("D1", KL(f(i, x[i]), g(i, x[i]), Tuple(x[i])),
+                          kl_definition_value(f(i, x[i]), g(i, x[i]), x[i], MARGINAL_SUPPORT))
+    instances = OnProductInstances(INSTANCES, (2, 3), ("H1", "H2", "H3"))
+    chain = Calc("Additivity", KL(F, G, Tuple(x)), Context(definitions=(joint, marginal)))
+    chain.by(kl_over_support(F, G, x, SUPPORT))
     chain.by(log_of_product_ratio(i), verifier=instances)
     chain.by(integral_of_sum, verifier=instances)
     chain.by(marginalise(i, MARGINAL_SUPPORT), verifier=instances)
-    chain.by(kl_of_marginals(f(i, x[i]), g(i, x[i]), x[i], MARGINAL_SUPPORT),
-             verifier=by_definitions(context, marginal))
+    chain.by(kl_of_marginals(f(i, x[i]), g(i, x[i]), x[i], MARGINAL_SUPPORT))
     chains = (chain.done(),)
     return Derivation(
         name=NAME,

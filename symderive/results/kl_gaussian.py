@@ -22,8 +22,8 @@ from sympy import (
     Determinant,
     Function,
     Identity,
-    ImmutableMatrix,
     IndexedBase,
+    KroneckerDelta,
     Lambda,
     MatMul,
     MatrixSymbol,
@@ -39,9 +39,9 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..calc import Calc
 from ..densities import multivariate_normal
-from ..judge import Context
+from ..judge import Context, Definition
 from ..matrices import MatrixFacts
-from ..model import Assumption, Chain, Derivation, Status
+from ..model import Assumption, Chain, Derivation, Hypothesis, Status
 from ..randomvars import Expect
 from ..randomvectors import RandomVector, VectorModel
 from ..rules.algebra import substitute
@@ -77,14 +77,7 @@ from ..rules.randomvectors import (
     mean_of_random_vector,
     second_moment_of_random_vector,
 )
-from ..verifiers import (
-    Unfolding,
-    by_definitions,
-    by_lemma,
-    expectation_on_instances,
-    on_explicit_instances,
-    pointwise_under_expectation,
-)
+from ..verifiers import ByLemma, ExplicitMatrix, OnExplicitInstances, PointwiseUnderExpectation
 from .evidence import evidence_overview
 
 NAME = "kl-gaussian"
@@ -101,7 +94,7 @@ sigma, nu = IndexedBase("sigma", positive=True), IndexedBase("nu", real=True)  #
 FACTS = MatrixFacts(positive_definite=frozenset({Sigma_0, Sigma_1}))
 MODEL = VectorModel((RandomVector(x, mu_0, Sigma_0),), cites="H1")
 P0, P1 = multivariate_normal(x, mu_0, Sigma_0), multivariate_normal(x, mu_1, Sigma_1)
-DENSITIES = (Unfolding("D2", f, Lambda(x, P0.expr)), Unfolding("D2", g, Lambda(x, P1.expr)))
+DENSITIES = (Definition("D2", f(x), P0.expr), Definition("D2", g(x), P1.expr))
 LEMMA = "expected quadratic form"
 
 ASSUMPTIONS = (
@@ -142,7 +135,7 @@ WHY = {
 
 
 def derive() -> Derivation:
-    context = Context(matrix_facts=FACTS, vector_model=MODEL)
+    context = Context(definitions=DENSITIES, matrix_facts=FACTS, vector_model=MODEL)
     lemma = _expected_quadratic_form(context)
     divergence = _divergence(context, lemma)
     vae = _standard_normal_prior(divergence.end)
@@ -162,14 +155,13 @@ def derive() -> Derivation:
 
 
 def _expected_quadratic_form(context: Context) -> Chain:
-    pointwise = pointwise_under_expectation(context)
     chain = Calc(
         f"Lemma ({LEMMA})", Expect(quadratic(x - m, M)), context,
         premise=r"For $x \sim N(\mu_0, \Sigma_0)$ (H1), a constant $d \times d$ matrix $M$ and a constant "
                 r"$m \in \mathbb{R}^d$:",
     )
-    chain.by(one_by_one_as_trace, verifier=pointwise)
-    chain.by(trace_cyclicity(1), verifier=pointwise)
+    chain.by(one_by_one_as_trace)
+    chain.by(trace_cyclicity(1))
     chain.by(expectation_through_trace)
     chain.by(linearity_of_matrix_expectation(MODEL))
     chain.by(expectation_of_transpose)
@@ -182,18 +174,17 @@ def _expected_quadratic_form(context: Context) -> Chain:
 
 
 def _divergence(context: Context, lemma: Chain) -> Chain:
-    pointwise = pointwise_under_expectation(context)
     chain = Calc(
         "The divergence", Expect(-log(g(x) / f(x))), context,
         premise=r"By definition D1, $D_{\mathrm{KL}}(X \,\|\, Y)$ is the expectation below.",
     )
-    chain.by(density_definition(g, P1, "D2"), verifier=by_definitions(context, *DENSITIES))
-    chain.by(density_definition(f, P0, "D2"), verifier=by_definitions(context, *DENSITIES))
-    chain.by(expand_logarithms, verifier=pointwise)
-    chain.by(difference_of_logarithms, verifier=pointwise)
-    chain.by(linearity_of_scalar_expectation(MODEL), verifier=expectation_on_instances(context))
+    chain.by(density_definition(g, P1, "D2"))
+    chain.by(density_definition(f, P0, "D2"))
+    chain.by(expand_logarithms, verifier=PointwiseUnderExpectation(context))
+    chain.by(difference_of_logarithms)
+    chain.by(linearity_of_scalar_expectation(MODEL))
     uses = ({M: Sigma_1.I, m: mu_1}, {M: Sigma_0.I, m: mu_0})
-    chain.by(use_lemma(lemma, uses, LEMMA), verifier=by_lemma(lemma, uses, LEMMA))
+    chain.by(use_lemma(lemma, uses, LEMMA), verifier=ByLemma(lemma, tuple(tuple(u.items()) for u in uses), LEMMA, context))
     chain.by(difference_with_itself)
     chain.by(quadratic_form_of_zero)
     chain.by(inverse_times_matrix(FACTS))
@@ -205,16 +196,14 @@ def _divergence(context: Context, lemma: Chain) -> Chain:
 
 def _standard_normal_prior(result) -> Chain:
     """``N(μ, diag(σ²))`` against ``N(0, I)``: the KL term of a variational autoencoder."""
-    context = Context(matrix_facts=FACTS)
-    prior = (Unfolding("C1", Sigma_1, Identity(d)), Unfolding("C1", mu_1, ZeroMatrix(d, 1)))
+    prior = (Hypothesis("C1", Sigma_1, Identity(d)), Hypothesis("C1", mu_1, ZeroMatrix(d, 1)))
     chain = Calc(
-        r"Corollary: a diagonal Gaussian against $N(0, I)$", result, context,
-        premise=(r"Take $\Sigma_1 = I_d$, $\mu_1 = 0$ (C1), and $\Sigma_0 = \operatorname{diag}(\sigma_1^2, \dots, "
-                 r"\sigma_d^2)$ with $\sigma_k > 0$, $\mu_0 = (\nu_1, \dots, \nu_d)^\top$, "
-                 r"written in coordinates (C2)."),
+        r"Corollary: a diagonal Gaussian against $N(0, I)$", result, Context(matrix_facts=FACTS),
+        premise=(r"Take $\Sigma_0 = \operatorname{diag}(\sigma_1^2, \dots, \sigma_d^2)$ with $\sigma_k > 0$ and "
+                 r"$\mu_0 = (\nu_1, \dots, \nu_d)^\top$, written in coordinates (C2), and:"),
+        hypotheses=prior,
     )
-    chain.by(substitute({Sigma_1: Identity(d), mu_1: ZeroMatrix(d, 1)}, "the special case", "C1."),
-             verifier=by_definitions(context, *prior))
+    chain.by(substitute({Sigma_1: Identity(d), mu_1: ZeroMatrix(d, 1)}, "the special case", "C1."))
     chain.by(identity_matrix)
     chain.by(quadratic_form_is_even(mu_0))
     chain.by(drop_identity_factor)
@@ -224,16 +213,15 @@ def _standard_normal_prior(result) -> Chain:
         MatrixElement(MatMul(Transpose(mu_0), mu_0), 0, 0): Sum(nu[k] ** 2, (k, 1, d)),
         Determinant(Sigma_0): Product(sigma[k] ** 2, (k, 1, d)),
     }
-    chain.by(in_coordinates(coordinates, "C2"),
-             verifier=on_explicit_instances(d, (1, 2, 3, 4), _diagonal_case, ("C2",)))
+    chain.by(in_coordinates(coordinates, "C2"), verifier=OnExplicitInstances(d, (1, 2, 3, 4), DIAGONAL_CASE, ("C2",)))
     chain.by(log_of_product_as_sum)
     chain.by(sums_into_one_sum)
     return chain.done(r"This is $-\frac{1}{2}\sum_k (1 + \log\sigma_k^2 - \nu_k^2 - \sigma_k^2)$, the KL term of a "
                       r"variational autoencoder with encoder mean $\nu$ and variances $\sigma_k^2$.")
 
 
-def _diagonal_case(size: int) -> dict:
-    return {
-        Sigma_0: ImmutableMatrix.diag(*(sigma[j] ** 2 for j in range(1, size + 1))),
-        mu_0: ImmutableMatrix([nu[j] for j in range(1, size + 1)]),
-    }
+_i, _j = Symbol("i", integer=True, positive=True), Symbol("j", integer=True, positive=True)
+DIAGONAL_CASE = (  # C2, entry (i, j) counted from 1
+    ExplicitMatrix(Sigma_0, Lambda((_i, _j), KroneckerDelta(_i, _j) * sigma[_i] ** 2)),
+    ExplicitMatrix(mu_0, Lambda((_i, _j), nu[_i])),
+)

@@ -16,28 +16,17 @@ where ``-log ∫_{supp f} g`` is ``log 3``, not ``-log 1 = 0``.
 """
 from __future__ import annotations
 
-from sympy import Function, GreaterThan, IndexedBase, Integral, Lambda, Rational, Sum, Symbol, Tuple, log, oo
+from sympy import Function, GreaterThan, IndexedBase, Integral, Rational, Sum, Symbol, Tuple, log, oo
 
 from ..calc import Calc
 from ..densities import KL, Region, kl, normal, uniform
 from ..judge import Context, Definition
 from ..model import Assumption, Chain, Derivation, Status
 from ..rules.algebra import substitute
-from ..rules.densities import check_convex, integrate_exactly, kl_definition
-from ..rules.kl import (
-    cancel_density,
-    check_decreasing,
-    check_values_positive,
-    jensen_on_region,
-    kl_definition_value,
-    kl_over_support,
-    mass_at_most_one,
-    nonnegative_number,
-    write_out_sum,
-)
+from ..rules.densities import integrate_exactly, kl_definition
+from ..rules.kl import cancel_density, kl_definition_value, kl_over_support, nonnegative_number, write_out_sum
 from ..rules.logs import log_of_one, log_of_reciprocal
-from ..rules.theorems import assumed
-from ..verifiers import Unfolding, by_definitions, pointwise_on_region, theorem_application
+from ..verifiers import MINUS_LOG, T, JensenOnRegion, MassOnSubset, PointwiseOnRegion
 from .evidence import evidence_overview
 
 NAME = "kl-nonnegative"
@@ -46,8 +35,6 @@ TITLE = "The KL divergence is nonnegative"
 alpha = Symbol("alpha", real=True)  # a point of R^d
 f, g = Function("f"), Function("g")
 SUPPORT = Region("supp f", r"\operatorname{supp} f")
-T = Symbol("t", real=True)  # the variable of -log; its domain t > 0 is stated where it is used
-MINUS_LOG = Lambda(T, -log(T))
 
 ASSUMPTIONS = (
     Assumption(
@@ -80,9 +67,10 @@ WHY = {
 
 
 def derive() -> Derivation:
-    context = Context()
-    main = _nonnegativity(context)
-    checks = (_two_gaussians(context), _two_discrete(), _support_too_small(context))
+    p, q = f(alpha), g(alpha)
+    definition = Definition("D1", KL(p, q, Tuple(alpha)), kl_definition_value(p, q, alpha, SUPPORT))
+    main = _nonnegativity(Context(definitions=(definition,)))
+    checks = (_two_gaussians(), _two_discrete(), _support_too_small(Context()))
     chains = (main, *checks)
     return Derivation(
         name=NAME,
@@ -99,26 +87,16 @@ def derive() -> Derivation:
 
 def _nonnegativity(context: Context) -> Chain:
     p, q = f(alpha), g(alpha)
-    definition = Unfolding("D1", KL(p, q, Tuple(alpha)), kl_definition_value(p, q, alpha, SUPPORT))
-    on_support = pointwise_on_region(context, (f, g), "H2")
-    positive = {p: Symbol("F", positive=True), q: Symbol("G", positive=True)}
-    jensen = jensen_on_region(MINUS_LOG, p, q / p, SUPPORT, (
-        assumed("probability density", "H1"),
-        check_convex(MINUS_LOG, [T > 0]),
-        check_values_positive(q / p, positive, "H2"),
-        assumed("integrable", "H1, H3"),
-    ))
-    mass = mass_at_most_one(q, (
-        assumed("probability density", "H1"),
-        assumed("positive mass", "H1, H2"),
-        check_decreasing(MINUS_LOG, [T > 0]),
-    ))
+    on_support = PointwiseOnRegion(context, (f, g), "H2")
+    jensen = JensenOnRegion(MINUS_LOG, (T > 0,), p, q / p, alpha, SUPPORT, (f, g), "H2",
+                            (("probability density", "H1"), ("integrable", "H1, H3")))
+    mass = MassOnSubset(q, (("probability density", "H1"), ("positive mass", "H1, H2")))
     chain = Calc("Nonnegativity", KL(p, q, Tuple(alpha)), context)
-    chain.by(kl_over_support(p, q, alpha, SUPPORT), verifier=by_definitions(context, definition))
+    chain.by(kl_over_support(p, q, alpha, SUPPORT))
     chain.by(log_of_reciprocal, verifier=on_support)
-    chain.by(jensen, verifier=theorem_application(jensen))
+    chain.by(jensen.rule, verifier=jensen)
     chain.by(cancel_density, verifier=on_support)
-    chain.by(mass, verifier=theorem_application(mass))
+    chain.by(mass.rule, verifier=mass)
     chain.by(log_of_one)
     return chain.done(
         r"So $D_{\mathrm{KL}}(f \,\|\, g) \geq 0$.  The step to $-\log 1$ is an equality exactly when "
@@ -128,12 +106,12 @@ def _nonnegativity(context: Context) -> Chain:
     )
 
 
-def _two_gaussians(context: Context) -> Chain:
+def _two_gaussians() -> Chain:
     t = Symbol("t", real=True)
     p, q = normal(t, 0, 1), normal(t, 1, 2)
-    definition = Unfolding("D1", kl(p, q), Integral(p.expr * log(p.expr / q.expr), (t, -oo, oo)))
-    chain = Calc(r"Check: $N(0, 1)$ against $N(1, 2^2)$", kl(p, q), context)
-    chain.by(kl_definition(p, q), verifier=by_definitions(context, definition))
+    definition = Definition("D1", kl(p, q), Integral(p.expr * log(p.expr / q.expr), (t, -oo, oo)))
+    chain = Calc(r"Check: $N(0, 1)$ against $N(1, 2^2)$", kl(p, q), Context(definitions=(definition,)))
+    chain.by(kl_definition(p, q))
     chain.by(integrate_exactly)
     chain.by(nonnegative_number)
     return chain.done()
@@ -151,7 +129,7 @@ def _two_discrete() -> Chain:
                 r"$q = (\frac{1}{4}, \frac{1}{4}, \frac{1}{2})$ (C1); "
                 r"the divergence of probability vectors is the sum below (the integral against counting measure).",
     )
-    chain.by(write_out_sum, verifier=by_definitions(Context()))  # judged without C1: see the report on the judge
+    chain.by(write_out_sum)
     chain.by(substitute(values, "the probabilities", "C1."))
     chain.by(nonnegative_number)
     return chain.done()

@@ -227,16 +227,19 @@ JENSEN = Theorem(
 
 
 def jensen(phi: Lambda, density: Density, z: Expr, discharges: Sequence[Discharge]) -> TheoremRule:
-    """``∫ p φ(z) -> φ(∫ p z)`` over the density's support: a ``>=`` step (before >= after)."""
+    """``∫ p φ(z) -> φ(∫ p z)`` over the density's support: a ``>=`` step (before >= after).
+
+    The integral must be the whole expression: inside another (under a minus
+    sign, say) the bound could point the other way.
+    """
     limits = density.limits()
     expected = density.expr * phi(z)
 
     def transform(expr: Basic) -> Basic:
-        def matches(node: Basic) -> bool:
-            return (isinstance(node, Integral) and tuple(tuple(l) for l in node.limits) == limits
-                    and expand(node.function - expected) == 0)
-
-        return expr.replace(matches, lambda node: phi(Integral(density.expr * z, *limits)))
+        if not (isinstance(expr, Integral) and tuple(tuple(l) for l in expr.limits) == limits
+                and expand(expr.function - expected) == 0):
+            raise RuleNotApplicable(f"{expr} is not the integral of {expected} over the support")
+        return phi(Integral(density.expr * z, *limits))
 
     return TheoremRule(JENSEN, tuple(discharges), transform, relation=">=")
 

@@ -9,12 +9,13 @@ the region, or by exact integration on instances).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from sympy import Basic, Expr, Indexed, Integer, Lambda, Mul, Product, S, Sum, Symbol, Tuple, expand, latex, log
+from sympy.core.relational import GreaterThan, LessThan, Relational, StrictGreaterThan, StrictLessThan
 
 from ..densities import KL, IntegralOver, Region
-from ..inequalities import prove_positive
+from ..inequalities import prove_nonnegative, prove_positive
 from . import Rule, RuleNotApplicable, rule
 from .theorems import Discharge, Hypothesis, Theorem, TheoremRule, checked
 
@@ -57,34 +58,49 @@ JENSEN_ON_A_REGION = Theorem(
 
 def jensen_on_region(phi: Lambda, density: Expr, z: Expr, region: Region,
                      discharges: Sequence[Discharge]) -> TheoremRule:
-    """``∫_S f φ(z) -> φ(∫_S f·z)`` for the integrals over ``S = region`` whose integrand is ``f φ(z)``.
+    """``∫_S f φ(z) -> φ(∫_S f·z)`` for the integral over ``S = region`` whose integrand is ``f φ(z)``.
 
-    ``f·z`` is kept unevaluated, so the reader sees the expectation of ``z``
-    before the density cancels.
+    The integral must be the whole expression: inside another (under a minus
+    sign, say) the bound could point the other way.  ``f·z`` is kept
+    unevaluated, so the reader sees the expectation of ``z`` before the density cancels.
     """
     expected = density * phi(z)
 
     def transform(expr: Basic) -> Basic:
-        def matches(node: Basic) -> bool:
-            return (isinstance(node, IntegralOver) and node.region == region
-                    and expand(node.integrand - expected) == 0)
-
-        return expr.replace(matches, lambda node: phi(IntegralOver(Mul(density, z, evaluate=False),
-                                                                   node.variable, node.region)))
+        if not (isinstance(expr, IntegralOver) and expr.region == region
+                and expand(expr.integrand - expected) == 0):
+            raise RuleNotApplicable(f"{expr} is not an integral over {region.name} of {expected}")
+        return phi(IntegralOver(Mul(density, z, evaluate=False), expr.variable, expr.region))
 
     return TheoremRule(JENSEN_ON_A_REGION, tuple(discharges), transform, relation=">=")
 
 
-def check_values_positive(z: Expr, values: dict, because: str) -> Discharge | None:
-    """``z > 0`` on the region, proved with the densities' values there replaced by positive unknowns.
+def check_values_in_domain(z: Expr, phi: Lambda, domain: Sequence[Relational], values: Mapping[Basic, Basic],
+                           because: str) -> Discharge | None:
+    """``z`` satisfies every relation of ``φ``'s domain, proved with the densities' values on the region
+    replaced by positive unknowns.
 
     ``values`` maps each application (``f(α)``) to a positive symbol; ``because``
     cites the hypothesis that makes them positive on the region.
     """
-    if prove_positive(z.xreplace(values)):
-        return checked("values in the domain", f"${latex(z)} > 0$ on the region, since the densities are "
-                                               f"positive there ({because})", premises=(because,))
-    return None
+    (t,) = phi.variables
+    if not domain or not all(_holds(relation.xreplace({t: z.xreplace(dict(values))})) for relation in domain):
+        return None
+    where = ", ".join(f"${latex(r)}$" for r in domain)
+    return checked("values in the domain", f"{where} at ${latex(t)} = {latex(z)}$ on the region, since the "
+                                           f"densities are positive there ({because})", premises=(because,))
+
+
+def _holds(relation: Basic) -> bool:
+    """A relation ``a > b``, ``a >= b``, ``a < b`` or ``a <= b`` proved (structurally) for every value."""
+    if relation is S.true:
+        return True
+    if not isinstance(relation, (StrictGreaterThan, GreaterThan, StrictLessThan, LessThan)):
+        return False
+    gap = relation.lhs - relation.rhs if isinstance(relation, (StrictGreaterThan, GreaterThan)) \
+        else relation.rhs - relation.lhs
+    strict = isinstance(relation, (StrictGreaterThan, StrictLessThan))
+    return prove_positive(gap) if strict else prove_nonnegative(gap)
 
 
 # -- the mass of a density on a subset -------------------------------------------------
@@ -103,13 +119,16 @@ MASS_ON_A_SUBSET = Theorem(
 
 
 def mass_at_most_one(density: Expr, discharges: Sequence[Discharge]) -> TheoremRule:
-    """``-log ∫_S g -> -log 1`` (a ``>=`` step; ``log 1`` kept unevaluated)."""
+    """``-log ∫_S g -> -log 1`` (a ``>=`` step; ``log 1`` kept unevaluated).
+
+    The expression must be exactly ``-log ∫_S g``: elsewhere (``log ∫_S g``) the bound points the other way.
+    """
 
     def transform(expr: Basic) -> Basic:
-        return expr.replace(
-            lambda e: isinstance(e, log) and isinstance(e.args[0], IntegralOver) and e.args[0].integrand == density,
-            lambda e: log(Integer(1), evaluate=False),
-        )
+        inner = (-expr).args[0] if isinstance(-expr, log) else None
+        if not (isinstance(inner, IntegralOver) and inner.integrand == density):
+            raise RuleNotApplicable(f"{expr} is not -log of an integral of {density}")
+        return -log(Integer(1), evaluate=False)
 
     return TheoremRule(MASS_ON_A_SUBSET, tuple(discharges), transform, relation=">=")
 
@@ -220,7 +239,7 @@ nonnegative_number = Rule(
 )
 
 __all__ = [
-    "kl_over_support", "kl_definition_value", "JENSEN_ON_A_REGION", "jensen_on_region", "check_values_positive",
+    "kl_over_support", "kl_definition_value", "JENSEN_ON_A_REGION", "jensen_on_region", "check_values_in_domain",
     "MASS_ON_A_SUBSET", "mass_at_most_one", "check_decreasing", "cancel_density", "integral_of_sum",
     "log_of_product_ratio", "marginalise", "kl_of_marginals", "write_out_sum", "nonnegative_number",
 ]
