@@ -755,8 +755,9 @@ ROWS: list[Row] = [
         wrong="refuted at j = 1 with a random value for Y[1]: definitions are unfolded once, syntactically, "
               "before sampling (judge/__init__.py _unfolded), never for entries that appear once the "
               "indices have values (evaluation.evaluate_at / Sampler._complete)"),
-    Row("defined-identical", X, FunctionF(x), T, Context(definitions=(Definition("D_X", X, FunctionF(x)),)),
-        expect="proved", check=lambda: True),  # X is defined to be f(x)
+    Row("defined-identical", X, Sum(FunctionF(k), (k, 1, n)), T,
+        Context(definitions=(Definition("D_X", X, Sum(FunctionF(k), (k, 1, n))),)),
+        expect="proved", check=lambda: True),  # X is defined to be that sum, whatever f and n
     Row("defined-squares", Y[i + 1] - Y[i], 2 * i + 1, T, SQUARES_Y, expect="proved",
         check=lambda: all(((i + 1) ** 2 - i**2 - (2 * i + 1)).subs(i, v) == 0 for v in range(-5, 6))),
     Row("defined-squares-wrong", Y[i + 1] - Y[i], 2 * i, F, SQUARES_Y, expect="refuted",
