@@ -16,6 +16,12 @@ SymPy, pytest and Hypothesis once and forks a child per mutant; the child instal
 that serves the mutated source for the target module, runs the subset with ``pytest.main(["-x", ...])``
 and exits with pytest's status.  A mutant is *killed* when the subset fails (or exceeds the time
 limit, or crashes), *survived* when it passes.  The unmutated source must pass the same way first.
+
+Coverage-guided, as mutmut does it: one run of the subset under ``coverage`` (the judge inline, each
+test its own coverage context) tells which tests execute each statement; a mutant runs only those
+tests (a table row's expectation test with its soundness test, as it reuses the cached verdict), the
+whole subset when its statement runs at import time, and none when no test executes it at all
+(*not covered*: it survives by definition and is listed as such).
 """
 from __future__ import annotations
 
@@ -124,8 +130,11 @@ class Mutant:
     kind: str
     before: str
     after: str
+    first_line: int = 0  # the enclosing statement's lines, for the coverage lookup
+    last_line: int = 0
     status: str = ""
     seconds: float = 0.0
+    tests: int = 0  # how many tests ran against it
 
     @property
     def name(self) -> str:
@@ -230,9 +239,16 @@ def _short(node: ast.AST) -> str:
 
 def mutants_of(file: str) -> list[Mutant]:
     tree = ast.parse((ROOT / file).read_text())
+    statements = [(node.lineno, node.end_lineno) for node in ast.walk(tree)
+                  if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.ClassDef))]
     sites = _Sites()
-    sites.visit(tree)
-    return [Mutant(file, n, line, kind, before, after) for n, (line, kind, before, after) in enumerate(sites.found)]
+    sites.visit(ast.parse((ROOT / file).read_text()))
+    found = []
+    for n, (line, kind, before, after) in enumerate(sites.found):
+        around = [(a, z) for a, z in statements if a <= line <= z]
+        first, last = min(around, key=lambda s: s[1] - s[0]) if around else (line, line)
+        found.append(Mutant(file, n, line, kind, before, after, first, last))
+    return found
 
 
 def mutated_source(mutant: Mutant) -> str:
@@ -244,6 +260,77 @@ def mutated_source(mutant: Mutant) -> str:
 def module_name(file: str) -> str:
     name = file[:-3].replace("/", ".")
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
+# -- which tests execute which statement -----------------------------------------------------------------
+
+
+class _ContextPlugin:
+    """Switches the coverage context to each test's node id while it runs."""
+
+    def __init__(self, cov) -> None:
+        self.cov = cov
+
+    def pytest_runtest_setup(self, item):
+        self.cov.switch_context(item.nodeid)
+
+    def pytest_runtest_teardown(self, item):
+        self.cov.switch_context("")
+
+
+def coverage_map(tests: list[str], out: Path) -> None:
+    """Run the subset inline under coverage in a child; write {file: {line: [node ids]}} to ``out``."""
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        if not out.exists():
+            sys.exit(f"the coverage run failed (status {status})")
+        return
+    try:
+        fd = os.open(out.with_suffix(".log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        import coverage
+
+        data_file = out.with_suffix(".coverage")
+        cov = coverage.Coverage(data_file=str(data_file), include=[str(ROOT / t) for t in TARGETS])
+        cov.start()
+        import symderive.limits
+
+        symderive.limits._INSIDE = True
+        import pytest
+
+        pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--no-header", *tests],
+                     plugins=[_ContextPlugin(cov)])
+        cov.stop()
+        cov.save()
+        data = cov.get_data()
+        mapping = {}
+        for target in TARGETS:
+            by_line = data.contexts_by_lineno(str(ROOT / target))
+            mapping[target] = {str(line): sorted(set(contexts)) for line, contexts in by_line.items()}
+        out.write_text(json.dumps(mapping))
+    finally:
+        os._exit(0)
+
+
+def tests_for(mutant: Mutant, mapping: dict, subset: list[str]) -> list[str] | None:
+    """The subset's tests that execute the mutant's statement, in subset order; None if none does."""
+    lines = mapping.get(mutant.file, {})
+    contexts: set[str] = set()
+    executed = False
+    for line in range(mutant.first_line, mutant.last_line + 1):
+        if str(line) in lines:
+            executed = True
+            contexts |= set(lines[str(line)])
+    if not executed:
+        return None
+    if "" in contexts:  # runs at import time (or between tests): it may affect any test
+        return list(subset)
+    siblings = {c.replace("test_judge_is_sound_on_row[", "test_verdict_is_as_expected_and_not_weaker_than_recorded[")
+                for c in contexts}
+    chosen = contexts | siblings
+    return [t for t in subset if t in chosen] or list(subset)
 
 
 # -- running one mutant in a forked child ---------------------------------------------------------------
@@ -291,9 +378,9 @@ def _child(mutant: Mutant | None, tests: list[str], log: Path) -> None:
     os._exit(int(code))
 
 
-def run_all(mutants: list[Mutant | None], tests: list[str], jobs: int, timeout: float, logs: Path,
+def run_all(mutants: list[Mutant | None], tests, jobs: int, timeout: float, logs: Path,
             on_done) -> None:
-    """Run mutants ``jobs`` at a time; ``on_done(mutant, status, seconds)`` after each."""
+    """Run mutants ``jobs`` at a time; ``tests(mutant)`` chooses its tests; ``on_done(mutant, status, seconds)``."""
     queue = list(mutants)
     running: dict[int, tuple[Mutant | None, float]] = {}
     while queue or running:
@@ -303,7 +390,7 @@ def run_all(mutants: list[Mutant | None], tests: list[str], jobs: int, timeout: 
             pid = os.fork()
             if pid == 0:
                 try:
-                    _child(mutant, tests, log)
+                    _child(mutant, tests(mutant), log)
                 finally:
                     os._exit(99)
             running[pid] = (mutant, time.monotonic())
@@ -343,6 +430,7 @@ def main() -> None:
     parser.add_argument("--rerun", help="a results file: rerun its survivors")
     parser.add_argument("--broad", action="store_true", help="run the broad subset instead of the fast one")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--logs", default="/tmp/symderive-mutation-logs", help="where the survivors' logs go")
     parser.add_argument("--fork-per-judgement", action="store_true",
                         help="keep the judge's fork per call (slower; the broad subset needs it)")
     args = parser.parse_args()
@@ -373,12 +461,17 @@ def main() -> None:
     import sympy.stats  # noqa: F401
 
     tests = broad_subset() if args.broad else fast_subset()
-    logs = ROOT / "benchmarks" / "mutation-logs"
-    logs.mkdir(exist_ok=True)
+    logs = Path(args.logs)
+    logs.mkdir(parents=True, exist_ok=True)
     baseline: list[str] = []
-    run_all([None], tests, 1, args.timeout * 3, logs, lambda m, status, s: baseline.append(status))
+    run_all([None], lambda m: tests, 1, args.timeout * 3, logs, lambda m, status, s: baseline.append(status))
     if baseline != ["survived"]:
         sys.exit(f"the unmutated code does not pass the subset ({baseline}); see {logs / 'baseline.log'}")
+    mapping = None
+    if not args.broad:
+        map_file = logs / "coverage-map.json"
+        coverage_map(tests, map_file)
+        mapping = json.loads(map_file.read_text())
 
     started = time.time()
     done: list[Mutant] = []
@@ -388,7 +481,7 @@ def main() -> None:
         done.append(mutant)
         if status != "survived":
             (logs / f"{mutant.name.replace('/', '_')}.log").unlink(missing_ok=True)
-        print(f"[{len(done)}/{len(mutants)}] {status:9s} {seconds:6.1f}s {mutant.name:45s} "
+        print(f"[{len(done)}/{len(mutants)}] {status:11s} {seconds:6.1f}s {mutant.tests:3d} tests {mutant.name:45s} "
               f"{mutant.before} -> {mutant.after}", flush=True)
         summary = {
             "subset": "broad" if args.broad else "fast", "tests": tests, "timeout": args.timeout,
@@ -396,7 +489,15 @@ def main() -> None:
         }
         Path(args.out).write_text(json.dumps(summary, indent=1))
 
-    run_all(mutants, tests, args.jobs, args.timeout, logs, record)
+    chosen: dict[str, list[str] | None] = {}
+    for mutant in mutants:
+        chosen[mutant.name] = tests if mapping is None else tests_for(mutant, mapping, tests)
+    for mutant in [m for m in mutants if chosen[m.name] is None]:
+        record(mutant, "not-covered", 0.0)
+    runnable = [m for m in mutants if chosen[m.name] is not None]
+    for mutant in runnable:
+        mutant.tests = len(chosen[mutant.name])
+    run_all(runnable, lambda m: chosen[m.name], args.jobs, args.timeout, logs, record)
     counts: dict[str, int] = {}
     for m in done:
         counts[m.status] = counts.get(m.status, 0) + 1
