@@ -259,14 +259,15 @@ def iid_uniform(half_width: Expr, names: Iterable[str]) -> Realisation:
     return realisation
 
 
-def random_value(expr: Expr, realisation: Realisation, point: Mapping[Basic, Expr] = {}) -> Expr:
-    """E/Var/Cov in ``expr`` at ``point`` under ``realisation``, sums written out (textbook)."""
-    at = write_out(expr.xreplace(dict(point)), karr=False)
+def random_value(expr: Expr, realisation: Realisation, point: Mapping[Basic, Expr] = {}, karr: bool = False) -> Expr:
+    """E/Var/Cov in ``expr`` at ``point`` under ``realisation``, sums written out in the convention."""
+    at = write_out(expr.xreplace(dict(point)), karr=karr)
     return realisation.value(at)
 
 
-def random_agrees(lhs: Expr, rhs: Expr, realisation: Realisation, point: Mapping = {}) -> bool:
-    return (random_value(lhs, realisation, point) - random_value(rhs, realisation, point)).simplify() == 0
+def random_agrees(lhs: Expr, rhs: Expr, realisation: Realisation, point: Mapping = {}, karr: bool = False) -> bool:
+    difference = random_value(lhs, realisation, point, karr) - random_value(rhs, realisation, point, karr)
+    return difference.simplify() == 0
 
 
 # -- counterexamples reported by the judge ----------------------------------------------
