@@ -293,6 +293,15 @@ def huge_pow(base: int, exponent: int):
 FunctionF = Function("f")
 
 
+def _delta_chain(length: int):
+    """delta_{i1 i2} delta_{i2 i3} ... : 1 where all the indices coincide, else 0."""
+    indices = symbols(f"i1:{length + 1}", integer=True)
+    result = S.One
+    for first, second in zip(indices, indices[1:]):
+        result *= KroneckerDelta(first, second)
+    return result
+
+
 def _iterated_sines_differ(depth: int) -> bool:
     """sin applied depth and depth-1 times to 1 differ: sin(y) < y for y > 0 (mpmath, 30 digits)."""
     import mpmath
@@ -769,6 +778,11 @@ ROWS: list[Row] = [
               "(both print as x): strategies.Problem.refute_at keys the counterexample by str(symbol)"),
     Row("delta-chain-zero", KroneckerDelta(i, j) * KroneckerDelta(j, k) * KroneckerDelta(k, t), S.Zero, F,
         expect="refuted"),
+    Row("delta-chain-seven", _delta_chain(7), S.Zero, F, check=lambda: _delta_chain(7).xreplace(
+        {s: 1 for s in _delta_chain(7).free_symbols}) == 1,
+        wrong="tested-numerically: with more than four integer symbols evaluation._equality_patterns uses the "
+              "all-distinct pattern and 14 random partitions, so the all-equal pattern (the only one where the "
+              "chain is 1) is never drawn for seven indices"),
     Row("sum-k2-small-only-listed", Sum(k**2, (k, 1, L)) + vanishing_up_to(L, 4), L * (L + 1) * (2 * L + 1) / 6, F,
         Context(instance_values={L: (1, 2, 3, 4)}), expect="refuted"),
     Row("sum-double-any-n", Sum(Sum(1, (j, 1, k)), (k, 1, n)), n * (n + 1) / 2, F),  # n = -2: 0 against 1
@@ -1155,6 +1169,7 @@ RECORDED: dict[str, str] = {
     "entry-bound-two-layers": "unknown",
     "Var-sum-any-n-karr": "refuted",
     "Var-sum-any-n": "unknown",
+    "delta-chain-seven": "tested-numerically",
 }
 
 BY_ID = {row.id: row for row in ROWS}
