@@ -576,6 +576,16 @@ ROWS: list[Row] = [
         check=lambda: oracle.random_agrees(Var(X + b[1]), Var(b[1]), x_models(False))),
     Row("undeclared-entry-E", Expect(Y[1] * b[1]), S.Zero, U, RV,
         check=two_models_disagree(Expect(Y[1] * b[1]), S.Zero, x_models(True), x_models(False))),
+    Row("undeclared-also-an-index-E", Expect(X * b[1] + b[X]), S.Zero, U, RV,
+        # X = 1 makes it 0; X = sign(b_1) gives E|b_1| + E[b_1; b_1 > 0] = 3/2 + 3/4 (b uniform on (-3, 3))
+        check=lambda: Rational(3, 2) + Rational(3, 4) != 0,
+        wrong="proved: randomvars._refuse_undeclared counts every symbol that occurs in some index as "
+              "deterministic, even one that also occurs as a factor (its docstring says 'used only as "
+              "indices'), so the undeclared X is taken as a constant"),
+    Row("undeclared-also-an-index-Var", Var(t + b[t]), Var(b[1]), U, RV,
+        # t = 1 makes it true; t uniform on {1, 2}, independent of b: Var = 5/2 + 3 - 9/4 = 13/4, not 3
+        check=lambda: Rational(5, 2) + 3 - Rational(9, 4) != 3,
+        wrong="proved, for the same reason as undeclared-also-an-index-E (randomvars._refuse_undeclared)"),
     Row("undeclared-real-Var", Var(b[1] + x), Var(b[1]), U, RV,
         check=lambda: x.is_real and not x.is_number),  # x is not declared deterministic: it may be b_1 itself
     Row("E-W-transpose", Expect(W[i, j] * W[j, i]), S.Zero, F, RV,
@@ -1170,6 +1180,8 @@ RECORDED: dict[str, str] = {
     "Var-sum-any-n-karr": "refuted",
     "Var-sum-any-n": "unknown",
     "delta-chain-seven": "tested-numerically",
+    "undeclared-also-an-index-E": "proved",
+    "undeclared-also-an-index-Var": "proved",
 }
 
 BY_ID = {row.id: row for row in ROWS}
