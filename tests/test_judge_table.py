@@ -332,6 +332,14 @@ ROWS: list[Row] = [
         expect="refuted"),
     Row("sum-k-half-square", Sum(k, (k, 1, L)), L**2 / 2, F, expect="refuted"),
     Row("sum-odd", Sum(2 * k - 1, (k, 1, L)), L**2, T, expect="proved"),
+    Row("sum-hidden-hundred", Sum(k, (k, 1, L)) + floor(L / 100), L * (L + 1) / 2, F,
+        check=lambda: oracle.differs_at(Sum(k, (k, 1, L)) + floor(L / 100), L * (L + 1) / 2, {L: 100}),
+        wrong="proved-on-instances at L in {1, 2, 3, 10, 12}: sampling.largest_constant counts Integer atoms "
+              "only, and L/100 holds the Rational 1/100, so no size reaches 100"),
+    Row("sum-beyond-the-cap", Sum(k, (k, 1, L)) + Max(0, L - 100), L * (L + 1) / 2, F,
+        check=lambda: oracle.differs_at(Sum(k, (k, 1, L)) + Max(0, L - 100), L * (L + 1) / 2, {L: 101}),
+        wrong="proved-on-instances at L in {1, 2, 3, 69, 71}: sampling.largest_constant caps the constants at "
+              "60 (and ignores those of 10^6 and more), so sizes never pass 100"),
     Row("sum-odd-small-only", Sum(2 * k - 1, (k, 1, L)), L**2 + vanishing_up_to(L, 9), F, expect="refuted"),
     Row("sum-telescoping-fraction", Sum(1 / (k * (k + 1)), (k, 1, L)), 1 - 1 / (L + 1), T),
     Row("sum-geometric-2", Sum(2**k, (k, 0, N)), 2 ** (N + 1) - 1, T, expect="proved"),
@@ -424,6 +432,19 @@ ROWS: list[Row] = [
     Row("hermite", floor(x) + floor(x + S.Half), floor(2 * x), T),
     Row("mod-any", Mod(n, 2), S.Zero, F),
     Row("sign-square-integer", sign(n) ** 2, S.One, F, expect="refuted"),  # n = 0 only
+    Row("sign-square-integer-seed-3", sign(n) ** 2, S.One, F, Context(seed=3),
+        wrong="tested-numerically with seed 3 (also 9, 13, 38, 48 of 0..59): sampling._integer_candidate draws "
+              "one boundary value at random (rng.choice((0, 1, -1, 2, -2))) instead of trying each of them, so "
+              "n = 0 can be missed at every point"),
+    Row("sign-square-real-seed-10", sign(x) ** 2, S.One, F, Context(seed=10),
+        wrong="tested-numerically with seed 10 (7 of the seeds 0..39): zero is one value among the rational "
+              "candidates (sampling._rational_candidate, 5 %), never tried for certain"),
+    Row("heaviside-square-seed-10", Heaviside(x) - Heaviside(x) ** 2, S.Zero, F, Context(seed=10),
+        wrong="tested-numerically with seed 10: false only at x = 0, which sampling does not always try"),
+    Row("sign-abs-complex", sign(Abs(z)), S.One, F,
+        wrong="tested-numerically with the default seed (and 32 of the seeds 0..39): a plain (complex) symbol "
+              "gets 0 only if both the rational real part and the imaginary part are drawn 0 "
+              "(sampling.draw_value), so z = 0 is almost never tried"),
     Row("parity-any", (-1) ** n, S.One, F),
     Row("floor-two-vars", floor(x), floor(y), F),
     Row("sin-27720", sin(27720 * pi * x), S.Zero, F, expect="refuted"),
@@ -637,6 +658,7 @@ ROWS: list[Row] = [
     Row("alias-radical", a[(1 + sqrt(2)) ** 2 - 2 * sqrt(2)], a[3], T),
     Row("alias-cos", a[4 * cos(pi / 5) - sqrt(5)], a[1], T),
     Row("alias-log-ratio", a[log(8) / log(2)], a[3], T),
+    Row("alias-irrational-index", a[sqrt(2)], a[1], F, check=lambda: oracle.canonical_index(sqrt(2)) != 1),
     Row("alias-log-ratio-wrong", a[log(8) / log(2)], a[2], F),
     Row("alias-next-delta", W[i, j] * KroneckerDelta(j, i + 1), W[i, i + 1] * KroneckerDelta(j, i + 1), T),
     Row("alias-real-index", a[x], a[floor(x)], F),
@@ -1182,6 +1204,13 @@ RECORDED: dict[str, str] = {
     "delta-chain-seven": "tested-numerically",
     "undeclared-also-an-index-E": "proved",
     "undeclared-also-an-index-Var": "proved",
+    "sum-hidden-hundred": "proved-on-instances",
+    "sum-beyond-the-cap": "proved-on-instances",
+    "alias-irrational-index": "unknown",
+    "sign-square-integer-seed-3": "tested-numerically",
+    "sign-square-real-seed-10": "tested-numerically",
+    "heaviside-square-seed-10": "tested-numerically",
+    "sign-abs-complex": "tested-numerically",
 }
 
 BY_ID = {row.id: row for row in ROWS}
