@@ -333,3 +333,17 @@ def test_a_complex_symbol_gets_values_off_the_real_line():
     z = table.z
     for seed in SEEDS:
         assert any(v.as_real_imag()[1] != 0 for v in values_tried(z**2 + 1, z, seed)), seed
+
+
+def test_meaningless_relations_say_why():
+    from sympy import Eq, zoo
+
+    assert "not a number-valued expression" in judge(Eq(table.x, 1), Eq(table.x, 1)).reason
+    assert "undefined value" in judge(zoo, zoo).reason
+
+
+def test_agreement_is_counted_at_twice_the_random_points():
+    """AgreementAtPoints draws 2 x random_points points and reports how many agreed."""
+    row = table.BY_ID["floor-neg"]
+    assert "agreement at 12 points" in judge(row.lhs, row.rhs).reason
+    assert "agreement at 6 points" in judge(row.lhs, row.rhs, Context(random_points=3)).reason
