@@ -347,3 +347,18 @@ def test_agreement_is_counted_at_twice_the_random_points():
     row = table.BY_ID["floor-neg"]
     assert "agreement at 12 points" in judge(row.lhs, row.rhs).reason
     assert "agreement at 6 points" in judge(row.lhs, row.rhs, Context(random_points=3)).reason
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Context accepts any seconds: nan makes judge() raise ValueError('Invalid value NaN') in "
+    "limits.bounded, and inf runs the judgement with no limit at all"))
+def test_a_time_limit_that_is_not_a_finite_positive_number_is_refused():
+    from math import inf, nan
+
+    for seconds in (nan, inf):
+        try:
+            context = Context(seconds=seconds)
+        except ValueError:
+            continue  # refused where it is stated: fine
+        verdict = judge(table.x + 1, table.x + 1, context)
+        assert verdict.outcome is Outcome.UNKNOWN and "limit" in verdict.reason, (seconds, verdict.reason)
