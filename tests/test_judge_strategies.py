@@ -163,6 +163,14 @@ def test_without_instances_a_reordered_double_sum_is_only_tested(monkeypatch):
     assert table.STRENGTH[table.label(weaker)] < table.STRENGTH["proved-on-instances"]
 
 
+def test_instances_refute_what_the_small_sizes_hide():
+    """(L-1)(L-2)(L-3) times a textbook/Karr discrepancy: the instances beyond 3 refute it on their own."""
+    row = table.BY_ID["positive-index-from-zero-plain"]
+    verdict = strategies.ExactInstances().run(Problem(row.lhs, row.rhs, row.context))
+    assert verdict is not None and verdict.outcome is Outcome.REFUTED, verdict
+    assert int(verdict.counterexample["L"]) > 3
+
+
 def test_instances_list_sizes_beyond_every_constant():
     row = table.BY_ID["sum-reorder"]
     verdict = strategies.ExactInstances().run(Problem(row.lhs, row.rhs, row.context))

@@ -776,6 +776,10 @@ ROWS: list[Row] = [
               "runs from 0, so the inner range 1..i-1 (reversed at i = 0) passes as nonreversed and SymPy's "
               "Karr closed form is used under the textbook convention; the factor (L-1)(L-2)(L-3) hides "
               "the difference from the small sizes 1, 2, 3 (L = 4: 36 against 30)"),
+    Row("two-sizes-reversed-by-one", vanishing_up_to(L, 3) * Sum(1, (k, 1, N - 1)), vanishing_up_to(L, 3) * (N - 1),
+        F, expect="refuted",  # N = 0: the range 1..-1 is empty (textbook), against -1; hidden at L = 1, 2, 3
+        check=lambda: oracle.differs_at(vanishing_up_to(L, 3) * Sum(1, (k, 1, N - 1)), vanishing_up_to(L, 3) * (N - 1),
+                                        {L: 4, N: 0})),
     Row("positive-index-from-zero-plain", vanishing_up_to(L, 3) * Sum(Sum(1, (j, 1, i - 1)), (i, 0, L)),
         vanishing_up_to(L, 3) * (L * (L + 1) / 2 - L - 1), F, expect="refuted"),
     Row("sign-at-sqrt2", sign(x**2 - 2) ** 2, S.One, F,
@@ -1211,6 +1215,7 @@ RECORDED: dict[str, str] = {
     "sign-square-real-seed-10": "tested-numerically",
     "heaviside-square-seed-10": "tested-numerically",
     "sign-abs-complex": "tested-numerically",
+    "two-sizes-reversed-by-one": "refuted",
 }
 
 BY_ID = {row.id: row for row in ROWS}
