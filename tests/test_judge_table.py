@@ -139,12 +139,47 @@ UNIFORM_C = RandomFamily(C, (), (r1,), iid=True, law=Uniform("uc", -c, c), label
 UNIFORM_W = RandomFamily(W, (), (r1, r2), iid=True, law=Uniform("uw", -c, c), label="H_W")
 NORMAL_G = RandomFamily(g, (), (r1,), iid=True, law=Normal("ng", 0, 1), label="H_g")
 DEPENDENT_D = RandomFamily(d, (), (r1,), iid=False, mean=S.Zero, variance=s_**2, label="H_d")
-MODEL = RandomModel((UNIFORM_B, UNIFORM_W, NORMAL_G, DEPENDENT_D))
+mu, v2 = Symbol("mu", real=True), Symbol("v", positive=True)
+e_, h, qf, P = IndexedBase("e"), IndexedBase("h"), IndexedBase("q"), IndexedBase("P")
+UNIFORM_E = RandomFamily(e_, (), (r1,), iid=True, law=Uniform("ue", 0, c), label="H_e")  # mean c/2
+FACTS_H = RandomFamily(h, (), (r1,), iid=True, mean=mu, variance=v2, label="H_h")  # facts, no law
+LABELLED_Q = RandomFamily(qf, (), (r1,), iid=True, law=Uniform("uq", -c, c), label="L_q", iid_label="I_q")
+MODEL = RandomModel((UNIFORM_B, UNIFORM_W, NORMAL_G, DEPENDENT_D, UNIFORM_E, FACTS_H, LABELLED_Q))
 RV = Context(random_model=MODEL)
 STATED = Context(random_model=RandomModel((UNIFORM_B, UNIFORM_C), independence=(Independence("I_bC", (b, C)),)))
 UNSTATED = Context(random_model=RandomModel((UNIFORM_B, UNIFORM_C)))
+PARTLY_STATED = Context(random_model=RandomModel((UNIFORM_B, UNIFORM_C, NORMAL_G),
+                                                 independence=(Independence("I_bC", (b, C)),)))
 X_CONSTANT = Context(random_model=RandomModel((UNIFORM_B,), constants=(X,)))
-CONCRETE = {c: 3, s_: 2}  # the oracle integrates at concrete parameters
+CONCRETE = {c: S(3), s_: S(2), mu: S(2), v2: S(5)}  # the oracle integrates at concrete parameters
+
+
+def shifted_model() -> oracle.Realisation:
+    """b, C, W, q on (-3, 3); e = 3/2 + t on (0, 3); h = 2 + sqrt(5/3) t (mean 2, variance 5): all independent."""
+    made: dict = {}
+    realisation = oracle.Realisation(lambda key: None)
+
+    def of_entry(key):
+        if key not in made:
+            made[key] = Symbol(f"t{len(made)}", real=True)
+            realisation.uniform[made[key]] = S(3) / 2 if key[0] == "e" else S(3)
+        variable = made[key]
+        if key[0] == "e":
+            return S(3) / 2 + variable
+        if key[0] == "h":
+            return 2 + sqrt(S(5) / 3) * variable
+        return variable
+
+    realisation.of_entry = of_entry
+    return realisation
+
+
+def shifted_truth(lhs, rhs, holds: bool = True, sizes=({},)) -> Callable[[], bool]:
+    def check() -> bool:
+        agree = [oracle.random_agrees(lhs.xreplace(CONCRETE), rhs.xreplace(CONCRETE), shifted_model(), at)
+                 for at in sizes]
+        return all(agree) if holds else not all(agree)
+    return check
 
 
 def uniform_truth(lhs, rhs, sizes=({},)) -> Callable[[], bool]:
@@ -631,6 +666,42 @@ ROWS: list[Row] = [
         check=uniform_falsity(Expect(b[L] * Sum(b[k], (k, 1, L))), S.Zero, SIZES)),
     Row("E-exp", Expect(exp(b[1])), sinh_over(c), T, RV,
         check=uniform_truth(Expect(exp(b[1])), sinh_over(c))),
+    Row("nonzero-mean-Cov", Cov(e_[1], e_[1] + e_[2]), c**2 / 12, T, RV, expect="proved",
+        check=shifted_truth(Cov(e_[1], e_[1] + e_[2]), c**2 / 12)),
+    Row("nonzero-mean-E-product", Expect(e_[1] * e_[2]), c**2 / 4, T, RV, expect="proved",
+        check=shifted_truth(Expect(e_[1] * e_[2]), c**2 / 4)),
+    Row("nonzero-mean-Cov-wrong", Cov(e_[1], e_[2]), c**2 / 4, F, RV, expect="refuted",
+        check=shifted_truth(Cov(e_[1], e_[2]), c**2 / 4, holds=False)),
+    Row("facts-E-square", Expect(h[1] ** 2), v2 + mu**2, T, RV, expect="proved", cites=("H_h",),
+        check=shifted_truth(Expect(h[1] ** 2), v2 + mu**2)),
+    Row("facts-Var", Var(h[1]), v2, T, RV, expect="proved", check=shifted_truth(Var(h[1]), v2)),
+    Row("facts-E-square-wrong", Expect(h[1] ** 2), v2, F, RV, expect="refuted",
+        check=shifted_truth(Expect(h[1] ** 2), v2, holds=False)),
+    Row("facts-E-product", Expect(h[1] * h[2]), mu**2, T, RV, expect="proved",
+        check=shifted_truth(Expect(h[1] * h[2]), mu**2)),
+    Row("iid-label-cited", Expect(qf[1] * qf[2]), S.Zero, T, RV, expect="proved", cites=("I_q", "L_q"),
+        check=shifted_truth(Expect(qf[1] * qf[2]), S.Zero)),
+    Row("independence-stated-pair", Expect(b[1] * C[1]), S.Zero, T, PARTLY_STATED, expect="proved",
+        cites=("H_C", "H_b", "I_bC"), check=lambda: oracle.random_agrees(Expect(b[1] * C[1]), S.Zero, b_and_C(False))),
+    Row("independence-not-stated-for-third", Expect(b[1] * g[1]), S.Zero, U, PARTLY_STATED,
+        # g_1 = b_1 / sqrt 3 (standardised) is allowed by the premises, and so is an independent g_1
+        check=lambda: Rational(3) / sqrt(3) != 0),
+    Row("Var-adjacent-pairs", Var(Sum(b[k] + b[k + 1], (k, 1, L))), (4 * L - 2) * c**2 / 3, T, RV,
+        check=uniform_truth(Var(Sum(b[k] + b[k + 1], (k, 1, L))), (4 * L - 2) * c**2 / 3, SIZES)),
+    Row("Var-adjacent-pairs-wrong", Var(Sum(b[k] + b[k + 1], (k, 1, L))), 2 * L * c**2 / 3, F, RV, expect="refuted",
+        check=uniform_falsity(Var(Sum(b[k] + b[k + 1], (k, 1, L))), 2 * L * c**2 / 3, SIZES)),
+    Row("nested-operator-E", Expect(b[1] + Expect(b[1])), S.Zero, T, RV, expect="proved",
+        check=uniform_truth(Expect(b[1] + Expect(b[1])), S.Zero)),
+    Row("nested-operator-Var", Var(b[1] + Expect(b[1] ** 2)), Var(b[1]), T, RV, expect="proved",
+        check=uniform_truth(Var(b[1] + Expect(b[1] ** 2)), Var(b[1]))),
+    Row("E-square-reversed-by-one", vanishing_up_to(L, 3) * Expect(Sum(b[k], (k, 1, N - 1)) ** 2),
+        vanishing_up_to(L, 3) * (N - 1) * c**2 / 3, F, RV, expect="refuted",
+        check=uniform_falsity(vanishing_up_to(L, 3) * Expect(Sum(b[k], (k, 1, N - 1)) ** 2),
+                              vanishing_up_to(L, 3) * (N - 1) * c**2 / 3, ({L: 4, N: 0},)),
+        weak="unknown: at N = 0 the textbook sum is empty and randomvars refuses E[0] ('involves no declared "
+             "random variable'), as in Var-sum-any-n"),
+    Row("dep-Var-sum-expanded", Var(d[1] + d[2]), 2 * s_**2 + 2 * Expect(d[1] * d[2]), T, RV, expect="proved",
+        check=lambda: oracle.random_agrees(Var(d[1] + d[2]), 8 + 2 * Expect(d[1] * d[2]), d_all_equal())),
     Row("E-plus-symbol", Expect(b[1]) + x, x, T, RV, check=uniform_truth(Expect(b[1]), S.Zero)),
     # -- index aliasing -----------------------------------------------------------------------
     Row("delta-shift", W[j - i] * KroneckerDelta(i, j), W[0] * KroneckerDelta(i, j), T),
@@ -1216,6 +1287,22 @@ RECORDED: dict[str, str] = {
     "heaviside-square-seed-10": "tested-numerically",
     "sign-abs-complex": "tested-numerically",
     "two-sizes-reversed-by-one": "refuted",
+    "nonzero-mean-Cov": "proved",
+    "nonzero-mean-E-product": "proved",
+    "nonzero-mean-Cov-wrong": "refuted",
+    "facts-E-square": "proved",
+    "facts-Var": "proved",
+    "facts-E-square-wrong": "refuted",
+    "facts-E-product": "proved",
+    "iid-label-cited": "proved",
+    "independence-stated-pair": "proved",
+    "independence-not-stated-for-third": "unknown",
+    "Var-adjacent-pairs": "proved-on-instances",
+    "Var-adjacent-pairs-wrong": "refuted",
+    "nested-operator-E": "proved",
+    "nested-operator-Var": "proved",
+    "E-square-reversed-by-one": "unknown",
+    "dep-Var-sum-expanded": "proved",
 }
 
 BY_ID = {row.id: row for row in ROWS}
