@@ -7,20 +7,24 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import results
-from .calc import VerificationFailed
-from .crosscheck import TorchMissing
+from .calc import RuleDidNotApply, VerificationFailed
+from .crosscheck import TorchMissing, require_torch
+from .limits import ChildFailed, TimeLimitExceeded, bounded
 from .model import Derivation, Status
-from .render.json import derivation_to_dict, derivation_to_json
+from .render.json import derivation_to_json
 from .render.latex import derivation_to_latex, document_including
+from .rules import RuleNotApplicable
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
 ALL_DOCUMENT = "all.tex"
-CROSSCHECKS = ("init-variance", "cnn-jacobian")
+CROSSCHECKS = ("init-variance", "cnn-jacobian", "affine-gaussian", "kl-gaussian")
 
 
 class UsageError(Exception):
@@ -42,7 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--all", action="store_true", help="derive every built-in result")
     derive.add_argument("--out", default="derivations", metavar="DIR",
                         help="output directory, or '-' for stdout (default: derivations)")
-    derive.add_argument("--format", choices=("tex", "json"), default="tex", help="transcript format (default: tex)")
+    derive.add_argument("--format", choices=("tex", "json"), default=None,
+                        help="transcript format (default: both into DIR, tex on stdout)")
+
+    verify = commands.add_parser("verify", help="re-judge every step of saved JSON transcripts")
+    verify.add_argument("files", nargs="+", metavar="FILE.json", help="transcripts written by 'derive'")
+    verify.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="steps re-judged in parallel (default: the number of CPUs)")
+    verify.add_argument("--seconds", type=float, default=None, metavar="S",
+                        help="time limit per step: the transcript's own, at most S (default: 60)")
+    verify.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
 
     crosscheck = commands.add_parser("crosscheck", help="compare a derived result with the real PyTorch")
     crosscheck.add_argument("name", choices=CROSSCHECKS, metavar="NAME", help=f"one of: {', '.join(CROSSCHECKS)}")
@@ -52,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                             help="N(0, 1) inputs per initialisation (default: 8)")
     crosscheck.add_argument("--seed", type=int, default=0)
     crosscheck.add_argument("--format", choices=("table", "json"), default="table",
-                            help="cnn-jacobian only: a table for people, or JSON on stdout (default: table)")
+                            help="cnn-jacobian, affine-gaussian, kl-gaussian: a table for people, or JSON on stdout "
+                            "(default: table)")
+    _add_check_parser(commands)
     return parser
 
 
@@ -63,10 +78,17 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.command == "derive":
             return _derive(args)
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "check":
+            return _check(args)
         return _crosscheck(args)
     except UsageError as exc:
         _say(f"symderive: error: {exc}")
         return EXIT_USAGE
+    except (RuleDidNotApply, RuleNotApplicable) as exc:  # a failed derivation, not a crash
+        _say(f"symderive: derivation failed: {exc}")
+        return EXIT_REFUTED
     except VerificationFailed as exc:
         _say(f"symderive: verification failed: {exc}")
         return EXIT_REFUTED
@@ -76,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("symderive: interrupted")
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # no traceback reaches a user
         if os.environ.get("SYMDERIVE_DEBUG"):
             raise
@@ -101,42 +126,91 @@ def _chosen_names(args: argparse.Namespace) -> list[str]:
         raise UsageError("name at least one result, or use --all (see 'symderive list')")
     unknown = [n for n in names if n not in results.REGISTRY]
     if unknown:
-        raise UsageError(f"unknown result {unknown[0]!r}; known: {', '.join(results.names())}")
+        raise UsageError(str(results.UnknownResult(unknown[0], results.names())))
     return list(dict.fromkeys(names))
 
 
 def _derive(args: argparse.Namespace) -> int:
     names = _chosen_names(args)
-    derivations = [results.derive(name) for name in names]
+    formats = _formats(args)
+    if args.out != "-":
+        _make_directory(Path(args.out))  # before deriving: an unwritable output fails fast
+    rendered = [_derived(name, formats) for name in names]
     if args.out == "-":
-        _print(derivations, args.format)
+        _print(rendered, formats[0])
     else:
-        _write(derivations, Path(args.out), args.format, include_document=args.all)
+        _write(rendered, Path(args.out), formats, include_document=args.all)
     return EXIT_OK
 
 
-def _print(derivations: list[Derivation], fmt: str) -> None:
-    if fmt == "json":
-        import json
+def _formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--format``; without it, both transcripts into a directory and LaTeX on stdout."""
+    if args.format:
+        return (args.format,)
+    return ("tex",) if args.out == "-" else ("tex", "json")
 
-        payload = [derivation_to_dict(d) for d in derivations]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+
+@dataclass(frozen=True)
+class Rendered:
+    """One derivation's transcripts (format -> text), as they come back from the child that derived it."""
+
+    name: str
+    texts: dict[str, str]
+    tally: str
+
+
+DERIVE_SECONDS = 900.0  # for a whole derivation; each step's judgement runs inside this limit
+
+
+def _derived(name: str, formats: tuple[str, ...]) -> Rendered:
+    """Derive and render in one bounded child: its judgements run inline there, sharing caches."""
+    try:
+        return bounded(_derive_and_render, name, formats, seconds=DERIVE_SECONDS)
+    except TimeLimitExceeded:
+        raise VerificationFailed(f"{name}: no result within {DERIVE_SECONDS:g} s") from None
+    except ChildFailed as exc:
+        if exc.kind in ("RuleDidNotApply", "RuleNotApplicable"):  # the message names the chain and the rule
+            raise RuleNotApplicable(str(exc)) from None
+        if exc.kind == "VerificationFailed":
+            raise VerificationFailed(str(exc)) from None
+        raise RuntimeError(f"{name}: {exc.kind}: {exc}") from None
+
+
+_RENDERERS = {"tex": derivation_to_latex, "json": derivation_to_json}
+
+
+def _derive_and_render(name: str, formats: tuple[str, ...]) -> Rendered:
+    derivation = results.derive(name)
+    return Rendered(name, {fmt: _RENDERERS[fmt](derivation) for fmt in formats}, _tally(derivation))
+
+
+def _print(rendered: list[Rendered], fmt: str) -> None:
+    texts = [r.texts[fmt] for r in rendered]
+    if fmt == "json" and len(texts) > 1:  # several transcripts: a JSON list of them, each as written to a file
+        sys.stdout.write("[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n")
     else:
-        for derivation in derivations:
-            sys.stdout.write(derivation_to_latex(derivation))
+        for text in texts:
+            sys.stdout.write(text)
 
 
-def _write(derivations: list[Derivation], out: Path, fmt: str, include_document: bool) -> None:
+def _make_directory(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for derivation in derivations:
-            text = derivation_to_json(derivation) if fmt == "json" else derivation_to_latex(derivation)
-            path = out / f"{derivation.name}.{fmt}"
-            path.write_text(text, encoding="utf-8")
-            _say(f"wrote {path}: {_tally(derivation)}")
-        if include_document and fmt == "tex":
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+
+
+def _write(rendered: list[Rendered], out: Path, formats: tuple[str, ...], include_document: bool) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for r in rendered:
+            for fmt in formats:
+                path = out / f"{r.name}.{fmt}"
+                path.write_text(r.texts[fmt], encoding="utf-8")
+                _say(f"wrote {path}: {r.tally}")
+        if include_document and "tex" in formats:
             path = out / ALL_DOCUMENT
-            path.write_text(document_including([d.name for d in derivations]), encoding="utf-8")
+            path.write_text(document_including([r.name for r in rendered]), encoding="utf-8")
             _say(f"wrote {path}")
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
@@ -150,18 +224,48 @@ def _tally(derivation: Derivation) -> str:
     return f"{len(derivation.steps)} steps ({shown})"
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from . import verify
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.seconds is not None and not 0 < args.seconds <= 3600:
+        raise UsageError("--seconds must be above 0 and at most 3600")
+    seconds = verify.MAX_STEP_SECONDS if args.seconds is None else args.seconds
+    reports, errors = verify.verify_files(args.files, args.jobs, seconds)
+    if args.format == "json":
+        print(verify.reports_json(reports, errors))
+    else:
+        for report in reports:
+            print(verify.report_text(report))
+    for error in errors:
+        _say(f"symderive: error: {error}")
+    if errors:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.passed for r in reports) else EXIT_REFUTED
+
+
 def _crosscheck(args: argparse.Namespace) -> int:
     if args.name == "cnn-jacobian":
         return _crosscheck_cnn_jacobian(args)
+    if args.name in ("affine-gaussian", "kl-gaussian"):
+        return _crosscheck_gaussian(args)
     if args.format != "table":
         raise UsageError("--format json is available for cnn-jacobian only")
-    if args.reinitialisations < 2 or args.inputs < 1:
-        raise UsageError("--reinitialisations must be at least 2 and --inputs at least 1")
     from .crosscheck import init_variance
 
+    if args.reinitialisations < init_variance.MIN_REINITIALISATIONS or args.inputs < 1:
+        raise UsageError(
+            f"--reinitialisations must be at least {init_variance.MIN_REINITIALISATIONS} (fewer give no reliable "
+            "standard error, and cannot tell the formula from the one without the bias term) and --inputs at least 1"
+        )
+    require_torch()  # before the derivation, which takes seconds
     comparisons = init_variance.run(args.reinitialisations, args.inputs, args.seed)
     print(init_variance.table(comparisons))
     agree = all(c.agrees for c in comparisons)
+    too_small = init_variance.too_small(comparisons)
+    if agree and too_small:  # agreement that the rival formula would also get proves nothing
+        raise UsageError(too_small)
     _say(
         f"{'all' if agree else 'NOT all'} settings agree within {init_variance.Z_LIMIT} standard errors "
         f"({args.reinitialisations} re-initialisations x {args.inputs} inputs each)"
@@ -180,6 +284,71 @@ def _crosscheck_cnn_jacobian(args: argparse.Namespace) -> int:
     else:
         print(cnn_jacobian.table(check))
     return EXIT_OK if check.agrees and check.wrong_formula_rejected else EXIT_REFUTED
+
+
+def _crosscheck_gaussian(args: argparse.Namespace) -> int:
+    """The derived density or divergence, evaluated at concrete matrices, against scipy and torch."""
+    from .crosscheck import densities
+    from .results import affine_gaussian, kl_gaussian
+
+    result = results.derive(args.name).result
+    if args.name == "affine-gaussian":
+        m = affine_gaussian
+        comparisons = densities.affine_gaussian(result, m.n, m.A, m.b, m.x, args.seed)
+    else:
+        m = kl_gaussian
+        comparisons = densities.kl_gaussian(result, m.d, m.Sigma_0, m.Sigma_1, m.mu_0, m.mu_1, args.seed)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(densities.to_json(comparisons), indent=2))
+    else:
+        print(densities.table(comparisons, args.name))
+    ok = densities.agrees(comparisons) and densities.wrong_rejected(comparisons)
+    return EXIT_OK if ok else EXIT_REFUTED
+# -- check ---------------------------------------------------------------------
+
+
+def _add_check_parser(commands) -> None:
+    check = commands.add_parser(
+        "check", help="verify a human-written LaTeX derivation step by step",
+        description="Judge every relation of .tex/.md documents: verified, plausible, refuted (with a "
+        "counterexample), unknown (with the reason) or error (with line and column).",
+        epilog="Exit status: 0 nothing refuted, 1 something refuted, 2 usage or unreadable file.",
+    )
+    check.add_argument("paths", nargs="+", metavar="FILE|DIR", help=".tex or .md files, or directories of them")
+    check.add_argument("--notation", action="append", default=[], metavar="FILE",
+                       help="directives (one per line) in force before each document; may be repeated")
+    check.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds per relation (default: 5)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--out", default="-", metavar="FILE", help="write the report here (default: stdout)")
+    check.add_argument("--jobs", type=int, default=1, metavar="N", help="relations judged in parallel (default: 1)")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from . import check
+
+    if not args.timeout > 0 or args.timeout > 3600:
+        raise UsageError("--timeout must be a number of seconds between 0 and 3600")
+    if not 1 <= args.jobs <= 64:
+        raise UsageError("--jobs must be between 1 and 64")
+    files = check.collect_files(args.paths)
+    if not files:
+        raise UsageError("no .tex or .md files found in " + ", ".join(args.paths))
+    try:
+        notation = tuple(d for path in args.notation for d in check.notation_directives(Path(path)))
+        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation))
+    except check.DocumentError as exc:
+        raise UsageError(str(exc)) from None
+    text = check.report_json(reports) if args.format == "json" else check.report_text(reports)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    return check.exit_status(reports)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,12 @@ from sympy import (
     Expr,
     Function,
     ImmutableMatrix,
+    Indexed,
+    IndexedBase,
     Integer,
     Integral,
+    Inverse,
+    MatMul,
     Matrix,
     MatrixSymbol,
     Mul,
@@ -33,15 +37,21 @@ from sympy import (
     Rational,
     S,
     Symbol,
+    Transpose,
     Tuple,
     exp,
+    log,
     pi,
     sqrt,
     symbols,
 )
+from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.core.symbol import Str
+from sympy.core.sympify import _sympify  # strict: never parses strings
 from sympy.core.relational import Relational
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from .exprjson import register
 from .integrals import NotEvaluable, evaluate_integral
 
 WHOLE_LINE = (S.NegativeInfinity, S.Infinity)
@@ -159,9 +169,10 @@ def quadratic_form(vector: Basic, matrix: Basic) -> Expr:
 
     A bare 1×1 ``MatMul`` cannot be added to a scalar in SymPy, and ``[0, 0]``
     would write it out as a double sum: the entry node keeps it compact until an
-    instance is substituted.
+    instance is substituted.  The product is built unevaluated, so ``(x - μ)ᵀ``
+    stays one factor (``.T`` would distribute it over the difference).
     """
-    return MatrixElement(vector.T * matrix * vector, 0, 0)
+    return MatrixElement(MatMul(Transpose(vector), matrix, vector), 0, 0)
 
 
 def multivariate_normal(x: MatrixSymbol, mean: MatrixSymbol, covariance: MatrixSymbol) -> Density:
@@ -170,12 +181,21 @@ def multivariate_normal(x: MatrixSymbol, mean: MatrixSymbol, covariance: MatrixS
     if x.shape != (n, 1) or mean.shape != (n, 1) or covariance.shape != (n, n):
         raise ValueError(f"shapes must be n×1, n×1, n×n; got {x.shape}, {mean.shape}, {covariance.shape}")
     expr = (2 * pi) ** (-n / 2) * Determinant(covariance) ** Rational(-1, 2) * exp(
-        -quadratic_form(x - mean, covariance.I) / 2
+        -quadratic_form(x - mean, Inverse(covariance)) / 2
     )
     return Density(
         f"N({mean}, {covariance})", (x,), expr, (WHOLE_LINE,), (),
         (rf"{covariance} \text{{ symmetric positive definite}}",),
     )
+
+
+def standard_normal(y: MatrixSymbol) -> Density:
+    """``N(0, I)`` on ``ℝⁿ``: ``(2π)^{-n/2} exp(-½ yᵀy)``."""
+    n = y.shape[0]
+    if y.shape != (n, 1):
+        raise ValueError(f"the variable of N(0, I) must be n×1, got {y.shape}")
+    expr = (2 * pi) ** (-n / 2) * exp(-MatrixElement(MatMul(Transpose(y), y), 0, 0) / 2)
+    return Density("N(0, I)", (y,), expr, (WHOLE_LINE,))
 
 
 def instantiate(density: Density, sizes: Mapping[Symbol, int], values: Mapping[MatrixSymbol, Matrix]) -> Density:
@@ -255,8 +275,152 @@ def kl(p: Density, q: Density) -> KL:
     return KL(p.expr, q.expr, Tuple(*p.variables))
 
 
+# -- integrals over named regions and product densities of symbolic dimension ------
+
+
+class Region(Basic):
+    """A named region of integration (``supp f``, ``ℝ^d``), printed as its LaTeX."""
+
+    def __new__(cls, name: str | Str, tex: str | Str):
+        return Basic.__new__(cls, *(v if isinstance(v, Str) else Str(v) for v in (name, tex)))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def tex(self) -> str:
+        return self.args[1].name
+
+    def _latex(self, printer, exp=None) -> str:
+        return self.tex
+
+    def _sympystr(self, printer) -> str:
+        return self.name
+
+
+class IntegralOver(Expr):
+    r"""``∫_R integrand d(variable)`` over a named :class:`Region`, never evaluated.
+
+    For statements about densities in a symbolic dimension (``x ∈ ℝ^d``,
+    ``∫_{supp f}``) that no finite list of limits can write; rules rewrite it and
+    verifiers check it pointwise or on concrete instances.
+    """
+
+    is_commutative = True
+
+    def __new__(cls, integrand, variable, region: Region):
+        if not isinstance(region, Region):
+            raise TypeError(f"the region of an IntegralOver must be a Region, not {region!r}")
+        return Expr.__new__(cls, _sympify(integrand), _sympify(variable), region)
+
+    @property
+    def integrand(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def variable(self) -> Basic:
+        return self.args[1]
+
+    @property
+    def region(self) -> Region:
+        return self.args[2]
+
+    @property
+    def free_symbols(self) -> set:
+        variable = self.variable
+        bound = {variable, variable.label} if isinstance(variable, IndexedBase) else {variable}
+        return self.integrand.free_symbols - bound
+
+    def _latex(self, printer, exp=None) -> str:
+        body = printer._print(self.integrand)
+        tex = rf"\int_{{{self.region.tex}}} {body} \, \mathrm{{d}}{printer._print(self.variable)}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _sympystr(self, printer) -> str:
+        return f"IntegralOver({printer._print(self.integrand)}, {printer._print(self.variable)}, {self.region.name})"
+
+
+def indexed_function(name: str) -> UndefinedFunction:
+    """An undeclared function ``f(j, t)`` printed ``f_j(t)``: the ``j``-th member of a family."""
+
+    def _latex(self, printer, exp=None) -> str:
+        index, argument = self.args
+        tex = rf"{name}_{{{printer._print(index)}}}\left({printer._print(argument)}\right)"
+        return rf"{tex}^{{{exp}}}" if exp is not None else tex
+
+    return UndefinedFunction(name, __dict__={"_latex": _latex})
+
+
+@dataclass(frozen=True)
+class ProductInstances:
+    """Concrete marginals for statements about ``f = Π_j f_j(x_j)`` and ``g = Π_j g_j(x_j)``.
+
+    ``families[j - 1]`` is the pair ``(f_j, g_j)`` of scalar densities (each over
+    its own variable) put in for coordinate ``j``.  :meth:`at` turns an
+    expression in the symbolic dimension ``d`` into ordinary integrals at a
+    concrete ``d``: products and sums written out, ``f(j, t)`` replaced by the
+    ``j``-th density at ``t``, each :class:`IntegralOver` and each ``KL`` an
+    iterated integral over the support of ``f`` in the variables it binds.
+    """
+
+    f: UndefinedFunction
+    g: UndefinedFunction
+    x: IndexedBase
+    d: Symbol
+    families: tuple[tuple[Density, Density], ...]
+
+    def at(self, expr: Basic, size: int) -> Expr:
+        if not 1 <= size <= len(self.families):
+            raise ValueError(f"families are given for d <= {len(self.families)}, not d = {size}")
+        coordinates = {j: Symbol(f"{self.x.label.name}_{j}", real=True) for j in range(1, size + 1)}
+        concrete = expr.xreplace({self.d: Integer(size)}).doit()
+        concrete = concrete.replace(lambda e: isinstance(e, IntegralOver), lambda e: self._integral(e, coordinates))
+        concrete = concrete.replace(lambda e: isinstance(e, KL), lambda e: self._kl(e, coordinates))
+        concrete = concrete.replace(
+            lambda e: isinstance(e, AppliedUndef) and e.func in (self.f, self.g), lambda e: self._marginal(e))
+        return concrete.xreplace({self.x[j]: c for j, c in coordinates.items()})
+
+    def _coordinate(self, index: Basic) -> int:
+        if not index.is_Integer or not 1 <= int(index) <= len(self.families):
+            raise ValueError(f"no family for the coordinate {index}")
+        return int(index)
+
+    def _marginal(self, application: Basic) -> Expr:
+        index, argument = application.args
+        f_j, g_j = self.families[self._coordinate(index) - 1]
+        return (f_j if application.func == self.f else g_j).at(argument)
+
+    def _limits(self, variables, coordinates) -> tuple:
+        limits = []
+        for variable in variables:
+            j = self._coordinate(variable.indices[0]) if isinstance(variable, Indexed) else None
+            if j is None:
+                raise ValueError(f"{variable} is not a coordinate x[j]")
+            lower, upper = self.families[j - 1][0].support[0]
+            limits.append((variable, lower, upper))
+        return tuple(limits)
+
+    def _bound(self, variables, coordinates) -> list:
+        """The coordinates an integral binds: ``x`` itself stands for all of them."""
+        return [entry for v in variables for entry in ([self.x[j] for j in coordinates] if v == self.x else [v])]
+
+    def _integral(self, node: IntegralOver, coordinates) -> Integral:
+        return Integral(node.integrand, *self._limits(self._bound([node.variable], coordinates), coordinates))
+
+    def _kl(self, node: KL, coordinates) -> Integral:
+        p, q, variables = node.args
+        return Integral(p * log(p / q), *self._limits(self._bound(variables, coordinates), coordinates))
+
+
 __all__ = [
     "Density", "normal", "uniform", "exponential", "laplace", "product", "quadratic_form",
-    "multivariate_normal", "instantiate", "random_spd", "random_vector", "total_mass",
-    "expectation", "KL", "kl", "WHOLE_LINE",
+    "multivariate_normal", "standard_normal", "instantiate", "random_spd", "random_vector", "total_mass",
+    "expectation", "KL", "kl", "WHOLE_LINE", "Region", "IntegralOver", "indexed_function", "ProductInstances",
 ]
+
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(KL)
+register(Region, lambda name, tex: Region(name, tex), 2, 2)
+register(IntegralOver, lambda integrand, variable, region: IntegralOver(integrand, variable, region), 3, 3)

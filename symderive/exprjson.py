@@ -34,7 +34,7 @@ from typing import Any, Callable, Sequence
 import sympy
 from sympy import Basic, Dummy, Expr, Float, Function, Integer, Rational, S, Symbol, Tuple
 from sympy.core.symbol import Str
-from sympy.core.assumptions import _assume_defined
+from sympy.core.assumptions import StdFactKB, _assume_defined
 from sympy.core.function import AppliedUndef, Application
 from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.matrices.expressions import (
@@ -173,7 +173,7 @@ class Encoder:
         if isinstance(e, sympy.IndexedBase):
             if e.offset != 0 or e.strides is not None:
                 raise ExprJsonError("an IndexedBase with offset or strides cannot be encoded")
-            return ["IndexedBase", _plain_assumptions(e._assumptions._generator)]
+            return ["IndexedBase", _indexed_base_assumptions(e)]
         name = _NAMES.get(type(e))
         if name is None:
             raise ExprJsonError(f"class {type(e).__name__} is not on the allow-list")
@@ -221,6 +221,18 @@ class Encoder:
 
 def _plain_assumptions(assumptions: dict) -> dict[str, bool]:
     return {key: bool(value) for key, value in sorted(assumptions.items()) if value is not None}
+
+
+def _indexed_base_assumptions(base: sympy.IndexedBase) -> dict[str, bool]:
+    """The facts of ``base`` beyond those of its label: what ``IndexedBase(label, **facts)`` needs.
+
+    Not the facts it was made with: ``IndexedBase(label)`` takes every fact about
+    ``label`` cached so far (``label.assumptions0``), so those depend on what was
+    asked before, and the same expression would encode differently from run to run.
+    """
+    implied = StdFactKB(dict(base.label._assumptions0)) if isinstance(base.label, Symbol) else {}
+    return {key: bool(value) for key, value in sorted(StdFactKB(base._assumptions._generator).items())
+            if value is not None and implied.get(key) != value}
 
 
 def _function_assumptions(function_class: type) -> dict[str, bool]:

@@ -44,6 +44,8 @@ from typing import Any, Callable, Iterable
 
 import pebble
 from sympy import Basic, Dummy
+from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.stats.rv import RandomSymbol
 
 from .exprjson import Decoder, Encoder, ExprJsonError
 
@@ -287,8 +289,14 @@ def _unpack_outcome(payload: bytes) -> Any:
 def _pack(value: Any, encoder: Encoder, depth: int) -> Any:
     if depth > MAX_PLAIN_DEPTH:
         raise ValueError(f"the result is nested deeper than {MAX_PLAIN_DEPTH} containers")
+    if isinstance(value, RandomSymbol):  # a sympy.stats law: its distribution's name and parameters
+        from .datajson import encode_law
+
+        return {"law": encode_law(value, encoder)}
     if isinstance(value, Basic):
         return {"sympy": encoder.encode(value)}
+    if isinstance(value, UndefinedFunction):  # a declared function: carried as an application, its head kept
+        return {"function": encoder.encode(value(Dummy("argument")))}
     if isinstance(value, enum.Enum):
         return {"enum": _qualified_name(type(value)), "name": value.name}
     if value is None or isinstance(value, (bool, float, str)):
@@ -322,6 +330,15 @@ def _unpack(value: Any, decoder: Decoder, depth: int) -> Any:
         raise ValueError(f"unexpected {type(value).__name__} in the result")
     if "sympy" in value:
         return decoder.decode(value["sympy"])
+    if "function" in value:
+        application = decoder.decode(value["function"])
+        if not isinstance(application, AppliedUndef):
+            raise ValueError("a carried function is not an application of an undeclared function")
+        return application.func
+    if "law" in value:
+        from .datajson import decode_law
+
+        return decode_law(value["law"], decoder)
     if "int" in value:
         literal = value["int"]
         if not isinstance(literal, str) or len(literal) > 20_000:

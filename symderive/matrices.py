@@ -74,6 +74,8 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.inverse import Inverse
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from .exprjson import register
+
 
 class Unsupported(ValueError):
     """The normal form (or the instance evaluator) does not handle this construct."""
@@ -881,3 +883,10 @@ __all__ = [
     "IndexedMatrix", "MatrixFamily", "OrderedProduct", "MatrixDifferential", "ScalarDifferential",
     "MatrixFacts", "MatPoly", "Letter", "Normalizer", "Unsupported", "normal_form", "prove_equal",
 ]
+
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(IndexedMatrix, lambda name, index, rows, cols: IndexedMatrix(name, index, rows, cols), 4, 4)
+register(OrderedProduct, lambda term, limits, step: OrderedProduct(term, tuple(limits), int(step)), 3, 3)
+register(MatrixDifferential, lambda arg: MatrixDifferential(arg), 1, 1)
+register(ScalarDifferential)

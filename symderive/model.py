@@ -6,11 +6,14 @@ that produced it and the :class:`Verification` an independent judge gave it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from sympy import Basic
+
+if TYPE_CHECKING:  # the judge's context is data the judge module defines; no import cycle at run time
+    from .judge import Context
 
 
 class Status(str, Enum):
@@ -42,6 +45,9 @@ class Verification:
     method: str
     detail: str = ""
     premises: tuple[str, ...] = ()  # labels of the definitions and hypotheses actually used
+    # What a re-checker needs when the judge alone cannot see the step (a custom verifier's
+    # inputs, e.g. :class:`symderive.recurrence.Induction`); None for the judge's own verdicts.
+    evidence: Any = field(default=None, compare=False)
 
 
 class Outcome(str, Enum):
@@ -88,13 +94,18 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Step:
-    """``before = after`` by ``rule``, with the judge's independent verification."""
+    """``before REL after`` by ``rule``, with the judge's independent verification.
+
+    ``relation`` is ``"="`` for a rewrite, or ``">="``/``"<="`` for a step that
+    applies an inequality (Jensen's): the chain then proves a bound, not an equality.
+    """
 
     before: Basic
     after: Basic
     rule: str
     justification: str
     verification: Verification
+    relation: str = "="
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,9 @@ class Chain:
     conclusion: str = ""
     premise: str = ""  # LaTeX said before the calculation (what is claimed or assumed)
     hypotheses: tuple[Hypothesis, ...] = ()  # stated where the chain starts
+    # The judging context of its steps, without the chain's hypotheses (see ``calc.judging_context``);
+    # None when the chain was not built by a Calc.  Recorded so a saved transcript can be re-judged.
+    context: "Context | None" = field(default=None, compare=False)
 
     @property
     def end(self) -> Basic:

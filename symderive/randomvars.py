@@ -119,7 +119,7 @@ class RandomFamily:
         mapping = {k: v for k, v in mapping.items() if k not in self.index_symbols}
 
         def sub(e):  # keys are symbols and entries: a structural replacement is exact and fast
-            return None if e is None or not mapping else e.xreplace(mapping)
+            return e if e is None or not mapping else e.xreplace(mapping)
 
         return replace(
             self, prefix=tuple(sub(p) for p in self.prefix),
@@ -176,6 +176,22 @@ class RandomModel:
 
     def subs(self, mapping: dict) -> "RandomModel":
         return replace(self, families=tuple(f.subs(mapping) for f in self.families))
+
+    def without(self, label: str) -> "RandomModel":
+        """The model with every fact stated by ``label`` withdrawn (laws, facts, i.i.d., independence).
+
+        Used to find which premises a proof really needs: a family whose law is
+        withdrawn keeps its entries random, with unknown moments.
+        """
+        families = []
+        for family in self.families:
+            if family.label == label:
+                family = replace(family, law=None, mean=None, variance=None)
+            if family.independence_label == label:
+                family = replace(family, iid=False)
+            families.append(family)
+        return replace(self, families=tuple(families),
+                       independence=tuple(f for f in self.independence if f.label != label))
 
     def assuming_distinct(self, a: Expr, b: Expr) -> "RandomModel":
         return replace(self, distinct=self.distinct + ((a, b),))
@@ -235,12 +251,29 @@ def _law_moment(law: Expr, order: int) -> Expr:
     return _MOMENTS[key]
 
 
-def warm_moments(model: RandomModel | None, orders: int = 2) -> None:
-    """Compute the low moments of every law once, before judgements run in child processes."""
-    for family in model.families if model is not None else ():
-        if family.law is not None:
-            for order in range(1, orders + 1):
-                _law_moment(family.law, order)
+def warm_moments(model: RandomModel | None, orders: int = 2, seconds: float = 10.0) -> None:
+    """Compute the low moments of every law once, in a bounded child, and cache them here.
+
+    Judgements then run in children that inherit the cache; a law whose moments
+    do not come within ``seconds`` is left for each judgement (under its own limit).
+    """
+    from .limits import ChildFailed, TimeLimitExceeded, bounded
+
+    laws = [family.law for family in model.families if family.law is not None] if model is not None else []
+    wanted = [(law, order) for law in laws for order in range(1, orders + 1)
+              if (law.pspace.distribution, order) not in _MOMENTS]
+    if not wanted:
+        return
+    try:
+        values = bounded(_moments_of, wanted, seconds=seconds)
+    except (TimeLimitExceeded, ChildFailed):
+        return
+    for (law, order), value in zip(wanted, values):
+        _MOMENTS[(law.pspace.distribution, order)] = value
+
+
+def _moments_of(wanted: list[tuple[Expr, int]]) -> list[Expr]:
+    return [_law_moment(law, order) for law, order in wanted]
 
 
 def _random_entries(expr: Basic, model: RandomModel) -> set[Indexed]:

@@ -41,6 +41,7 @@ from sympy import (
 )
 from sympy.core.sympify import _sympify  # strict: never parses strings
 
+from .exprjson import register
 from .matrices import MatrixFacts, Unsupported
 from .matrix_instances import (
     DEFAULT_PLAN,
@@ -249,10 +250,11 @@ class _PolynomialEvaluator(_Evaluator):
 class _MomentEvaluator(_Evaluator):
     """Exact values with every E[...] computed as Gaussian (or second-order) moments of ``z``."""
 
-    def __init__(self, instance: Instance, inner: _PolynomialEvaluator, laws: Sequence):
+    def __init__(self, instance: Instance, inner: _PolynomialEvaluator, laws: Sequence, vectors: Sequence = ()):
         super().__init__(instance, instance.exact)
         self.inner = inner
         self.laws = laws
+        self.vectors = vectors
 
     def moment(self, p: fmpq_mpoly) -> Rational:
         total = fmpq(0)
@@ -272,7 +274,12 @@ class _MomentEvaluator(_Evaluator):
 
     def _scalar(self, expr: Basic) -> Expr:
         if isinstance(expr, Expect):
-            return self.moment(self.inner.scalar(expr.args[0]))
+            # E[c + X] = c + E[X]: terms free of the random vectors (log det, say) need not be polynomials.
+            random = tuple(v.symbol for v in self.vectors)
+            constant = Add(*(t for t in Add.make_args(expr.args[0]) if not t.has(*random)))
+            varying = expr.args[0] - constant
+            value = self.moment(self.inner.scalar(varying)) if varying != 0 else S.Zero
+            return value + (self.scalar(constant) if constant != 0 else S.Zero)
         return super()._scalar(expr)
 
 
@@ -458,7 +465,7 @@ def _primary_values(sides, model: VectorModel, draw: _Draw) -> list:
                                                       backend.poly(0)) for i in range(root.nrows())]
             inner_leaves[v.symbol] = _PolyMatrix(root.nrows(), 1, tuple(entries))
     inner = _PolynomialEvaluator(instance, inner_leaves, backend)
-    evaluator = _MomentEvaluator(instance, inner, laws)
+    evaluator = _MomentEvaluator(instance, inner, laws, model.vectors)
     return [evaluator.value(e) for e in sides]
 
 
@@ -491,3 +498,7 @@ def _recheck(sides, model: VectorModel, facts: MatrixFacts, draw: _Draw) -> Coun
 __all__ = [
     "MatExpect", "RandomVector", "Independence", "VectorModel", "check_expectation_identity",
 ]
+
+
+# Allow-listed for JSON transcripts (symderive.exprjson), rebuilt without evaluation.
+register(MatExpect, lambda arg: MatExpect(arg), 1, 1)

@@ -49,12 +49,19 @@ def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
             a ** (last - k) * recurrence.forcing.xreplace({recurrence.index: k}), (k, 1, last)
         )
 
-    return Rule(
-        "unroll the linear recurrence",
-        r"Applying $x_l = a\,x_{l-1} + c_l$ for $l = L, L-1, \dots, 1$ gives "
-        r"$x_L = a^L x_0 + \sum_{k=1}^{L} a^{L-k} c_k$; "
-        r"proved by induction (base case and inductive step above).",
-        solve,
+    return Rule("unroll the linear recurrence", _unrolling_justification(recurrence, summation_index), solve)
+
+
+def _unrolling_justification(recurrence: LinearRecurrence, k: Symbol) -> str:
+    """The unrolled form, written in the sequence's own letter so it cannot clash with other names."""
+    x, l = recurrence.sequence, recurrence.index
+    last, a, c = Symbol("L"), Symbol("a"), IndexedBase("c")
+    general = f"{_latex(x[l])} = a\\,{_latex(x[l - 1])} + {_latex(c[l])}"
+    unrolled = f"{_latex(x[last])} = {_latex(a**last)} {_latex(x[0])} + {_latex(Sum(a ** (last - k) * c[k], (k, 1, last)))}"
+    coefficients = f"a = {_latex(recurrence.ratio)}$ and ${_latex(c[l])} = {_latex(recurrence.forcing)}"
+    return (
+        f"Applying ${general}$ (here ${coefficients}$) for ${_latex(l)} = L, L-1, \\dots, 1$ gives "
+        f"${unrolled}$; proved by induction (base case and inductive step above)."
     )
 
 
@@ -84,32 +91,43 @@ def induction_chains(
     )
     step = Calc("Inductive step", x[t + 1], context, hypotheses=hypotheses,
                 premise=rf"For $0 \le {_latex(t)} < L$:")
-    step.by(unfold(x[t + 1], hypotheses[0].value, "the recurrence", "The recurrence derived above, at layer $l + 1$."))
-    step.by(unfold(x[t], claim, "induction hypothesis", "The claim at $l$ (IH)."))
+    at, following = _latex(t), _latex(t + 1)
+    step.by(unfold(x[t + 1], hypotheses[0].value, "the recurrence",
+                   f"The recurrence derived above, at ${following}$ ({RECURRENCE})."))
+    step.by(unfold(x[t], claim, "induction hypothesis", f"The claim at ${at}$ ({INDUCTION_HYPOTHESIS})."))
     step.by(factor_into_sum).by(absorb_next_term)
-    step.by(Rule("the claim at l + 1", "The claimed expression with $l + 1$ for $l$.",
+    step.by(Rule(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
                  lambda _: claim.xreplace({t: t + 1})))
     return base.done(), step.done()
 
 
-def induction_verifier(
-    recurrence: LinearRecurrence, variable: Symbol, target: Symbol, base: Chain, step: Chain, context: Context
-) -> Verifier:
-    """Verify ``x_T = C(T)`` from the two induction chains, re-checking what they prove and from what.
+@dataclass(frozen=True)
+class Induction:
+    """Verifies ``x_T = C(T)`` from the two induction chains, re-checking what they prove and from what.
 
     The base chain must go from the claim at 0 to ``x_0`` on the derivation's
     premises alone; the inductive step from ``x_{t+1}`` to the claim at ``t + 1``
     using only the real recurrence and the claim at ``t``.  A chain that
     assumes anything else (the claim at ``t + 1``, say) proves nothing.
-    """
-    x, t = recurrence.sequence, variable
 
-    def verify(before: Expr, after: Expr) -> Verification:
-        if before != x[target]:
-            raise VerificationFailed(f"induction proves a value of {x}[{target}], not {before}")
-        claim = after.xreplace({target: t})
+    It is plain data, so a saved transcript records it as the step's evidence and
+    ``symderive verify`` re-checks the same obligations on the re-judged chains.
+    """
+
+    recurrence: LinearRecurrence
+    variable: Symbol
+    target: Symbol
+    base: Chain
+    step: Chain
+    context: Context
+
+    def __call__(self, before: Expr, after: Expr) -> Verification:
+        x, t, base, step = self.recurrence.sequence, self.variable, self.base, self.step
+        if before != x[self.target]:
+            raise VerificationFailed(f"induction proves a value of {x}[{self.target}], not {before}")
+        claim = after.xreplace({self.target: t})
         allowed = {
-            RECURRENCE: (x[t + 1], recurrence.apply(x[t], t + 1)),
+            RECURRENCE: (x[t + 1], self.recurrence.apply(x[t], t + 1)),
             INDUCTION_HYPOTHESIS: (x[t], claim),
         }
         if base.hypotheses:
@@ -120,11 +138,11 @@ def induction_verifier(
                     f"the inductive step assumes {hypothesis.label}: {hypothesis.target} = {hypothesis.value}, "
                     "which is neither the recurrence nor the claim at t"
                 )
-        global_labels = {d.label for d in context.definitions}
+        global_labels = {d.label for d in self.context.definitions}
         for chain, labels in ((base, global_labels), (step, global_labels | set(allowed))):
             for s in chain.steps:
                 extra = set(s.verification.premises) - labels
-                if extra and not _model_labels(context) >= extra:
+                if extra and not _model_labels(self.context) >= extra:
                     raise VerificationFailed(f"step '{s.rule}' of '{chain.heading}' uses {sorted(extra)}")
         obligations = [
             (base.start, claim.xreplace({t: 0})),
@@ -136,6 +154,8 @@ def induction_verifier(
             if lhs != rhs:
                 raise VerificationFailed(f"induction obligation {lhs} = {rhs} is not what the chain shows")
         statuses = [s.verification.status for s in base.steps + step.steps]
+        if not statuses:
+            raise VerificationFailed("an induction chain has no steps")
         weakest = min(statuses, key=lambda s: s.strength)
         if weakest is Status.ASSUMED:
             raise VerificationFailed("an induction chain rests on an assumed step")
@@ -145,9 +165,15 @@ def induction_verifier(
             f"base case (chain '{base.heading}') and inductive step (chain '{step.heading}') "
             f"checked for symbolic {t}, weakest status {weakest.value}",
             (RECURRENCE, INDUCTION_HYPOTHESIS),
+            evidence=self,
         )
 
-    return verify
+
+def induction_verifier(
+    recurrence: LinearRecurrence, variable: Symbol, target: Symbol, base: Chain, step: Chain, context: Context
+) -> Verifier:
+    """The :class:`Induction` verifier of ``x_T = C(T)`` from the base and inductive-step chains."""
+    return Induction(recurrence, variable, target, base, step, context)
 
 
 def _model_labels(context: Context) -> set[str]:

@@ -35,4 +35,5 @@ def test_the_check_would_catch_a_formula_without_the_bias_term(comparisons):
     """Guard against a test that cannot fail: drop the bias contribution and it must disagree."""
     for c in comparisons:
         without_bias = Rational(1, 3 ** (len(c.widths) - 1))
+        assert c.without_bias == without_bias and c.tells_apart
         assert abs(c.measured - float(without_bias)) / c.standard_error > crosscheck.Z_LIMIT

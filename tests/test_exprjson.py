@@ -4,6 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from symderive.densities import KL, IntegralOver, Region
+from symderive.matrices import IndexedMatrix, MatrixDifferential, OrderedProduct, ScalarDifferential
+from symderive.randomvectors import MatExpect
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sympy import (
@@ -59,6 +63,10 @@ TABLE = [
     ImmutableDenseMatrix([[1, x], [2, 3]]), HadamardProduct(A, B), BlockMatrix([[A, B], [B, A]]),
     MatMul(2, A, B), MatAdd(A, B, Identity(n)), MatPow(A, n), Transpose(A * B), Inverse(A + B),
     Expect(N[j]), Var(N[j] + x), Cov(N[j], N[n]),
+    # the project's own classes, registered where they are defined
+    KL(x, y, Tuple(x)), IntegralOver(x**2, x, Region("supp f", r"\operatorname{supp} f")),
+    IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
+    MatrixDifferential(A), ScalarDifferential(Trace(A)), MatExpect(A),
 ]
 
 
@@ -331,3 +339,15 @@ def test_generated_expressions_round_trip(expr):
     except ExprJsonError:
         assume(False)  # evaluation produced a class outside the allow-list (AccumBounds, ...)
     assert _same(decode(json.loads(json.dumps(tree)), fresh_dummies=False), expr)
+
+
+def test_an_indexed_base_encodes_the_same_whatever_was_asked_before():
+    """``IndexedBase(label)`` takes the facts cached on ``label`` so far: they must not reach the tree."""
+    fresh = IndexedBase("fresh_v", nonnegative=True)
+    label = fresh.label
+    before = encode(IndexedBase(label))
+    assert label.is_real and label.is_finite  # caches derived facts on the (shared) label Symbol
+    after = encode(IndexedBase(label))
+    assert before == after == ["IndexedBase", {}, ["Symbol", "fresh_v", {"nonnegative": True}]]
+    extra = encode(IndexedBase(Symbol("fresh_n"), integer=True))
+    assert extra[1]["integer"] is True and decode(extra).is_integer

@@ -23,33 +23,38 @@ built-in derivations and for a human's LaTeX.
 """
 from __future__ import annotations
 
-from sympy import Basic, Expr, Integer, Integral, Product, Sum
+from sympy import Basic, Expr, ImmutableMatrix, Integer, Integral, MatrixBase, Product, Sum
 
 from ..limits import ChildFailed, TimeLimitExceeded, bounded, inside_limit
 from ..model import Outcome, Verdict
 from ..randomvars import Undecidable, check_declared, operators_in, warm_moments
 from .context import Context, Convention, Definition
 from .numbers import is_undefined
-from .strategies import Problem, default_strategies
-from .sums import align_sums, bounds_are_integers, expand_finite_sums
+from .inequality import RELATIONS, inequality_strategies
+from .matrix_strategies import involves_matrices, matrix_strategies
+from .strategies import Identical, Problem, default_strategies
+from .sums import align_sums, bounds_are_integers, canonical_bound_variables, expand_finite_sums
 
-__all__ = ["Context", "Convention", "Definition", "judge", "align_sums", "expand_finite_sums"]
+__all__ = ["Context", "Convention", "Definition", "RELATIONS", "judge", "align_sums", "expand_finite_sums"]
 
 
-def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context()) -> Verdict:
-    """Judge ``lhs = rhs``: verified (and how), refuted (with a counterexample) or unknown (and why)."""
+def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context(), relation: str = "=") -> Verdict:
+    """Judge ``lhs REL rhs`` (``=``, ``<=``, ``>=``, ``<``, ``>``): verified (and how),
+    refuted (with a counterexample) or unknown (and why)."""
     try:
         lhs, rhs = _as_expr(lhs), _as_expr(rhs)
     except TypeError as exc:
         return Verdict(Outcome.UNKNOWN, str(exc))
+    if relation not in RELATIONS:
+        return Verdict(Outcome.UNKNOWN, f"unknown relation {relation!r}: expected one of {', '.join(RELATIONS)}")
     meaningless = _meaningless(lhs) or _meaningless(rhs)
     if meaningless:
         return Verdict(Outcome.UNKNOWN, meaningless)
     if inside_limit():
-        return _judge_safely(lhs, rhs, context)
+        return _judge_safely(lhs, rhs, context, relation)
     warm_moments(context.random_model)  # cached here, inherited by every child
     try:
-        return bounded(_judge_safely, lhs, rhs, context, seconds=context.seconds)
+        return bounded(_judge_safely, lhs, rhs, context, relation, seconds=context.seconds)
     except TimeLimitExceeded:
         return Verdict(Outcome.UNKNOWN, f"time limit: no decision within {context.seconds:g} s")
     except ChildFailed as exc:
@@ -64,22 +69,29 @@ def _as_expr(value: Expr | int) -> Expr:
         return Integer(value)
     if isinstance(value, Basic):
         return value
+    if isinstance(value, MatrixBase):  # a mutable Matrix: its immutable twin is an expression
+        return ImmutableMatrix(value)
     raise TypeError(f"expected a SymPy expression or an int, got {type(value).__name__}")
 
 
 def _meaningless(side: Basic) -> str:
     """Why a side cannot take part in an equation between numbers ('' when it can)."""
+    if isinstance(side, MatrixBase):
+        return ""
     if not isinstance(side, Expr) or side.is_Boolean or side.is_Relational:
         return f"{type(side).__name__} is not a number-valued expression: a relation between them means nothing here"
     outside_limits = side.replace(lambda e: isinstance(e, (Integral, Sum, Product)), lambda e: e.function)
     if is_undefined(outside_limits):
         return f"{side} contains an undefined value (nan, zoo or an infinity)"
+    infinite = [s for s in side.free_symbols if s.is_finite is False]
+    if infinite:
+        return f"{infinite[0]} is declared infinite: arithmetic with it is undefined"
     return ""
 
 
-def _judge_safely(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str) -> Verdict:
     try:
-        return _judge(lhs, rhs, context)
+        return _judge(lhs, rhs, context, relation)
     except Undecidable as exc:
         return Verdict(Outcome.UNKNOWN, str(exc))
     except RecursionError:
@@ -88,22 +100,35 @@ def _judge_safely(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
         return Verdict(Outcome.UNKNOWN, f"the judge could not decide ({type(exc).__name__}: {exc})")
 
 
-def _judge(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
-    if lhs == rhs:
-        return Problem(lhs, rhs, context).verified(*_identical())
+def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdict:
+    if lhs == rhs and relation in ("=", "<=", ">="):
+        problem = Problem(lhs, rhs, context)
+        return problem.undefined_everywhere() or problem.verified(*_identical())
     problem = _unfolded(lhs, rhs, context)
-    not_integer = bounds_are_integers(problem.difference)
-    if not_integer:
-        return Verdict(Outcome.UNKNOWN, not_integer)
-    if operators_in(problem.difference):
-        if context.random_model is None:
-            return Verdict(Outcome.UNKNOWN, "E/Var/Cov appear but no random model is declared")
-        check_declared(problem.difference, context.random_model)
-    for strategy in default_strategies(context):
+    if involves_matrices(problem.lhs) or involves_matrices(problem.rhs):
+        if relation != "=":
+            return Verdict(Outcome.UNKNOWN, "an inequality between matrix expressions is not supported")
+        strategies = (Identical(),) + matrix_strategies(_judge_entry)
+    else:
+        not_integer = bounds_are_integers(problem.difference)
+        if not_integer:
+            return Verdict(Outcome.UNKNOWN, not_integer)
+        if operators_in(problem.difference):
+            if context.random_model is None:
+                return Verdict(Outcome.UNKNOWN, "E/Var/Cov appear but no random model is declared")
+            check_declared(problem.difference, context.random_model)
+        strategies = default_strategies(context) if relation == "=" else inequality_strategies(relation)
+    for strategy in strategies:
         verdict = strategy.run(problem)
         if verdict is not None:
             return verdict
     return Verdict(Outcome.UNKNOWN, problem.notes[0] if problem.notes else "no strategy decided")
+
+
+def _judge_entry(lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+    """One entry of an explicit matrix, judged as a relation of its own (inline, under the same limit)."""
+    meaningless = _meaningless(lhs) or _meaningless(rhs)
+    return Verdict(Outcome.UNKNOWN, meaningless) if meaningless else _judge_safely(lhs, rhs, context, "=")
 
 
 def _identical():
@@ -113,11 +138,13 @@ def _identical():
 
 
 def _unfolded(lhs: Expr, rhs: Expr, context: Context) -> Problem:
-    """Both sides with the stated definitions unfolded; each definition that changed something is cited."""
+    """Both sides with the stated definitions unfolded (each one that changed something is cited)
+    and their bound variables made canonical (see :func:`canonical_bound_variables`)."""
     used = set()
     for definition in context.definitions:
         new_lhs, new_rhs = definition.unfold(lhs), definition.unfold(rhs)
         if (new_lhs, new_rhs) != (lhs, rhs):
             used.add(definition.label)
         lhs, rhs = new_lhs, new_rhs
+    lhs, rhs = canonical_bound_variables(lhs, rhs)
     return Problem(lhs, rhs, context, premises=used)

@@ -6,8 +6,11 @@ from enum import Enum
 from typing import Mapping
 
 from sympy import Basic, Dummy, Expr, Indexed, Product, Sum, Symbol
+from sympy.core.function import AppliedUndef
 
+from ..matrices import MatrixFacts
 from ..randomvars import RandomModel
+from ..randomvectors import VectorModel
 
 
 class Convention(str, Enum):
@@ -26,8 +29,9 @@ class Convention(str, Enum):
 class Definition:
     """``target := value`` for every value of the pattern symbols ``params``.
 
-    ``target`` is a symbol or an entry such as ``y[l, i]``; indices that are not
-    in ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
+    ``target`` is a symbol, a matrix symbol, an entry such as ``y[l, i]`` or a
+    function application such as ``p(y)``; indices or arguments that are not in
+    ``params`` must match exactly (so ``y[l, i]`` does not unfold ``y[l-1, j]``).
     ``label`` is how a verification cites it.
     """
 
@@ -37,14 +41,22 @@ class Definition:
     params: tuple[Symbol, ...] = ()
 
     def matches(self, expr: Basic) -> dict | None:
-        if isinstance(self.target, Symbol):
-            return {} if expr == self.target else None
+        if isinstance(self.target, AppliedUndef):
+            # p(y) := ... for every y: binds the arguments named in params
+            if not isinstance(expr, AppliedUndef) or expr.func != self.target.func:
+                return None
+            return self._bind(self.target.args, expr.args)
+        if not isinstance(self.target, Indexed):
+            return {} if expr == self.target else None  # a symbol, a matrix symbol
         if not isinstance(expr, Indexed) or expr.base != self.target.base:
             return None
-        if len(expr.indices) != len(self.target.indices):
+        return self._bind(self.target.indices, expr.indices)
+
+    def _bind(self, patterns: tuple, actuals: tuple) -> dict | None:
+        if len(patterns) != len(actuals):
             return None
         binding: dict = {}
-        for pattern, actual in zip(self.target.indices, expr.indices):
+        for pattern, actual in zip(patterns, actuals):
             if pattern in self.params:
                 if binding.setdefault(pattern, actual) != actual:
                     return None
@@ -72,14 +84,17 @@ def _without_capture(value: Expr, binding: dict) -> Expr:
 class Context:
     """The premises and settings of one judgement.
 
-    Only what is stated here may be used: ``definitions`` (each with its label)
-    and the ``random_model`` (laws, facts and independence, each labelled).
+    Only what is stated here may be used: ``definitions`` (each with its label),
+    the ``random_model`` (laws, facts and independence, each labelled), the
+    declared properties of matrices and the random vectors.
     ``instance_values`` lists sizes to try for a symbol bounding a sum (random
     larger sizes are always added; an empty tuple means no instances: unknown).
     """
 
     definitions: tuple[Definition, ...] = ()
     random_model: RandomModel | None = None
+    matrix_facts: MatrixFacts = MatrixFacts()  # symmetric, positive definite, invertible, ...
+    vector_model: VectorModel | None = None  # random vectors: means, covariances, independence
     instance_values: Mapping[Basic, tuple[int, ...]] = field(default_factory=dict)
     convention: Convention = Convention.TEXTBOOK
     random_points: int = 6

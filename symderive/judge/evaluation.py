@@ -4,11 +4,15 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
-from sympy import Basic, Expr, Indexed, Integral, Poly, Symbol, diff, expand
+from sympy import Basic, Expr, Indexed, Integral, Symbol, Tuple, expand
+from sympy.core.function import UndefinedFunction
 
-from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, operators_in
+from ..integrals import evaluate_integrals
+from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
+from .functions import arities, functions_in, random_polynomials, with_functions
 from .context import Context
 from .numbers import Sign, classify
 from .sampling import (
@@ -24,38 +28,31 @@ from .sampling import (
 from .sums import expand_finite_sums
 
 
-def integrals_by_antiderivatives(expr: Basic) -> Basic:
-    """Definite integrals of polynomials as F(b) - F(a), with F' = f checked by differentiation.
+def integrals_evaluated(expr: Basic) -> Basic:
+    """Every definite integral replaced by its exact value (:mod:`symderive.integrals`).
 
-    Differentiating is independent of the integration a rule may have done; other
-    integrands are undecidable here.
+    Antiderivatives are checked by differentiation and Gaussian integrals come
+    from completing the square; any other integrand is undecidable here.
     """
-
-    def definite(integral: Integral) -> Expr:
-        if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
-            raise Undecidable(f"{integral} is not a definite integral in one variable")
-        (u, lower, upper), integrand = integral.limits[0], integral.function
-        if not integrand.is_polynomial(u):
-            raise Undecidable(f"only integrals of polynomials are checked here, not {integral}")
-        antiderivative = Poly(integrand, u).integrate().as_expr()
-        if expand(diff(antiderivative, u) - integrand) != 0:
-            raise Undecidable(f"no verified antiderivative for {integral}")
-        return antiderivative.xreplace({u: upper}) - antiderivative.xreplace({u: lower})
-
-    return expr.replace(lambda e: isinstance(e, Integral), definite)
+    if not expr.has(Integral):
+        return expr
+    return evaluate_integrals(expr)
 
 
-def symbolic_value(expr: Expr, context: Context, used: set[str]) -> Expr:
-    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic."""
-    expr = integrals_by_antiderivatives(expr)
+def symbolic_value(expr: Expr, context: Context, used: set[str], closed_forms: bool = True) -> Expr:
+    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic.
+
+    With ``closed_forms`` the remaining sums are evaluated too (``doit``): often needed, often dear.
+    """
+    expr = integrals_evaluated(expr)
     if operators_in(expr):
         expr = evaluate_moments(expr, _model(context), used)
-    return expr.doit()
+    return expr.doit() if closed_forms else expr
 
 
 def value_at_sizes(expr: Expr, sizes: dict, context: Context, used: set[str]) -> Expr:
     """Sizes substituted, finite sums written out, moments evaluated; other symbols kept."""
-    expr = integrals_by_antiderivatives(expr)
+    expr = integrals_evaluated(expr)
     expr = canonical_indices(expand_finite_sums(expr.xreplace(sizes), context.convention))
     if operators_in(expr):
         expr = evaluate_moments(expr, _model(context).subs(sizes), used).xreplace(sizes)
@@ -107,15 +104,26 @@ class Point:
 
 def evaluate_at(expr: Expr, assignment: dict, context: Context, used: set[str]) -> Expr:
     """``expr`` at a full assignment, following the order in which it was drawn."""
+    functions = {k: v for k, v in assignment.items() if isinstance(k, UndefinedFunction)}
     symbols = {k: v for k, v in assignment.items() if isinstance(k, Symbol)}
-    entries = {k: v for k, v in assignment.items() if not isinstance(k, Symbol)}
-    expr = integrals_by_antiderivatives(expr)
-    expr = canonical_indices(expr.xreplace(symbols))
-    expr = canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention))
+    entries = {k: v for k, v in assignment.items() if isinstance(k, Indexed)}
+    expr = integrals_evaluated(with_functions(expr, functions))
+    expr = _unfolded(canonical_indices(expr.xreplace(symbols)), context)
+    expr = _unfolded(canonical_indices(expand_finite_sums(expr.xreplace(entries), context.convention)), context)
     if operators_in(expr):
         model = _model(context).subs({**symbols, **entries})
         expr = canonical_indices(evaluate_moments(expr, model, used))
+        if opaque_moments(expr):
+            # A joint moment of dependent entries is unknown: no value may be put inside it.
+            raise Undecidable(f"the moment {next(iter(opaque_moments(expr)))} is not determined by the model")
     return expr.xreplace(entries).doit()
+
+
+def _unfolded(expr: Basic, context: Context) -> Basic:
+    """Definitions again, now that indices are numbers: ``Y[1] := 5`` also defines ``Y[log 6 - log 2 - log 3 + 1]``."""
+    for definition in context.definitions:
+        expr = definition.unfold(expr)
+    return expr
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,11 @@ class Sampler:
     expr: Expr
     context: Context
     companions: tuple[Expr, ...] = ()  # the two sides: their symbols get values even if they cancel
+
+    @cached_property
+    def prepared(self) -> Expr:
+        """The integrals evaluated once, symbolically (after the functions when there are any)."""
+        return self.expr if functions_in(self.expr) else integrals_evaluated(self.expr)
 
     def points(self, count: int | None, large_sizes: bool = True, used: set[str] | None = None) -> Iterator[Point]:
         """Up to ``count`` points; None means one per combination of sizes and equality pattern (4 to 16)."""
@@ -141,13 +154,15 @@ class Sampler:
         # Integer symbols (indices, mostly) are drawn by equality pattern, so that
         # coincidences such as i = j are tried as systematically as differences.
         integers = [s for s in symbols if s.is_integer]
+        functions = arities(Tuple(self.expr, *self.companions))
         patterns = _equality_patterns(integers, rng)
         if count is None:
             count = min(16, max(4, len(combos) * len(patterns)))
         for number in range(count):
             combo = combos[number % len(combos)]
             pattern = patterns[(number // len(combos)) % len(patterns)]
-            assignment: dict = dict(zip(size_symbols, map(_integer, combo)))
+            assignment: dict = random_polynomials(functions, rng)
+            assignment.update(zip(size_symbols, map(_integer, combo)))
             boundary = number < len(combos)
             for block in pattern:
                 value = _draw_common(block, rng, boundary)
@@ -172,13 +187,15 @@ class Sampler:
 
     def _complete(self, assignment: dict, beyond: int, rng: random.Random, large: bool, used: set[str]) -> Point | None:
         """Sizes that are entries (such as ``n[l-1]`` once ``l`` is known), then the remaining entries."""
-        at_symbols = canonical_indices(integrals_by_antiderivatives(self.expr).xreplace(assignment))
+        functions = {k: v for k, v in assignment.items() if isinstance(k, UndefinedFunction)}
+        symbols = {k: v for k, v in assignment.items() if not isinstance(k, UndefinedFunction)}
+        at_symbols = canonical_indices(integrals_evaluated(with_functions(self.prepared, functions)).xreplace(symbols))
         for size in sizes_of(at_symbols):
             values = self._values(size, beyond, rng, large)
             if not values:
                 raise Undecidable(f"no instance of the size {size}")
             assignment[size] = _integer(rng.choice(values))
-        value = evaluate_at(self.expr, assignment, self.context, used)
+        value = evaluate_at(self.prepared, assignment, self.context, used)
         for entry in entries_of(value):
             drawn = draw_value(entry, rng)
             if drawn is None:
@@ -248,7 +265,8 @@ def _combinations(choices: list[list[int]], count: int, rng: random.Random) -> l
 
 def confirmed(lhs: Expr, rhs: Expr, assignment: dict, context: Context) -> bool:
     """Re-check a counterexample: values respect the assumptions and the sides differ there."""
-    if not all(consistent(variable, value) for variable, value in assignment.items()):
+    if not all(consistent(variable, value) for variable, value in assignment.items()
+               if not isinstance(variable, UndefinedFunction)):
         return False
     try:
         left = evaluate_at(lhs, assignment, context, set())

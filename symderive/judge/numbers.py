@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-from sympy import Basic, Expr, Float, I, Rational, S, simplify
+from sympy import Basic, Expr, I, Rational, S, simplify
 from sympy.core.evalf import PrecisionExhausted
+
+from ..randomvars import RandomOperator
 
 # Undefined values: a relation between them means nothing.
 UNDEFINED_ATOMS = (S.NaN, S.ComplexInfinity, S.Infinity, S.NegativeInfinity)
@@ -33,8 +35,8 @@ def classify(value: Expr) -> Sign:
     """
     if is_undefined(value):
         return Sign.UNDEFINED
-    if value.free_symbols or not value.is_number:
-        return Sign.UNDECIDED
+    if value.free_symbols or not value.is_number or value.atoms(RandomOperator):
+        return Sign.UNDECIDED  # an unevaluated E[...] of numbers is not a number we know
     if value.is_Rational:
         return Sign.ZERO if value == 0 else Sign.NONZERO
     real, imaginary = value.as_real_imag() if value.has(I) else (value, S.Zero)
@@ -49,8 +51,11 @@ def classify(value: Expr) -> Sign:
     except (PrecisionExhausted, ValueError, TypeError, ZeroDivisionError):
         pass
     try:
-        if simplify(value) == 0:
+        simplified = simplify(value)
+        if simplified == 0:
             return Sign.ZERO
+        if is_undefined(simplified):
+            return Sign.UNDEFINED  # 1/(sin^2 + cos^2 - 1)
     except (ValueError, TypeError, ZeroDivisionError):
         pass
     return Sign.UNDECIDED
@@ -64,10 +69,31 @@ def show(value: Basic) -> str:
     if isinstance(value, Rational):
         digits = max(abs(value.p).bit_length(), value.q.bit_length()) * 0.30103
         if digits > MAX_SHOWN_DIGITS:
-            return f"{Float(value, 15)} (a rational with about {int(digits)} digits)"
+            return f"{value.evalf(15)} (a rational with about {int(digits)} digits)"
         return str(value)
     try:
         text = str(value)
     except ValueError:  # Python's limit on converting huge integers to text
         return "an expression with numbers too large to print"
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def sign(value: Expr) -> int | None:
+    """-1, 0 or 1 when certain for a real number; None otherwise (complex values have no order)."""
+    decided = classify(value)
+    if decided is Sign.ZERO:
+        return 0
+    if decided is not Sign.NONZERO:
+        return None
+    if value.is_Rational:
+        return 1 if value > 0 else -1
+    try:
+        approximate = value.evalf(DIGITS, strict=True)
+    except (PrecisionExhausted, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if not approximate.is_real:
+        real, imaginary = approximate.as_real_imag()
+        if imaginary != 0:
+            return None
+        approximate = real
+    return 1 if approximate > 0 else -1

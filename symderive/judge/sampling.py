@@ -12,10 +12,11 @@ from __future__ import annotations
 import random
 from typing import Iterable
 
-from sympy import Basic, Expr, I, Indexed, Integer, Product, Rational, Sum, Symbol, default_sort_key
+from sympy import Basic, Expr, I, Indexed, Integer, Product, Rational, Sum, Symbol, default_sort_key, sqrt
 
 _FACTS = ("integer", "rational", "real", "positive", "negative", "nonnegative", "nonpositive",
-          "zero", "nonzero", "even", "odd", "prime", "composite")
+          "zero", "nonzero", "even", "odd", "prime", "composite", "finite", "infinite", "imaginary",
+          "irrational", "noninteger", "algebraic", "transcendental", "extended_real", "complex")
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47)
 ATTEMPTS = 60
 
@@ -66,9 +67,15 @@ def _shape(variable: Basic, value: Expr, rng: random.Random) -> Expr:
 
 def draw_value(variable: Basic, rng: random.Random, boundary: bool = False) -> Expr | None:
     """A value with ``variable``'s assumptions, or None when none was found."""
+    if variable.is_infinite or variable.is_commutative is False:
+        return None  # no number is infinite, and numbers commute
     for attempt in range(ATTEMPTS):
         if variable.is_integer:
             value: Expr = Integer(_integer_candidate(rng, boundary and attempt < 10))
+        elif variable.is_imaginary:
+            value = I * _rational_candidate(rng)
+        elif variable.is_irrational:
+            value = _rational_candidate(rng) * sqrt(rng.choice(_PRIMES))
         elif variable.is_real or variable.is_rational:
             value = _rational_candidate(rng)
         else:  # complex: a plain Symbol; a nonzero imaginary part most of the time

@@ -9,15 +9,22 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from sympy import Add, Basic, Expr, Integral, Product, Sum, expand, simplify
+from sympy import (
+    Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, Sum, arg, binomial, ceiling, cot, csc,
+    expand, factorial, floor, frac, gamma, im, log, re, sec, simplify, tan,
+)
+from sympy import sign as sign_function
+from sympy.core.function import UndefinedFunction
 
 from ..model import Outcome, Status, Verdict, Verification
 from ..randomvars import Expect, Undecidable, operators_in
 from .context import Context, Convention
-from .evaluation import Point, Sampler, confirmed, symbolic_value, value_at_sizes
-from .numbers import Sign, show
-from .sampling import largest_constant, size_values, sizes_of
-from .sums import align_sums, ranges_nonreversed
+from .evaluation import Point, Sampler, confirmed, evaluate_at, symbolic_value, value_at_sizes
+from .functions import abstracted, functions_in, show_function
+from ..quadrature import Agreement, compare
+from .numbers import Sign, classify, show
+from .sampling import draw_value, free_symbols_of, largest_constant, size_values, sizes_of
+from .sums import align_sums, expand_finite_sums, ranges_nonreversed
 
 import random
 
@@ -31,6 +38,7 @@ class Problem:
     context: Context
     premises: set[str] = field(default_factory=set)  # labels actually used
     notes: list[str] = field(default_factory=list)  # why a stronger strategy did not decide
+    _defined: bool | None = None  # whether some drawn point defines both sides
 
     @property
     def difference(self) -> Expr:
@@ -38,14 +46,48 @@ class Problem:
 
     @property
     def has_ranges(self) -> bool:
-        return bool(self.difference.atoms(Sum, Product))
+        return bool(self.lhs.atoms(Sum, Product) or self.rhs.atoms(Sum, Product))
+
+    @property
+    def convention_matters(self) -> bool:
+        """Whether some range may be reversed, where the conventions disagree."""
+        return not (ranges_nonreversed(self.lhs) and ranges_nonreversed(self.rhs))
+
+    def undefined_everywhere(self) -> Verdict | None:
+        """Unknown when a side may be undefined (a division, a log, an integral) and no drawn point
+        defines both: ``1/(sin^2 + cos^2 - 1)`` equals itself nowhere."""
+        if not (may_be_undefined(self.lhs) or may_be_undefined(self.rhs)) or self.lhs.atoms(MatrixExpr):
+            return None  # (matrix instance checks draw again where a side is undefined)
+        if self._defined is None:
+            self._defined = self._defined_somewhere()
+        if self._defined:
+            return None
+        return Verdict(Outcome.UNKNOWN, "both sides are undefined at every sample point tried")
+
+    def _defined_somewhere(self) -> bool:
+        """False only on evidence: every point that could be evaluated makes a side undefined.
+
+        Each side is evaluated on its own (their difference may well be 0 where
+        neither is defined); points that cannot be evaluated prove nothing either way.
+        """
+        undefined = 0
+        try:
+            for point in Sampler(self.lhs, self.context, (self.lhs, self.rhs)).points(6, large_sizes=False):
+                right = classify(evaluate_at(self.rhs, point.assignment, self.context, set()))
+                if point.sign is Sign.UNDEFINED or right is Sign.UNDEFINED:
+                    undefined += 1
+                elif point.sign in _A_NUMBER and right in _A_NUMBER:
+                    return True
+        except Exception:  # an expression the sampler cannot evaluate: no evidence of undefinedness
+            return True
+        return undefined == 0
 
     def sampler(self) -> Sampler:
         return Sampler(self.difference, self.context, (self.lhs, self.rhs))
 
     def verified(self, status: Status, method: str, detail: str = "", used: Iterable[str] = ()) -> Verdict:
         premises = tuple(sorted(self.premises | set(used)))
-        if self.has_ranges:
+        if self.convention_matters:
             detail = "; ".join(filter(None, (detail, self.context.convention.describe())))
         reason = method + (f": {detail}" if detail else "")
         if premises:
@@ -58,7 +100,7 @@ class Problem:
         rhs = self.rhs if rhs is None else rhs
         for point in points:
             if point.sign is Sign.NONZERO and confirmed(lhs, rhs, point.assignment, self.context):
-                shown = {str(k): show(v) for k, v in point.assignment.items()}
+                shown = _counterexample(point.assignment)
                 where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
                 return Verdict(
                     Outcome.REFUTED,
@@ -66,6 +108,28 @@ class Problem:
                     counterexample=shown,
                 )
         return None
+
+
+def _counterexample(assignment: dict) -> dict[str, str]:
+    """Printable values by name; two variables that print alike are told apart by their assumptions."""
+    names = [str(k) for k in assignment]
+    shown = {}
+    for key, value in assignment.items():
+        name, text = _shown(key, value)
+        if names.count(str(key)) > 1:
+            facts = ", ".join(sorted(f for f, v in getattr(key, "assumptions0", {}).items() if v)) or "no assumptions"
+            name = f"{name} ({facts})"
+        shown[name] = text
+    return shown
+
+
+def _shown(key: Basic, value: Basic) -> tuple[str, str]:
+    if isinstance(key, UndefinedFunction):
+        return show_function(key, value)
+    return str(key), show(value)
+
+
+_A_NUMBER = (Sign.ZERO, Sign.NONZERO)
 
 
 class Strategy:
@@ -82,7 +146,7 @@ class Identical(Strategy):
 
     def run(self, problem: Problem) -> Verdict | None:
         if problem.lhs == problem.rhs:
-            return problem.verified(Status.PROVED, self.name)
+            return problem.undefined_everywhere() or problem.verified(Status.PROVED, self.name)
         return None
 
 
@@ -109,18 +173,36 @@ class SymbolicProof(Strategy):
 
     def run(self, problem: Problem) -> Verdict | None:
         context = problem.context
-        if context.convention is Convention.TEXTBOOK and not ranges_nonreversed(problem.difference):
+        try:
+            # Sums with numeric bounds are written out under the convention; only symbolic ranges remain.
+            difference = expand_finite_sums(problem.difference, context.convention, keep_long=True)
+            for definition in context.definitions:  # entries such as p[1] appear once sums are written out
+                difference = definition.unfold(difference)
+        except Undecidable as exc:
+            problem.notes.append(str(exc))
+            return None
+        if context.convention is Convention.TEXTBOOK and not ranges_nonreversed(difference):
             problem.notes.append("a range may be reversed, where SymPy's closed forms follow another convention")
             return None
         used: set[str] = set()
         try:
-            value = symbolic_value(problem.difference, context, used)
+            value = symbolic_value(difference, context, used)
         except Undecidable as exc:
             problem.notes.append(str(exc))
             return None
+        if functions_in(value):
+            # Sound for a proof only: an identity in independent unknowns holds for every function.
+            if _reduce(abstracted(value)) == 0:
+                method = _method(problem.difference) + ", every function application an independent unknown"
+                return problem.undefined_everywhere() or problem.verified(Status.PROVED, method, used=used)
+            return None
         reduced = _reduce(value)
         if reduced == 0:
-            return problem.verified(Status.PROVED, _method(problem.difference), used=used)
+            return problem.undefined_everywhere() or problem.verified(
+                Status.PROVED, _method(problem.difference), used=_needed(problem, used))
+        if not reduced.free_symbols and classify(reduced) is Sign.NONZERO:
+            return Verdict(Outcome.REFUTED, f"the difference simplifies to {show(reduced)} for every value",
+                           counterexample={"every value": "the difference is " + show(reduced)})
         return self._refute_closed_form(problem, reduced)
 
     @staticmethod
@@ -133,6 +215,43 @@ class SymbolicProof(Strategy):
             return problem.refute_at(sampler.points(12, large_sizes=True))
         except Undecidable:
             return None
+
+
+def _needed(problem: Problem, used: set[str]) -> set[str]:
+    """The premises a proof cannot do without: each one consulted is withdrawn in turn, and kept
+    only if the difference no longer reduces to 0 without it.  (Evaluating every moment consults
+    facts that cancel, such as the mean of a layer multiplied by the zero mean of a weight.)"""
+    context = problem.context
+    if context.random_model is None or not used:
+        return used
+    try:
+        if not _cheaply_zero(symbolic_value(problem.difference, context, set(), closed_forms=False)):
+            return used  # the proof needed full simplification: too dear to repeat per premise
+    except Undecidable:
+        return used
+    needed = set(used)
+    # The facts stated last (the induction's local claim, say) are withdrawn first, so a step
+    # that two facts each settle cites the one stated up front.
+    for label in sorted(used, key=lambda label: -_declared_at(context.random_model, label)):
+        lighter = replace(context, random_model=context.random_model.without(label))
+        try:
+            if _cheaply_zero(symbolic_value(problem.difference, lighter, set(), closed_forms=False)):
+                needed.discard(label)
+                context = lighter
+        except Undecidable:
+            continue
+    return needed
+
+
+def _cheaply_zero(expr: Expr) -> bool:
+    """Zero by expansion alone: the cheap part of :func:`_reduce`."""
+    return expand(expr) == 0
+
+
+def _declared_at(model, label: str) -> int:
+    order = [label for family in model.families for label in (family.label, family.independence_label)]
+    order += [fact.label for fact in model.independence]
+    return order.index(label) if label in order else len(order)
 
 
 def _reduce(expr: Expr) -> Expr:
@@ -151,7 +270,7 @@ def _method(difference: Expr) -> str:
     if operators_in(difference):
         parts.append("moment evaluation")
     if difference.has(Integral):
-        parts.append("antiderivatives checked by differentiation")
+        parts.append("exact integration")
     return " and ".join(parts + ["symbolic simplification"])
 
 
@@ -210,6 +329,45 @@ class ExactInstances(Strategy):
 
 
 @dataclass
+class RigorousQuadrature(Strategy):
+    """Integrals with no exact value, enclosed in ball arithmetic at drawn points.
+
+    Only an enclosure of the difference that excludes 0 refutes; narrow
+    enclosures containing 0 at every point are evidence (``tested-numerically``).
+    """
+
+    count: int = 4
+    name: str = "ball-arithmetic quadrature"
+
+    def run(self, problem: Problem) -> Verdict | None:
+        if not problem.difference.has(Integral) or operators_in(problem.difference) or problem.has_ranges:
+            return None
+        rng = random.Random(f"{problem.context.seed}:quadrature")
+        symbols = free_symbols_of(problem.difference)
+        consistent_points = 0
+        for _ in range(self.count):
+            point = {s: draw_value(s, rng) for s in symbols}
+            if any(v is None or not v.is_real for v in point.values()):
+                return None  # complex values: the enclosure code works on the real line
+            try:
+                comparison = compare(problem.lhs, problem.rhs, point)
+            except Undecidable as exc:
+                problem.notes.append(str(exc))
+                return None
+            if comparison.agreement is Agreement.DIFFER:
+                shown = {str(k): show(v) for k, v in point.items()}
+                where = ", ".join(f"{k} = {v}" for k, v in shown.items()) or "every value"
+                return Verdict(Outcome.REFUTED, f"the two sides differ by {comparison.difference} "
+                               f"(a rigorous enclosure) at {where}", counterexample=shown)
+            if comparison.agreement is Agreement.CONSISTENT:
+                consistent_points += 1
+        if consistent_points < self.count:
+            return None
+        detail = f"enclosures of the difference contain 0 at {consistent_points} points (seed {problem.context.seed})"
+        return problem.verified(Status.TESTED_NUMERICALLY, self.name, detail)
+
+
+@dataclass
 class AgreementAtPoints(Strategy):
     """Exact agreement at drawn points: evidence, not proof."""
 
@@ -227,6 +385,10 @@ class AgreementAtPoints(Strategy):
         refutation = problem.refute_at(points)
         if refutation is not None:
             return refutation
+        jumps = non_analytic(problem.difference)
+        if jumps:
+            return Verdict(Outcome.UNKNOWN, f"the sides agree at the sample points, but {jumps} can jump "
+                           "between them: agreement at points is no evidence here")
         for point in points:
             sign = point.sign
             if sign is Sign.UNDEFINED:
@@ -239,6 +401,28 @@ class AgreementAtPoints(Strategy):
             return Verdict(Outcome.UNKNOWN, "no sample point could be evaluated")
         detail = f"agreement at {agreed} points (seed {context.seed}); no symbolic proof found"
         return problem.verified(Status.TESTED_NUMERICALLY, self.name, detail, used)
+
+
+_NON_ANALYTIC = (sign_function, floor, ceiling, frac, Max, Min, Piecewise, Heaviside, Abs, re, im, arg)
+
+
+def non_analytic(expr: Basic) -> str:
+    """The name of a function in ``expr`` whose value can jump or kink between sample points ('' if none)."""
+    found = sorted({type(node).__name__ for node in expr.atoms(*_NON_ANALYTIC)})
+    return ", ".join(found)
+
+
+_MAY_BE_UNDEFINED = (log, tan, cot, sec, csc, gamma, factorial, binomial, Integral)
+
+
+def may_be_undefined(expr: Basic) -> bool:
+    """Whether ``expr`` contains something undefined at some points (a division, a log, an integral)."""
+    if expr.atoms(*_MAY_BE_UNDEFINED):
+        return True
+    return any(
+        not (power.exp.is_integer and power.exp.is_nonnegative) and not (power.base.is_positive and power.base.is_finite)
+        for power in expr.atoms(Pow)
+    )
 
 
 def _integer(value: int):
@@ -263,5 +447,6 @@ def default_strategies(context: Context) -> tuple[Strategy, ...]:
         SymbolicProof(),
         RefutationAtPoints(count=8, large_sizes=True),
         ExactInstances(),
+        RigorousQuadrature(),
         AgreementAtPoints(count=max(context.random_points, 1) * 2),
     )

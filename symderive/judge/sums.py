@@ -1,7 +1,7 @@
 """Finite sums and products: writing them out at concrete bounds, aligning their ranges."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Dummy, Expr, Integer, Mul, Product, S, Sum, expand, simplify
+from sympy import Add, Basic, Dummy, Expr, Integer, Integral, Mul, Product, S, Sum, expand, simplify
 
 from ..randomvars import Undecidable
 from .context import Convention
@@ -28,11 +28,12 @@ def ranges_nonreversed(expr: Basic) -> bool:
     )
 
 
-def expand_finite_sums(expr: Basic, convention: Convention = Convention.TEXTBOOK) -> Basic:
+def expand_finite_sums(expr: Basic, convention: Convention = Convention.TEXTBOOK, keep_long: bool = False) -> Basic:
     """Write out every sum and product whose bounds are whole numbers, outermost index first.
 
     A bound that is a number but not an integer is undecidable (``sum_{k=0}^{1/2}``
-    has no meaning), never rounded.
+    has no meaning), never rounded.  A range longer than ``MAX_TERMS`` is
+    undecidable, or left as it is with ``keep_long`` (for a closed form to settle).
     """
 
     def write_out(node: Sum | Product) -> Expr:
@@ -49,9 +50,11 @@ def expand_finite_sums(expr: Basic, convention: Convention = Convention.TEXTBOOK
             # Karr: sum_{a}^{b} = -sum_{b+1}^{a-1}; prod_{a}^{b} = 1 / prod_{b+1}^{a-1}.
             inverted, lower, upper = True, upper + 1, lower - 1
         if upper - lower + 1 > MAX_TERMS:
+            if keep_long and not inverted:
+                return node
             raise Undecidable(f"{type(node).__name__.lower()} of {upper - lower + 1} terms is too long to write out")
         body = type(node)(node.function, *inner) if inner else node.function
-        value = combine(*(expand_finite_sums(body.xreplace({var: Integer(v)}), convention)
+        value = combine(*(expand_finite_sums(body.xreplace({var: Integer(v)}), convention, keep_long)
                              for v in range(lower, upper + 1)))
         if not inverted:
             return value
@@ -105,3 +108,35 @@ def _smallest(bounds: list[Expr]) -> Expr | None:
     if not all(o.is_Integer for o in offsets):
         return None
     return base + min(offsets)
+
+
+def canonical_bound_variables(*exprs: Basic) -> tuple[Basic, ...]:
+    """Summation and product indices become integer Dummies, integration variables real ones.
+
+    One Dummy per name across all ``exprs``, so identical sums stay identical.
+    A bound name's declared assumptions are never trusted (``i`` declared
+    positive while it runs from 0), and a bound name never clashes with the
+    same name used freely (``sum_{L=1}^{L} L``).
+    """
+    chosen: dict[tuple[Basic, bool], Dummy] = {}
+
+    def fresh(variable: Basic, integer: bool) -> Dummy:
+        key = (variable, integer)
+        if key not in chosen:
+            chosen[key] = Dummy(str(variable), integer=True) if integer else Dummy(str(variable), real=True)
+        return chosen[key]
+
+    def rename(node: Basic) -> Basic:
+        function, limits = node.function, list(node.limits)
+        integer = isinstance(node, (Sum, Product))
+        for position, (variable, *bounds) in enumerate(limits):
+            if isinstance(variable, Dummy):
+                continue
+            new = fresh(variable, integer)
+            function = function.xreplace({variable: new})
+            # Inner limits (listed first) may depend on this index; its own bounds may not.
+            limits[:position] = [(v, *(b.xreplace({variable: new}) for b in rest)) for v, *rest in limits[:position]]
+            limits[position] = (new, *bounds)
+        return type(node)(function, *limits)
+
+    return tuple(e.replace(lambda x: isinstance(x, (Sum, Product, Integral)), rename) for e in exprs)

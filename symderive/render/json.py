@@ -1,38 +1,138 @@
-"""JSON for machines; the shape is documented in the README."""
+"""JSON transcripts: for people (LaTeX of every step) and for ``symderive verify`` (the expressions as trees).
+
+The shape (documented in the README)::
+
+    {"name", "title", "assumptions": [latex],
+     "steps": [{"latex", "relation", "rule", "justification", "part",
+                "verification": {"status", "method", "detail", "premises", "evidence"},
+                "chain": index into "chains", "before": tree, "after": tree}],
+     "result": {"latex", "srepr", "tree"},
+     "format": "symderive-transcript/1",
+     "contexts": [the judging contexts, field by field (symderive.datajson)],
+     "chains": [{"heading", "start": tree, "hypotheses": [{"label", "target", "value"}],
+                 "context": index into "contexts" or null}]}
+
+Trees are :mod:`symderive.exprjson` trees sharing one numbering of Dummies.  A
+step checked by a custom verifier records the verifier as ``evidence`` (a
+dataclass from :data:`EVIDENCE`, whose chains and contexts are indices), so that
+``verify`` can re-check it; any other verifier's evidence is ``null``.
+"""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sympy import srepr
 
-from ..model import Derivation, Step, Verification
+from ..datajson import OneLine, Reference, dumps, encode_dataclass, encode_tree, encode_value
+from ..exprjson import Encoder
+from ..judge import Context
+from ..model import Chain, Derivation, Step, Verification
+from ..recurrence import Induction
+from .latex import RELATION_SYMBOLS
 from .printer import to_latex
+
+TRANSCRIPT_FORMAT = "symderive-transcript/1"
+
+# Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
+EVIDENCE: dict[str, type] = {"Induction": Induction}
 
 
 def verification_to_dict(verification: Verification) -> dict[str, str]:
     return {"status": verification.status.value, "method": verification.method, "detail": verification.detail}
 
 
-def _step(step: Step, part: str) -> dict[str, Any]:
-    return {
-        "latex": f"{to_latex(step.before)} = {to_latex(step.after)}",
-        "rule": step.rule,
-        "justification": step.justification,
-        "verification": verification_to_dict(step.verification),
-        "part": part,
-    }
+def step_latex(step: Step) -> str:
+    return f"{to_latex(step.before)} {RELATION_SYMBOLS[step.relation]} {to_latex(step.after)}"
+
+
+class _Tables:
+    """The contexts and chains of one derivation, which steps and evidence refer to by index."""
+
+    def __init__(self, derivation: Derivation) -> None:
+        self.chains = list(derivation.chains)
+        self.contexts: list[Context] = []
+
+    def chain_index(self, chain: Chain) -> int:
+        for i, known in enumerate(self.chains):
+            if known is chain:
+                return i
+        return self.chains.index(chain)  # an equal chain (raises ValueError if none)
+
+    def context_index(self, context: Context) -> int:
+        for i, known in enumerate(self.contexts):
+            if known is context or known == context:
+                return i
+        self.contexts.append(context)
+        return len(self.contexts) - 1
+
+    def references(self) -> dict[type, Reference]:
+        def unresolvable(index: int) -> Any:
+            raise NotImplementedError  # writing only
+
+        return {
+            Chain: Reference("chain", self.chain_index, unresolvable),
+            Context: Reference("context", self.context_index, unresolvable),
+        }
 
 
 def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
+    encoder, tables = Encoder(), _Tables(derivation)
+    chains = [_chain(chain, encoder, tables) for chain in derivation.chains]
+    steps = [
+        _step(step, chain.heading, i, encoder, tables)
+        for i, chain in enumerate(derivation.chains) for step in chain.steps
+    ]
     return {
         "name": derivation.name,
         "title": derivation.title,
         "assumptions": [a.latex for a in derivation.assumptions],
-        "steps": [_step(s, chain.heading) for chain in derivation.chains for s in chain.steps],
-        "result": {"latex": to_latex(derivation.result), "srepr": srepr(derivation.result)},
+        "steps": steps,
+        "result": {
+            "latex": to_latex(derivation.result),
+            "srepr": srepr(derivation.result),
+            "tree": encode_tree(derivation.result, encoder),
+        },
+        "format": TRANSCRIPT_FORMAT,
+        "contexts": [encode_value(c, Context, encoder, where=f"contexts[{i}]") for i, c in enumerate(tables.contexts)],
+        "chains": chains,
     }
 
 
+def _chain(chain: Chain, encoder: Encoder, tables: _Tables) -> dict[str, Any]:
+    return {
+        "heading": chain.heading,
+        "start": encode_tree(chain.start, encoder),
+        "hypotheses": [
+            {"label": h.label, "target": encode_tree(h.target, encoder), "value": encode_tree(h.value, encoder)}
+            for h in chain.hypotheses
+        ],
+        "context": None if chain.context is None else tables.context_index(chain.context),
+    }
+
+
+def _step(step: Step, part: str, chain: int, encoder: Encoder, tables: _Tables) -> dict[str, Any]:
+    verification = verification_to_dict(step.verification)
+    verification["premises"] = OneLine(step.verification.premises)
+    verification["evidence"] = _evidence(step.verification.evidence, encoder, tables)
+    return {
+        "latex": step_latex(step),
+        "relation": step.relation,
+        "rule": step.rule,
+        "justification": step.justification,
+        "verification": verification,
+        "part": part,
+        "chain": chain,
+        "before": encode_tree(step.before, encoder),
+        "after": encode_tree(step.after, encoder),
+    }
+
+
+def _evidence(evidence: Any, encoder: Encoder, tables: _Tables) -> dict[str, Any] | None:
+    """A recorded custom verifier, or None (verify then re-judges the step with the judge alone)."""
+    if evidence is None or EVIDENCE.get(type(evidence).__name__) is not type(evidence):
+        return None
+    return encode_dataclass(evidence, encoder, tables.references(), where="evidence")
+
+
 def derivation_to_json(derivation: Derivation) -> str:
-    return json.dumps(derivation_to_dict(derivation), indent=2, ensure_ascii=False) + "\n"
+    return dumps(derivation_to_dict(derivation)) + "\n"

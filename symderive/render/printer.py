@@ -1,7 +1,7 @@
 """SymPy's LaTeX printer with the notation of the transcripts."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Rational, Sum
+from sympy import Add, Basic, Determinant, MatrixSymbol, Rational, Sum
 from sympy.printing.latex import LatexPrinter
 
 
@@ -14,7 +14,24 @@ class TranscriptPrinter(LatexPrinter):
       ``E[X^2] - E[X]^2``, ``3^{-L} + \\sum_k ...``.
     * A power whose exponent leads with a minus sign is written ``3^{-(L - k)}``.
     * A fraction times a sum is written ``\\frac{1}{3} \\sum ...``.
+    * The only entry of a 1x1 matrix (a quadratic form ``v^T M v``) is written as the product.
+    * A determinant is ``\\det``, never bars (which would read as an absolute value).
+    * The identity matrix is ``I_n`` (SymPy's default is a blackboard ``\\mathbb{I}``).
     """
+
+    def _print_Identity(self, expr) -> str:
+        return f"I_{{{self._print(expr.rows)}}}"
+
+    def _print_MatrixElement(self, expr) -> str:
+        if expr.parent.shape == (1, 1) and expr.i == 0 and expr.j == 0:
+            return self._print(expr.parent)
+        return super()._print_MatrixElement(expr)
+
+    def _print_Determinant(self, expr, exp=None) -> str:
+        argument = expr.arg
+        inner = self._print(argument)
+        tex = rf"\det {inner}" if isinstance(argument, MatrixSymbol) else rf"\det\left({inner}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
     def _print_Indexed(self, expr) -> str:
         base = self._print(expr.base.label)
@@ -32,6 +49,8 @@ class TranscriptPrinter(LatexPrinter):
 
     def _print_Pow(self, expr) -> str:
         exponent = expr.exp
+        if isinstance(expr.base, Determinant) and exponent.is_Integer and exponent > 0:
+            return self._print_Determinant(expr.base, self._print(exponent))
         if isinstance(exponent, Add) and self._as_ordered_terms(exponent)[0].could_extract_minus_sign() \
                 and not (-exponent).could_extract_minus_sign() and not expr.base.is_Function:
             base = self._print(expr.base)

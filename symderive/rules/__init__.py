@@ -1,8 +1,10 @@
 """Named rewrite rules.
 
 A :class:`Rule` is a small pure function ``expr -> expr`` with a name a reader
-can cite and a sentence that justifies it.  Rules know nothing about how their
-results are checked: the judge does that independently.
+can cite and a sentence that justifies it.  Both are LaTeX text: maths goes
+in dollars (``claim $P(l-1)$``), a quotation opens with two backquotes and
+closes with two apostrophes.  Rules know nothing about how their results are
+checked: the judge does that independently.
 """
 from __future__ import annotations
 
@@ -18,9 +20,13 @@ class RuleNotApplicable(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
+    """``before REL after`` with ``after = transform(before)``; ``relation`` is ``"="`` for a rewrite
+    and ``">="`` for a step that only bounds (the judge then checks ``before >= after``)."""
+
     name: str
     justification: str
     transform: Callable[[Basic], Basic]
+    relation: str = "="
 
     def __call__(self, expr: Basic) -> Basic:
         result = self.transform(expr)

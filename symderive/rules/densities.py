@@ -19,6 +19,7 @@ from sympy import (
     Expr,
     Function,
     ImmutableMatrix,
+    Inverse,
     Integral,
     Lambda,
     Matrix,
@@ -26,13 +27,17 @@ from sympy import (
     Symbol,
     cancel,
     expand,
+    latex,
+    powsimp,
     log,
 )
 from sympy.core.relational import Relational
 
 from ..densities import KL, Density
+from ..model import Status
 from ..inequalities import prove_convex, prove_positive
-from . import Rule, RuleNotApplicable
+from ..integrals import evaluate_integrals
+from . import Rule, RuleNotApplicable, rule
 from .theorems import Discharge, Hypothesis, Theorem, TheoremRule, checked
 
 # -- change of variables --------------------------------------------------------
@@ -82,12 +87,13 @@ def check_bijective(forward: Sequence[Expr], inverse: Sequence[Expr],
     there = [expand(g.xreplace(dict(zip(y, inverse))) - v) for g, v in zip(forward, x)]
     if any(back) or any(there):
         return None
-    return checked("bijective", "polynomial maps with φ∘g = id and g∘φ = id (expanded)")
+    return checked("bijective", r"polynomial maps with $\varphi \circ g = \mathrm{id}$ and "
+                   r"$g \circ \varphi = \mathrm{id}$ (expanded)")
 
 
 def check_differentiable(inverse: Sequence[Expr], x: Sequence[Symbol]) -> Discharge | None:
     if all(e.is_polynomial(*x) for e in inverse):
-        return checked("differentiable inverse", "φ is polynomial, hence smooth")
+        return checked("differentiable inverse", r"$\varphi$ is polynomial, hence smooth")
     return None
 
 
@@ -102,7 +108,7 @@ def check_jacobian_nonzero(inverse: Sequence[Expr], x: Sequence[Symbol],
         raise ValueError("assumptions for the Jacobian may not constrain the variables x")
     determinant = cancel(Matrix(inverse).jacobian(Matrix(x)).det())
     if determinant.is_nonzero or prove_positive(determinant, assumptions) or prove_positive(-determinant, assumptions):
-        return checked("Jacobian nonzero", f"det Dφ = {determinant}, provably nonzero")
+        return checked("Jacobian nonzero", rf"$\det D\varphi = {latex(determinant)}$, provably nonzero")
     return None
 
 
@@ -130,8 +136,12 @@ def check_affine(A: MatrixSymbol, b: MatrixSymbol, x: MatrixSymbol, y: MatrixSym
 
     ``invertible`` cites where ``A``'s invertibility is stated.  Bijectivity: the
     compositions reduce to the identity in SymPy's matrix normal form
-    (``A A⁻¹ = I``).  The Jacobian ``Dφ = A⁻¹`` is checked by differentiating
-    ``φ`` entrywise on instances (random invertible rational ``A``) at ``sizes``.
+    (``A A⁻¹ = I``).  The Jacobian ``Dφ = A⁻¹``: entry ``(i, k)`` is the
+    derivative of ``φ_i = Σ_j (A⁻¹)_{ij}(x_j - b_j)`` in ``x_k``, taken for a
+    symbolic size (:func:`affine_jacobian_entry`), and ``φ`` is also
+    differentiated entrywise on instances (random invertible rational ``A``) at
+    ``sizes``.  Without the symbolic derivative the discharge is only
+    ``proved-on-instances``.
     """
     n = x.shape[0]
     if (A * (A.I * (x - b)) + b).doit() != x or (A.I * ((A * y + b) - b)).doit() != y:
@@ -145,12 +155,32 @@ def check_affine(A: MatrixSymbol, b: MatrixSymbol, x: MatrixSymbol, y: MatrixSym
         if phi.jacobian(coordinates) != a_value.inv():
             raise RuleNotApplicable(f"Dφ ≠ A⁻¹ at size {size}")
     shown = ", ".join(map(str, sizes))
+    i, k = Symbol("i", integer=True), Symbol("k", integer=True)
+    symbolic = affine_jacobian_entry(A, b, x, i, k) == Inverse(A)[i, k]
+    size = latex(n)
+    how = (rf"$\partial\varphi_i/\partial x_k = \partial_{{x_k}} \sum_j (A^{{-1}})_{{ij}}(x_j - b_j) "
+           rf"= (A^{{-1}})_{{ik}}$ "
+           rf"for a symbolic size ${size}$ (and on instances ${size} \in \{{{shown}\}}$)"
+           if symbolic else rf"$D\varphi = A^{{-1}}$ differentiated on instances ${size} \in \{{{shown}\}}$")
     return (
-        checked("bijective", f"A(A⁻¹(x - b)) + b = x and A⁻¹((Ay + b) - b) = y, A invertible ({invertible})"),
-        checked("differentiable inverse", "φ(x) = A⁻¹(x - b) is affine"),
-        checked("Jacobian nonzero",
-                f"Dφ = A⁻¹ (differentiated on instances {n} ∈ {{{shown}}}); det A⁻¹ = 1/det A ≠ 0 ({invertible})"),
+        checked("bijective",
+                rf"$A(A^{{-1}}(x - b)) + b = x$ and $A^{{-1}}((Ay + b) - b) = y$, $A$ invertible ({invertible})",
+                premises=(invertible,)),
+        checked("differentiable inverse", r"$\varphi(x) = A^{-1}(x - b)$ is affine"),
+        checked("Jacobian nonzero", rf"{how}; $\det A^{{-1}} = 1/\det A \neq 0$ ({invertible})",
+                status=Status.PROVED if symbolic else Status.PROVED_ON_INSTANCES, premises=(invertible,)),
     )
+
+
+def affine_jacobian_entry(A: MatrixSymbol, b: MatrixSymbol, x: MatrixSymbol, i: Symbol, k: Symbol) -> Expr:
+    """``∂φ_i/∂x_k`` for ``φ(x) = A⁻¹(x - b)`` at a symbolic size, by SymPy's entrywise derivative.
+
+    SymPy writes ``φ_i`` as the sum ``Σ_j (A⁻¹)_{ij}(x_j - b_j)`` over ``j`` in
+    ``0..n-1`` and its derivative as a sum against a Kronecker delta whose range
+    is that of ``k``; summing the delta leaves one entry.
+    """
+    entry = (Inverse(A) * (x - b))[i, 0]
+    return entry.diff(x[k, 0]).doit()
 
 
 def _random_invertible(n: int, rng: random.Random) -> Matrix:
@@ -158,6 +188,28 @@ def _random_invertible(n: int, rng: random.Random) -> Matrix:
         candidate = Matrix(n, n, lambda i, j: rng.randint(-4, 4))
         if candidate.det() != 0:
             return ImmutableMatrix(candidate)
+
+
+def density_definition(function: Function, density: Density, label: str) -> Rule:
+    """``f(a) -> p(a)`` for every application of the function naming the density ``p``."""
+    (variable,) = density.variables
+
+    def unfold(expr: Basic) -> Basic:
+        return expr.replace(lambda e: getattr(e, "func", None) == function and len(e.args) == 1,
+                            lambda e: density.at(e.args[0]))
+
+    return Rule(
+        f"the density {function}",
+        f"Definition of ${latex(function(variable))}$ ({label}).",
+        unfold,
+    )
+
+
+@rule("evaluate the integral",
+      "Exact integration: Gaussian integrals by completing the square, the others through antiderivatives "
+      "checked by differentiation; the value expanded.")
+def integrate_exactly(expr: Basic) -> Basic:
+    return expand(powsimp(expand(evaluate_integrals(expr))))
 
 
 # -- Jensen's inequality --------------------------------------------------------
@@ -195,14 +247,14 @@ def check_convex(phi: Lambda, domain: Sequence[Relational]) -> Discharge | None:
     proved, second = prove_convex(phi.expr, t, domain)
     if not proved:
         return None
-    where = ", ".join(map(str, domain)) or "the real line"
-    return checked("convex", f"φ''({t}) = {second} >= 0 for {where}")
+    where = ", ".join(f"${latex(r)}$" for r in domain) or "the real line"
+    return checked("convex", rf"$\varphi''({latex(t)}) = {latex(second)} \geq 0$ for {where}")
 
 
 def check_values_in(z: Expr, domain_lower: Expr, assumptions: Sequence[Relational] = ()) -> Discharge | None:
     """``z > domain_lower`` proved (e.g. ``g/f > 0`` for ``I = (0, ∞)``)."""
     if prove_positive(z - domain_lower, assumptions):
-        return checked("values in the domain", f"{z} > {domain_lower} proved")
+        return checked("values in the domain", f"${latex(z)} > {latex(domain_lower)}$ proved")
     return None
 
 
@@ -232,6 +284,7 @@ def kl_definition(p: Density, q: Density) -> Rule:
 
 __all__ = [
     "CHANGE_OF_VARIABLES", "change_of_variables", "check_bijective", "check_differentiable",
-    "check_jacobian_nonzero", "affine_change_of_variables", "check_affine",
+    "check_jacobian_nonzero", "affine_change_of_variables", "check_affine", "affine_jacobian_entry",
+    "density_definition", "integrate_exactly",
     "JENSEN", "jensen", "check_convex", "check_values_in", "kl_definition",
 ]

@@ -13,6 +13,7 @@ from typing import Callable
 
 from sympy import Basic
 
+from ..model import Status
 from . import RuleNotApplicable
 
 
@@ -37,19 +38,27 @@ class Theorem:
 
 @dataclass(frozen=True)
 class Discharge:
-    """How one hypothesis was established: ``method`` is "checked: ..." or "assumed: ..."."""
+    """How one hypothesis was established: ``method`` is "checked: ..." or "assumed: ...".
+
+    ``status`` is the strength of a check (a check on instances only is
+    ``proved-on-instances``); a hypothesis taken from the stated assumptions is a
+    premise, cited by its label, and does not weaken the step.
+    """
 
     hypothesis: str
     method: str
     detail: str = ""
+    status: Status = Status.PROVED
+    premises: tuple[str, ...] = ()  # labels of stated assumptions a check relied on
 
     @property
     def checked(self) -> bool:
         return self.method.startswith("checked")
 
 
-def checked(hypothesis: str, how: str, detail: str = "") -> Discharge:
-    return Discharge(hypothesis, f"checked: {how}", detail)
+def checked(hypothesis: str, how: str, detail: str = "", status: Status = Status.PROVED,
+            premises: tuple[str, ...] = ()) -> Discharge:
+    return Discharge(hypothesis, f"checked: {how}", detail, status, premises)
 
 
 def assumed(hypothesis: str, label: str) -> Discharge:

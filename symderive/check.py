@@ -1,0 +1,759 @@
+r"""``symderive check``: judge every relation of a human's LaTeX, report each step's verdict.
+
+The pipeline, per document:
+
+1. :mod:`~symderive.latex_in.document` finds the relations and the directives, in order;
+2. directives (and the document's own ``:=`` definitions) are compiled into declarations
+   that hold from where they stand to the end;
+3. each relation is read by the notation layer and judged by :func:`symderive.judge.judge`
+   under its declarations, the reading and the judging together under one time limit in a
+   child process;
+4. the judge's answer becomes a verdict: ``verified`` (proved), ``plausible`` (exact
+   agreement on instances or at points only), ``refuted`` (with a counterexample re-checked
+   here, independently of the judge), ``unknown`` (with the reason) or ``error`` (with the
+   place and what was expected).
+
+Inequalities are only ever refuted (by exact evaluation at sample points) or, when the judge
+proves the two sides equal, verified for ``<=``/``>=``; otherwise they are ``unknown``.
+"""
+from __future__ import annotations
+
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from sympy import Basic, Dummy, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
+
+from .judge import Context, judge
+from .latex_in import directives as grammar
+from .latex_in.declarations import apply_rewrites, declare, define
+from .latex_in.document import (
+    Document,
+    DocumentError,
+    DirectiveLine,
+    ReadingProblem,
+    Relation,
+    Side,
+    read_document,
+)
+from .latex_in.notation import Declarations, LatexInputError, prescreen, read_side
+from .limits import ChildFailed, TimeLimitExceeded, bounded
+from .model import Outcome, Status
+from .matrices import MatrixFacts
+from .randomvars import Independence, RandomModel, RandomOperator, Undecidable, evaluate_moments, warm_moments
+
+DEFAULT_TIMEOUT = 5.0
+MAX_RELATIONS = 2_000
+VERDICTS = ("verified", "plausible", "refuted", "unknown", "error")
+JUDGED_SIGNS = ("=", "<", ">", "<=", ">=")
+INEQUALITY_POINTS = 24
+EMPTY_SUM_CONVENTION = (
+    "a sum whose upper bound is below its lower bound is empty (0) when a counterexample is re-checked; "
+    "the judge's proofs still follow Karr's convention for bounds reversed by more than one"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout: float = DEFAULT_TIMEOUT
+    jobs: int = 1
+    notation: tuple[tuple[str, str], ...] = ()  # (where, directive) from --notation files
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a report: a relation (or a problem) and its verdict."""
+
+    line: int
+    column: int
+    lhs: str
+    relation: str
+    rhs: str
+    verdict: str
+    status: str | None = None
+    method: str | None = None
+    reason: str = ""
+    counterexample: dict | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "line": self.line, "column": self.column, "lhs": self.lhs, "relation": self.relation,
+            "rhs": self.rhs, "verdict": self.verdict, "status": self.status, "method": self.method,
+            "reason": self.reason, "counterexample": self.counterexample,
+        }
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    entries: tuple[Entry, ...]
+    definitions: tuple[dict, ...] = ()
+    conventions: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {verdict: 0 for verdict in VERDICTS}
+        for entry in self.entries:
+            counts[entry.verdict] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "relations": [entry.as_dict() for entry in self.entries],
+            "summary": self.summary,
+            "definitions": list(self.definitions),
+            "conventions": list(self.conventions),
+        }
+
+
+# -- running under a time limit (one place, to switch to a worker pool later) ----------------
+
+
+def run_bounded(function: Callable[..., Any], *args: Any, seconds: float) -> tuple[str, Any]:
+    """``("ok", value)``, ``("timeout", None)`` or ``("failed", message)``; never raises.
+
+    TODO(limits): use the lead's ``BoundedPool`` (pebble, reused workers, per-task timeouts)
+    once the new limits module is merged; callers only see this function.
+    """
+    try:
+        return "ok", bounded(function, *args, seconds=seconds)
+    except TimeLimitExceeded:
+        return "timeout", None
+    except ChildFailed as exc:
+        return "failed", f"{exc.kind}: {exc}"
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+def collect_files(paths: Sequence[str]) -> list[Path]:
+    """The files named, with every ``.tex``/``.md`` file under a named directory (sorted)."""
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".tex", ".md")))
+        else:
+            files.append(path)
+    return files
+
+
+def notation_directives(path: Path) -> tuple[tuple[str, str], ...]:
+    """The directives of a ``--notation`` file, each with its place; raises DocumentError if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise DocumentError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return tuple((f"{path}:{number}", line) for number, line in grammar.notation_file_lines(text))
+
+
+def check_paths(files: Iterable[Path], settings: Settings = Settings()) -> list[FileReport]:
+    """Read every file first (a file that cannot be read raises DocumentError), then check each."""
+    documents = [read_document(path) for path in files]
+    return [check_document(document, settings) for document in documents]
+
+
+def check_document(document: Document, settings: Settings = Settings()) -> FileReport:
+    _warm_up()
+    entries: list[Entry] = []
+    definitions: list[dict] = []
+    declarations, notation_errors = _notation_declarations(settings)
+    entries.extend(notation_errors)
+    tasks: list[tuple[Relation, Declarations]] = []
+    for item in document.items:
+        if isinstance(item, ReadingProblem):
+            place = document.place(item.offset)
+            entries.append(Entry(place.line, place.column, "", "", "", "error", reason=item.message))
+        elif isinstance(item, DirectiveLine):
+            declarations = _apply_directive(document, item, declarations, settings, entries)
+        elif item.sign == ":=":
+            declarations = _apply_definition(document, item, declarations, settings, entries, definitions)
+        else:
+            tasks.append((item, declarations))
+    if len(tasks) > MAX_RELATIONS:
+        place = document.place(tasks[MAX_RELATIONS][0].offset)
+        entries.append(Entry(place.line, place.column, "", "", "", "error",
+                             reason=f"{len(tasks)} relations: only the first {MAX_RELATIONS} are judged"))
+        tasks = tasks[:MAX_RELATIONS]
+    if tasks:
+        _preload_law_moments([declarations for _, declarations in tasks], settings.timeout)
+    outcomes = _map(lambda task: _judge_task(task, settings.timeout), tasks, settings.jobs)
+    conventions: set[str] = set()
+    undeclared: set[str] = set()
+    for (relation, _), outcome in zip(tasks, outcomes):
+        entries.append(_entry(document, relation, outcome))
+        conventions |= set(outcome.get("conventions", ()))
+        undeclared |= set(outcome.get("undeclared", ()))
+    entries.sort(key=lambda e: (e.line, e.column))
+    shown_conventions = sorted(conventions)
+    if undeclared:
+        shown_conventions.insert(0, "undeclared names are real, deterministic scalars: " + ", ".join(sorted(undeclared)))
+    return FileReport(document.name, tuple(entries), tuple(definitions), tuple(shown_conventions))
+
+
+def _warm_up() -> None:
+    """Load and warm the parser here once, so that every child process starts with it ready."""
+    import sympy.stats  # noqa: F401
+
+    from .latex_in.notation import warm_up_parser
+
+    warm_up_parser()
+
+
+def _preload_law_moments(all_declarations: list[Declarations], seconds: float) -> None:
+    """Compute the first moments of every declared law once, before the relations' children are forked.
+
+    Each relation is judged in its own forked child, so a moment the judge integrates there is
+    lost afterwards; integrating U(-1/sqrt(n), 1/sqrt(n)) costs seconds every time.
+    """
+    families = tuple({f.law.pspace.distribution: f for d in all_declarations for f in d.random_families
+                      if f.law is not None}.values())
+    if families:
+        warm_moments(RandomModel(families), seconds=max(seconds, 10.0) * len(families))
+
+
+def _map(function: Callable, items: list, jobs: int) -> list:
+    if jobs <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    # Threads only wait on child processes: each relation runs in its own bounded child.
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(function, items))
+
+
+def _notation_declarations(settings: Settings) -> tuple[Declarations, list[Entry]]:
+    declarations, errors = Declarations(), []
+    for where, text in settings.notation:
+        declarations, error = _compiled(declarations, text, f"{where}", settings.timeout)
+        if error is not None:
+            errors.append(Entry(0, 0, text, "directive", "", "error", reason=f"{where}: {error}"))
+    return declarations, errors
+
+
+def _compiled(declarations: Declarations, text: str, label: str, seconds: float) -> tuple[Declarations, str | None]:
+    """Declarations with the directive ``text`` in force, or the unchanged ones and the error."""
+    try:
+        directive = grammar.parse_directive(text)
+    except grammar.DirectiveError as exc:
+        return declarations, str(exc)
+    kind, value = run_bounded(_declare_in_child, declarations, directive, label, seconds=seconds)
+    if kind == "ok" and isinstance(value, Declarations):
+        return value, None
+    return declarations, _failure(kind, value)
+
+
+def _declare_in_child(declarations: Declarations, directive, label: str) -> Declarations | str:
+    try:
+        return declare(declarations, directive, label)
+    except LatexInputError as exc:
+        return str(exc)
+
+
+def _define_in_child(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations | str:
+    try:
+        return define(declarations, lhs, rhs, label)
+    except LatexInputError as exc:
+        return str(exc)
+
+
+def _failure(kind: str, value: Any) -> str:
+    if kind == "timeout":
+        return "reading it took longer than the time limit"
+    return str(value)
+
+
+def _apply_directive(document: Document, item: DirectiveLine, declarations: Declarations, settings: Settings,
+                     entries: list[Entry]) -> Declarations:
+    place = document.place(item.offset)
+    keyword = item.text.split(" ", 1)[0]
+    new, error = _compiled(declarations, item.text, f"{keyword} at line {place.line}", settings.timeout)
+    if error is not None:
+        entries.append(Entry(place.line, place.column, item.text, "directive", "", "error", reason=error))
+    return new
+
+
+def _apply_definition(document: Document, relation: Relation, declarations: Declarations, settings: Settings,
+                      entries: list[Entry], definitions: list[dict]) -> Declarations:
+    place = document.place(relation.offset)
+    label = f":= at line {place.line}"
+    kind, value = run_bounded(_define_in_child, declarations, relation.lhs.text, relation.rhs.text, label,
+                              seconds=settings.timeout)
+    shown = {"line": place.line, "column": place.column, "lhs": relation.lhs.shown, "rhs": relation.rhs.shown}
+    if kind == "ok" and isinstance(value, Declarations):
+        definitions.append({**shown, "label": label})
+        return value
+    entries.append(Entry(place.line, place.column, relation.lhs.shown, ":=", relation.rhs.shown, "error",
+                         reason=f"this definition cannot be used: {_failure(kind, value)}"))
+    return declarations
+
+
+# -- judging one relation ------------------------------------------------------------------------
+
+
+def _judge_task(task: tuple[Relation, Declarations], seconds: float) -> dict:
+    relation, declarations = task
+    quick = quick_outcome(relation.lhs.text, relation.sign, relation.rhs.text)
+    if quick is not None:
+        return quick  # refused without a child process
+    kind, value = run_bounded(judge_relation, relation.lhs.text, relation.sign, relation.rhs.text, declarations,
+                              seconds=seconds)
+    if kind == "ok":
+        return value
+    if kind == "timeout":
+        return {"verdict": "unknown", "reason": f"the time limit of {seconds:g} s was reached"}
+    return {"verdict": "unknown", "reason": f"the checker failed on this relation ({value})"}
+
+
+def quick_outcome(lhs_text: str, sign: str, rhs_text: str) -> dict | None:
+    """The outcome of a relation that needs no parsing or judging, or None (cheap: no time limit needed)."""
+    if sign == "~":
+        return {"verdict": "unknown", "reason": "a statement about a distribution: equality in distribution is not "
+                "judged (declare the law with a 'random' directive to use it)"}
+    if sign not in JUDGED_SIGNS:
+        return {"verdict": "unknown", "reason": f"relations {sign!r} are not judged"}
+    for name, text in (("lhs", lhs_text), ("rhs", rhs_text)):
+        try:
+            prescreen(text)
+        except LatexInputError as exc:
+            return {"verdict": exc.verdict, "reason": str(exc), "side": name, "offset": exc.offset or 0}
+    return None
+
+
+def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations) -> dict:
+    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded."""
+    quick = quick_outcome(lhs_text, sign, rhs_text)
+    if quick is not None:
+        return quick
+    sides = []
+    for name, text in (("lhs", lhs_text), ("rhs", rhs_text)):
+        try:
+            sides.append(read_side(text, declarations))
+        except LatexInputError as exc:
+            return {"verdict": exc.verdict, "reason": str(exc), "side": name, "offset": exc.offset or 0}
+    lhs, rhs = sides
+    found: dict[str, Any] = {
+        "conventions": sorted(lhs.conventions | rhs.conventions),
+        "undeclared": sorted(lhs.undeclared | rhs.undeclared),
+    }
+    left, used_left = apply_rewrites(lhs.expr, declarations)
+    right, used_right = apply_rewrites(rhs.expr, declarations)
+    used = _ordered(list(lhs.used) + list(rhs.used) + list(used_left) + list(used_right))
+    if left.has(Sum) or right.has(Sum):
+        found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
+    problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
+    if problem is not None:
+        return {**found, **problem}
+    try:
+        left, right = _same_shape(left, right)
+    except ValueError as exc:
+        return {**found, "verdict": "error", "reason": str(exc), "side": "lhs", "offset": 0}
+    context = judge_context(declarations)
+    if sign == "=":
+        result = _equality(left, right, context)
+    else:
+        result = _inequality(left, right, sign, context)
+    if used and result["verdict"] in ("verified", "plausible", "refuted"):
+        result["reason"] = f"{result['reason']} (using {', '.join(used)})"
+    return {**found, **result}
+
+
+def judge_context(declarations: Declarations) -> Context:
+    """The judge's context for these declarations: the random model and the declared matrix properties.
+
+    Sums are read by the textbook convention (an empty range is 0), the judge's default.
+    """
+    return Context(random_model=random_model(declarations), matrix_facts=matrix_facts(declarations))
+
+
+_PROPERTY = {"symmetric": "symmetric", "positive definite": "positive_definite", "invertible": "invertible",
+             "orthogonal": "orthogonal", "diagonal": "diagonal"}
+
+
+def matrix_facts(declarations: Declarations) -> MatrixFacts:
+    """The properties declared for matrices (``matrix \Sigma : n x n, positive definite``)."""
+    chosen: dict[str, set] = {field: set() for field in _PROPERTY.values()}
+    for name, properties in declarations.matrix_properties.items():
+        matrix = declarations.matrices.get(name)
+        if not isinstance(matrix, MatrixSymbol):
+            continue  # the identity needs no declaration
+        for declared in properties:
+            if declared in _PROPERTY:
+                chosen[_PROPERTY[declared]].add(matrix)
+    return MatrixFacts(**{field: frozenset(matrices) for field, matrices in chosen.items()})
+
+
+INDEPENDENCE = "declared random families (independent unless stated otherwise)"
+
+
+def random_model(declarations: Declarations) -> RandomModel | None:
+    """The declared random families, with the definitions of plain names applied to their laws.
+
+    Each family cites the directive that declared it; distinct declared families are
+    independent (the convention of a declaration), which is cited as such; every other
+    declared name is a constant.
+    """
+    if not declarations.random_families:
+        return None
+    mapping = {r.target: r.value for r in declarations.rewrites if not r.params and isinstance(r.target, Symbol)}
+    families = tuple(
+        replace(f.subs(mapping) if mapping else f, label=label)
+        for f, label in zip(declarations.random_families, declarations.random_labels)
+    )
+    random_bases = tuple(dict.fromkeys(f.base for f in families))
+    constants: list = [f.base for f in declarations.families.values() if f.base not in random_bases]
+    for value in declarations.symbols.values():
+        if isinstance(value, Symbol):
+            constants.append(value)
+        elif isinstance(value, Indexed) and value.base not in random_bases:
+            constants.append(value.base)
+    independence = (Independence(INDEPENDENCE, random_bases),) if len(random_bases) > 1 else ()
+    return RandomModel(families, independence, tuple(dict.fromkeys(constants)))
+
+
+def _ordered(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(labels))
+
+
+def _unjudgeable(left: Basic, right: Basic, undeclared: frozenset[str], declarations: Declarations) -> dict | None:
+    """Why a relation cannot be judged yet: undeclared names under E/Var, random vectors."""
+    names = set()
+    for side in (left, right):
+        for operator in side.atoms(RandomOperator):
+            outside_entries = operator.xreplace({e: Dummy() for e in operator.atoms(Indexed)})
+            names |= {s.name for s in outside_entries.free_symbols if isinstance(s, Symbol) and s.name in undeclared}
+    if names:
+        listed = ", ".join(sorted(names))
+        return {"verdict": "unknown", "reason": f"{listed} appear(s) under E/Var/Cov without a declaration: declare "
+                "them (e.g. 'scalar …' for a constant or 'random … ~ …')"}
+    vectors = [name for name, _ in declarations.random_vectors.items()
+               if any(declarations.matrices[name] in side.atoms(MatrixExpr) or side.has(declarations.matrices[name])
+                      for side in (left, right))]
+    if vectors:
+        return {"verdict": "unknown", "reason": f"random vectors ({', '.join(vectors)}) are not judged yet"}
+    return None
+
+
+def _same_shape(left: Basic, right: Basic) -> tuple[Basic, Basic]:
+    left_shape = left.shape if isinstance(left, MatrixExpr) else None
+    right_shape = right.shape if isinstance(right, MatrixExpr) else None
+    if left_shape == right_shape:
+        return left, right
+    if left_shape is not None and right == 0:
+        return left, ZeroMatrix(*left_shape)
+    if right_shape is not None and left == 0:
+        return ZeroMatrix(*right_shape), right
+    shown = lambda s: "a scalar" if s is None else f"a {s[0]}×{s[1]} matrix"  # noqa: E731
+    raise ValueError(f"the two sides differ in shape: {shown(left_shape)} and {shown(right_shape)}")
+
+
+def _equality(left: Basic, right: Basic, context: Context) -> dict:
+    verdict = judge(left, right, context)
+    if verdict.outcome is Outcome.VERIFIED and verdict.verification is not None:
+        status = verdict.verification.status
+        return {
+            "verdict": "verified" if status is Status.PROVED else "plausible",
+            "status": status.value,
+            "method": verdict.verification.method,
+            "reason": verdict.reason,
+        }
+    if verdict.outcome is Outcome.REFUTED:
+        return _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+    return {"verdict": "unknown", "reason": verdict.reason}
+
+
+def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, context: Context) -> dict:
+    """Re-evaluate both sides at the judge's counterexample, independently of the judge.
+
+    A counterexample counts only where both sides are real, finite numbers under the human
+    conventions (an empty sum is 0): a step about real quantities is not refuted by a point
+    outside its domain, nor by Karr's convention for reversed sums.
+    """
+    try:
+        values = _point_from_names(point, left, right)
+        left_value = _value_at(left, values, context)
+        right_value = _value_at(right, values, context)
+    except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError):
+        return {"verdict": "unknown", "reason": f"a counterexample was found but could not be re-checked ({reason})"}
+    if not (left_value.is_number and right_value.is_number):
+        return {"verdict": "unknown", "reason": f"a counterexample was found but the sides do not evaluate to numbers "
+                f"there, so it could not be re-checked ({reason})"}
+    if not (_real_number(left_value) and _real_number(right_value)) or not _real_throughout(left, right, values):
+        return {"verdict": "unknown", "reason": "the only counterexample found lies outside the real domain of the "
+                f"step ({reason}; there lhs = {left_value}, rhs = {right_value})"}
+    if not _certainly_nonzero(left_value - right_value):
+        return {"verdict": "unknown", "reason": f"a counterexample did not survive the re-check ({reason})"}
+    shown = ", ".join(f"{name} = {value}" for name, value in point.items()) or "any values"
+    return {"verdict": "refuted", "method": "counterexample search",
+            "reason": f"the two sides differ at {shown}: lhs = {left_value}, rhs = {right_value}",
+            "counterexample": {"values": dict(point), "lhs": str(left_value), "rhs": str(right_value)}}
+
+
+def _point_from_names(point: dict, *expressions: Basic) -> dict:
+    atoms: dict[str, Basic] = {}
+    for expr in expressions:
+        for atom in expr.atoms(Symbol, Indexed):
+            atoms.setdefault(str(atom), atom)
+        for matrix in expr.atoms(MatrixExpr):
+            for size in matrix.shape:
+                if isinstance(size, (Symbol, Indexed)):
+                    atoms.setdefault(str(size), size)
+    missing = [name for name in point if name not in atoms]
+    if missing:
+        raise ValueError(f"unknown names in a counterexample: {missing}")
+    return {atoms[name]: Rational(value) for name, value in point.items()}
+
+
+def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
+    """The exact value of ``expr`` at ``point``: sums written out (empty ones 0), moments evaluated."""
+    value = human_sums(expr.xreplace(point))
+    if value.atoms(RandomOperator):
+        if context.random_model is None:
+            raise Undecidable("no random model")
+        value = human_sums(evaluate_moments(value, context.random_model.subs(point)))
+    return value.doit()
+
+
+def human_sums(expr: Basic) -> Basic:
+    """Sums and products with whole-number bounds written out; an empty one (upper < lower) is 0 or 1.
+
+    This is the human convention, whatever the bounds (SymPy and the judge follow Karr's,
+    for which a reversed sum is minus a sum).
+    """
+
+    def write_out(node: Basic) -> Basic:
+        *inner, (variable, low, high) = node.limits
+        if not (low.is_Integer and high.is_Integer):
+            return node
+        body = type(node)(node.function, *inner) if inner else node.function
+        if high - low + 1 > MAX_TERMS:
+            raise Undecidable(f"a sum of {high - low + 1} terms is too long to write out")
+        terms = [human_sums(body.xreplace({variable: Integer(v)})) for v in range(int(low), int(high) + 1)]
+        if isinstance(node, Sum):
+            return S.Zero + sum(terms, S.Zero)
+        product = S.One
+        for term in terms:
+            product *= term
+        return product
+
+    return expr.replace(lambda e: isinstance(e, (Sum, Product)), write_out)
+
+
+MAX_TERMS = 10_000
+
+
+def _real_throughout(left: Basic, right: Basic, point: dict) -> bool:
+    """Every root and logarithm on the way is of a real, nonnegative (positive) number.
+
+    ``sqrt(x) sqrt(y)`` at ``x, y < 0`` is the real ``-sqrt(xy)``, but its factors are not
+    real: the point lies outside the real domain of the step.
+    """
+    for side in (left, right):
+        for power in side.atoms(Pow):
+            if not power.exp.is_integer:
+                base = power.base.xreplace(point)
+                if base.is_number and base.is_nonnegative is not True:
+                    return False
+        for logarithm in side.atoms(log):
+            argument = logarithm.args[0].xreplace(point)
+            if argument.is_number and argument.is_positive is not True:
+                return False
+    return True
+
+
+def _real_number(value: Basic) -> bool:
+    return bool(value.is_number and value.is_extended_real is True and value.is_finite is True)
+
+
+def _certainly_nonzero(value: Basic) -> bool:
+    if value.is_Rational:
+        return value != 0
+    return bool(value.is_number and value.is_zero is False)
+
+
+# -- inequalities: refutation only (until the judge judges them) ----------------------------------
+
+
+def _inequality(left: Basic, right: Basic, sign: str, context: Context) -> dict:
+    if isinstance(left, MatrixExpr) or isinstance(right, MatrixExpr):
+        return {"verdict": "unknown", "reason": "inequalities between matrices are not judged"}
+    proof = judge(left, right, context, sign)  # a manifestly nonnegative difference, or equal sides
+    if proof.outcome is Outcome.VERIFIED and proof.verification is not None:
+        proved = proof.verification.status is Status.PROVED
+        return {"verdict": "verified" if proved else "plausible", "status": proof.verification.status.value,
+                "method": proof.verification.method, "reason": proof.reason}
+    if sign in ("<=", ">="):
+        equal = judge(left, right, context)
+        if equal.outcome is Outcome.VERIFIED and equal.verification is not None \
+                and equal.verification.status is Status.PROVED:
+            return {"verdict": "verified", "status": Status.PROVED.value, "method": equal.verification.method,
+                    "reason": f"the two sides are equal ({equal.reason}), so {sign} holds"}
+    if (left - right).atoms(RandomOperator) and context.random_model is None:
+        return {"verdict": "unknown", "reason": "E/Var/Cov appear but no random model is declared"}
+    try:
+        violation = _violation(left, right, sign, context)
+    except Undecidable as exc:
+        return {"verdict": "unknown", "reason": str(exc)}
+    if violation is not None:
+        point, left_value, right_value = violation
+        return {"verdict": "refuted", "method": "exact evaluation at a point",
+                "reason": f"{sign} fails: lhs - rhs = {left_value - right_value} at {_shown(point)}",
+                "counterexample": {"values": {str(k): str(v) for k, v in point.items()},
+                                   "lhs": str(left_value), "rhs": str(right_value)}}
+    return {"verdict": "unknown", "reason": f"no counterexample at {INEQUALITY_POINTS} points; inequalities are "
+            "refuted when they fail, not yet proved"}
+
+
+def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[dict, Basic, Basic] | None:
+    """A point where both sides are real numbers and ``left sign right`` certainly fails."""
+    variables, sizes = _free_variables(left + right if not isinstance(left + right, MatrixExpr) else S.Zero)
+    rng = random.Random(context.seed)
+    for _ in range(INEQUALITY_POINTS):
+        point = {v: _sample(v, rng, size=v in sizes) for v in variables}
+        if None in point.values():
+            return None
+        left_value, right_value = _value_at(left, point, context), _value_at(right, point, context)
+        if not (left_value.is_number and right_value.is_number):
+            return None  # functions or sums of unknown length remain: no point can decide
+        if not (_real_number(left_value) and _real_number(right_value)) or not _real_throughout(left, right, point):
+            continue  # outside the real domain of the step
+        value = left_value - right_value
+        wrong = {
+            "<": value.is_nonnegative, "<=": value.is_positive, ">": value.is_nonpositive, ">=": value.is_negative,
+        }[sign]
+        if wrong is True:
+            return point, left_value, right_value
+    return None
+
+
+def _free_variables(expr: Basic) -> tuple[list[Basic], set[Basic]]:
+    """The scalar unknowns of ``expr`` (symbols and entries such as ``n[L-1]``), and which bound a sum."""
+    nodes = expr.atoms(Sum, Product)
+    bound = {v for node in nodes for v, *_ in node.limits}
+    entries = {e for e in expr.atoms(Indexed) if not (e.free_symbols & bound)}
+    labels = {e.base.label for e in expr.atoms(Indexed)}
+    without_entries = expr.xreplace({e: Dummy() for e in entries})
+    symbols = {s for s in without_entries.free_symbols if isinstance(s, Symbol) and not isinstance(s, Dummy)} - labels
+    variables = entries | symbols
+    sizes = {v for node in nodes for _, low, high in node.limits for v in variables
+             if low.has(v) or high.has(v)}
+    return sorted(variables, key=str), sizes
+
+
+_SAMPLES = tuple(Rational(p, q) for p, q in ((1, 1), (2, 1), (1, 2), (3, 1), (5, 3), (7, 2), (1, 5), (4, 1), (9, 4),
+                                              (6, 1), (2, 7), (11, 3)))
+
+
+def _sample(variable: Basic, rng: random.Random, size: bool = False) -> Basic | None:
+    """A random exact value respecting the variable's assumptions; a whole number for a sum's bound."""
+    for _ in range(20):
+        value = rng.choice(_SAMPLES)
+        if variable.is_integer or size:
+            value = Integer(rng.randint(1, 6))
+        if not variable.is_nonnegative and rng.random() < 0.4:
+            value = -value
+        if variable.is_nonnegative is not False and variable.is_positive is not True and rng.random() < 0.1:
+            value = S.Zero
+        if _consistent(variable, value):
+            return value
+    return None
+
+
+def _consistent(variable: Basic, value: Basic) -> bool:
+    for fact in ("integer", "positive", "negative", "nonnegative", "nonpositive", "nonzero"):
+        wanted = getattr(variable, f"is_{fact}")
+        if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
+            return False
+    return True
+
+
+def _shown(point: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in point.items()) or "any point"
+
+
+# -- entries ----------------------------------------------------------------------------------------
+
+
+def _entry(document: Document, relation: Relation, outcome: dict) -> Entry:
+    place = document.place(relation.offset)
+    verdict = outcome.get("verdict", "unknown")
+    reason = outcome.get("reason", "")
+    line, column = place.line, place.column
+    if verdict == "error" and "side" in outcome:
+        side: Side = relation.lhs if outcome["side"] == "lhs" else relation.rhs
+        offset = min(max(int(outcome.get("offset", 0)), 0), len(side.origins) - 1)
+        where = document.place(side.origins[offset])
+        line, column = where.line, where.column
+        reason = f"{reason} (in the {'left' if outcome['side'] == 'lhs' else 'right'} side, at {where})"
+    return Entry(line, column, relation.lhs.shown, relation.sign, relation.rhs.shown, verdict,
+                 outcome.get("status"), outcome.get("method"), reason, outcome.get("counterexample"))
+
+
+# -- reports ----------------------------------------------------------------------------------------
+
+
+def report_json(reports: list[FileReport]) -> str:
+    payload = reports[0].as_dict() if len(reports) == 1 else [r.as_dict() for r in reports]
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def report_text(reports: list[FileReport]) -> str:
+    parts = [_file_text(report) for report in reports]
+    if len(reports) > 1:
+        parts.append(_summary_table(reports))
+    return "\n".join(parts)
+
+
+SHOWN_SIDE = 90
+
+
+def _file_text(report: FileReport) -> str:
+    lines = [report.file]
+    for entry in report.entries:
+        step = f"{_clip(entry.lhs)} {entry.relation} {_clip(entry.rhs)}".strip()
+        lines.append(f"{report.file}:{entry.line}:{entry.column}: {step}")
+        label = entry.verdict + (f" ({entry.status})" if entry.status else "")
+        lines.append(f"    {label}: {entry.reason}" if entry.reason else f"    {label}")
+        if entry.counterexample:
+            values = ", ".join(f"{k} = {v}" for k, v in entry.counterexample.get("values", {}).items())
+            lines.append(f"    counterexample: {values or 'any values'}")
+            if entry.counterexample.get("lhs") is not None:
+                lines.append(f"    there lhs = {entry.counterexample['lhs']}, rhs = {entry.counterexample['rhs']}")
+    summary = report.summary
+    lines.append("summary: " + ", ".join(f"{summary[v]} {v}" for v in VERDICTS))
+    for convention in report.conventions:
+        lines.append(f"convention: {convention}")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN_SIDE else text[: SHOWN_SIDE - 1] + "…"
+
+
+def _summary_table(reports: list[FileReport]) -> str:
+    width = max(len("file"), *(len(r.file) for r in reports))
+    header = f"{'file':<{width}}  " + "  ".join(f"{v:>9}" for v in VERDICTS)
+    rows = [header]
+    totals = {v: 0 for v in VERDICTS}
+    for report in reports:
+        summary = report.summary
+        rows.append(f"{report.file:<{width}}  " + "  ".join(f"{summary[v]:>9}" for v in VERDICTS))
+        for v in VERDICTS:
+            totals[v] += summary[v]
+    rows.append(f"{'total':<{width}}  " + "  ".join(f"{totals[v]:>9}" for v in VERDICTS))
+    return "\n".join(rows) + "\n"
+
+
+def exit_status(reports: list[FileReport]) -> int:
+    """1 when some relation is refuted, else 0 (usage and unreadable files are 2, in the CLI)."""
+    return 1 if any(r.summary["refuted"] for r in reports) else 0
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "Entry", "FileReport", "Settings", "check_document", "check_paths", "collect_files",
+    "exit_status", "judge_context", "judge_relation", "notation_directives", "report_json", "report_text",
+    "run_bounded", "DocumentError",
+]

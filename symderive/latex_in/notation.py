@@ -1,0 +1,1397 @@
+r"""The notation layer: one side of a relation, as LaTeX, to SymPy, under declarations.
+
+latex2sympy2 parses, but it changes meaning without an error in this field (see
+``shared/notes/latex2sympy2.md``).  So we read the text ourselves first:
+
+1. tokens, normalised (``\left``/``\right`` and spacing dropped, ``\frac12`` braced,
+   ``\log`` natural, ``\dfrac`` a ``\frac``);
+2. every *name* (``x``, ``\Sigma_0``, ``\text{fan_in}``, ``y'_l``) and every construct we
+   give meaning to (operators ``\mathbb{E}``, ``\operatorname{Var}``, ``Var(…)``, ``\det``,
+   ``\operatorname{tr}``, ``\text{diag}``; declared functions ``\sigma(z+1)``; entries
+   ``(A_L)_{ij}``; ``1e-40``; ``\Gamma(5)``; ``\{…\}`` read as brackets) becomes a
+   placeholder ``\variable{…}`` whose value we compute, arguments read recursively;
+3. constructs that latex2sympy2 would misread are refused with the reason or reported
+   as ambiguous (``1/2x``, ``\sin x y``, ``f(x)`` for an undeclared ``f``, ``n_{in}`` for
+   a one-index ``n``, ``\gcd``, ``|A|`` for a matrix unless declared, ``x^T`` for a scalar);
+4. latex2sympy2 parses the skeleton (whole input consumed, global tables reset), and we
+   rebuild its tree in source order: declared matrices and vectors become SymPy matrix
+   expressions (products in order, ``^{-1}`` an ``Inverse``, ``^T`` a ``Transpose``,
+   ``|A|`` a ``Determinant`` by declaration); a 1×1 product in a scalar place is its entry.
+
+Human conventions: an undeclared name is a real deterministic scalar; ``\log`` is natural;
+``e`` is Euler's number unless declared.  The :class:`Reading` says which conventions and
+which definitions the side used.  No ``eval``, ``exec`` or ``sympify`` sees user text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+from sympy import (
+    Abs,
+    Add,
+    Basic,
+    E,
+    Expr,
+    Function,
+    I,
+    IndexedBase,
+    Integer,
+    Max,
+    Min,
+    Mul,
+    Number,
+    NumberSymbol,
+    Pow,
+    Product,
+    Rational,
+    S,
+    Sum,
+    Symbol,
+    gamma,
+    log,
+    zeta,
+)
+from sympy.core.function import AppliedUndef, FunctionClass
+from sympy.matrices.expressions import (
+    Determinant,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatPow,
+    MatrixExpr,
+    Trace,
+    Transpose,
+)
+from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from ..randomvars import Cov, Expect, Var
+from .tokens import Token, matching_brace, next_non_space, tokenize
+
+MAX_SIDE_CHARS = 5_000
+DIGITS = frozenset("0123456789")  # str.isdigit would accept ¹ and other digits Rational cannot read
+MAX_NESTING = 30
+MAX_DIGITS = 200
+MAX_RESULT_DIGITS = 2_000  # a power or factorial of numbers beyond this is refused, not computed
+MAX_SUM_TERMS = 10_000
+
+
+# -- errors --------------------------------------------------------------------
+
+
+class LatexInputError(ValueError):
+    """The LaTeX does not parse; the message says where and what was expected."""
+
+    verdict = "error"
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class Unsupported(LatexInputError):
+    """Well-formed, but a construct we cannot judge (yet): the verdict is ``unknown``."""
+
+    verdict = "unknown"
+
+
+class Ambiguous(Unsupported):
+    """Notation with more than one reading: a declaration must decide."""
+
+
+class Undeclared(Unsupported):
+    """A name needs a declaration before it can be judged (e.g. under E or Var)."""
+
+
+# -- declarations ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    """Entries ``base[label…, index…]``: ``(A_L)_{ij}`` is ``A[L, i, j]``, ``n_k`` is ``n[k]``.
+
+    ``arity`` counts all indices; None when unknown (the older ``Notation`` API).
+    """
+
+    base: IndexedBase
+    arity: int | None
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    """A declared function; with ``params`` and ``body`` it is also a definition, unfolded when read."""
+
+    function: FunctionClass
+    params: tuple[Basic, ...] = ()
+    body: Expr | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """``target`` may be replaced by ``value``: a ``define`` (or ``:=``) or an ``assume``.
+
+    ``params`` are the pattern indices of an entry target such as ``y[L, i]`` (i free).
+    """
+
+    label: str
+    target: Basic
+    value: Basic
+    params: tuple[Symbol, ...] = ()
+    kind: str = "definition"  # or "hypothesis"
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """What the names mean at one point of a document; directives replace entries by name."""
+
+    symbols: Mapping[str, Expr] = field(default_factory=dict)
+    families: Mapping[str, Family] = field(default_factory=dict)
+    matrices: Mapping[str, MatrixExpr] = field(default_factory=dict)
+    matrix_properties: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    functions: Mapping[str, FunctionDef] = field(default_factory=dict)
+    readings: Mapping[str, str] = field(default_factory=dict)
+    ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    random_families: tuple = ()  # RandomFamily, with the label of their directive in random_labels
+    random_labels: tuple[str, ...] = ()
+    random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, not yet judged
+    rewrites: tuple[Rewrite, ...] = ()
+    # Undeclared scalars become real; the older Notation API keeps plain symbols.
+    undeclared_assumptions: Mapping[str, bool] = field(default_factory=lambda: {"real": True})
+
+    def without(self, name: str) -> "Declarations":
+        """These declarations with every meaning of ``name`` removed (a later directive replaces)."""
+        return replace(
+            self,
+            symbols={k: v for k, v in self.symbols.items() if k != name},
+            matrices={k: v for k, v in self.matrices.items() if k != name},
+            matrix_properties={k: v for k, v in self.matrix_properties.items() if k != name},
+            functions={k: v for k, v in self.functions.items() if k != name},
+            random_vectors={k: v for k, v in self.random_vectors.items() if k != name},
+            families={k: v for k, v in self.families.items() if k != name},
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A side read: the expression, the undeclared names it used, conventions applied, definitions used."""
+
+    expr: Basic
+    undeclared: frozenset[str] = frozenset()
+    conventions: frozenset[str] = frozenset()
+    used: frozenset[str] = frozenset()
+
+
+# -- vocabulary ------------------------------------------------------------------
+
+GREEK = frozenset(
+    "\\" + name
+    for name in (
+        "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+        "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+        "Sigma Upsilon Phi Psi Omega ell"
+    ).split()
+)
+DECORATIONS = frozenset((r"\hat", r"\bar", r"\tilde", r"\vec", r"\mathbf", r"\boldsymbol", r"\bm", r"\underline",
+                         r"\overline", r"\dot", r"\ddot", r"\check", r"\breve", r"\widehat", r"\widetilde",
+                         r"\mathcal", r"\mathscr", r"\mathfrak"))
+WORD_COMMANDS = frozenset((r"\text", r"\textrm", r"\mathrm", r"\operatorname", r"\textit", r"\mathit", r"\mathsf",
+                           r"\texttt", r"\textsf"))
+OPERATOR_WORDS = {
+    "E": "expectation", "Var": "variance", "var": "variance", "Cov": "covariance", "cov": "covariance",
+    "tr": "trace", "Tr": "trace", "trace": "trace", "det": "det", "diag": "diag",
+}
+BARE_OPERATOR_WORDS = ("Var", "Cov", "diag", "tr", "Tr", "det")
+SCALAR_FUNCTIONS = frozenset((r"\sin", r"\cos", r"\tan", r"\cot", r"\sec", r"\csc", r"\arcsin", r"\arccos",
+                              r"\arctan", r"\sinh", r"\cosh", r"\tanh", r"\exp", r"\ln", r"\log"))
+PASS_THROUGH = SCALAR_FUNCTIONS | frozenset((r"\pi", r"\infty", r"\cdot", r"\times", r"\binom", r"\max", r"\min",
+                                             r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"))
+DROPPED = frozenset((r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\big",
+                     r"\Big", r"\bigg", r"\Bigg", r"\displaystyle", r"\textstyle", r"\limits", r"\nolimits",
+                     "\\,", "\\;", "\\:", "\\!", "\\ ", r"\quad", r"\qquad"))
+UNSUPPORTED_COMMANDS = {
+    r"\partial": "partial derivatives are not supported yet",
+    r"\nabla": "gradients are not supported yet",
+    r"\int": "integrals are not supported here yet", r"\iint": "integrals are not supported here yet",
+    r"\oint": "integrals are not supported here yet",
+    r"\lim": "limits are not supported", r"\|": "norms are not supported yet", r"\Vert": "norms are not supported yet",
+    r"\mid": "conditional notation is not supported", r"\cdots": "elided terms (\\cdots) cannot be judged",
+    r"\ldots": "elided terms (\\ldots) cannot be judged", r"\dots": "elided terms (\\dots) cannot be judged",
+    r"\vdots": "elided terms (\\vdots) cannot be judged", r"\ddots": "elided terms (\\ddots) cannot be judged",
+    r"\begin": "environments such as matrices are not supported yet",
+    r"\gcd": "\\gcd is refused: latex2sympy2 would read the gcd of symbols as the polynomial gcd, 1",
+    r"\lcm": "\\lcm is not supported", r"\langle": "inner products are not supported yet",
+    r"\otimes": "Kronecker products are not supported", r"\odot": "elementwise products are not supported yet",
+    r"\circ": "compositions are not supported", r"\top": "a transpose must follow ^",
+    r"\prime": "primes are not supported outside names",
+}
+UNSUPPORTED_NAMES = {
+    "D_{KL}": "the KL divergence is not supported yet", r"D_{\text{KL}}": "the KL divergence is not supported yet",
+    r"\text{KL}": "the KL divergence is not supported yet",
+}
+SPECIAL_FUNCTIONS = {r"\Gamma": (gamma, "the gamma function"), r"\zeta": (zeta, "the Riemann zeta function")}
+TRANSPOSE_SPELLINGS = frozenset((r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\mathsf T", r"\mathrm T",
+                                 "{\\top}", "{\\intercal}"))
+PLACEHOLDER = "sdp"  # prefix of our \variable{…} names
+NUMBER = "sdn"  # prefix of the placeholders of number literals
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def prescreen(text: str) -> None:
+    """Refusals that need no parser (length, nesting, unsupported or unknown commands, stray
+    characters, unbalanced brackets); :func:`read_side` starts with the same checks, so a caller
+    may run this cheaply first, outside any time limit, and get the same answer."""
+    if len(text) > MAX_SIDE_CHARS:
+        raise LatexInputError(f"the expression has {len(text)} characters; the limit is {MAX_SIDE_CHARS}", 0)
+    _prescreen_tokens(_normalise(tokenize(text)))
+
+
+def read_side(text: str, declarations: Declarations) -> Reading:
+    """Read one side (an expression, never a relation).  Runs without a time limit: call it bounded."""
+    if len(text) > MAX_SIDE_CHARS:
+        raise LatexInputError(f"the expression has {len(text)} characters; the limit is {MAX_SIDE_CHARS}", 0)
+    reader = _Reader(declarations)
+    try:
+        expr = reader.read(tokenize(text))
+    except RecursionError:
+        raise LatexInputError("the expression is nested too deeply to read", 0) from None
+    return Reading(expr, frozenset(reader.undeclared), frozenset(reader.conventions), frozenset(reader.used))
+
+
+@dataclass
+class _Name:
+    canonical: str  # \Sigma_0, n_{L-1}, \text{fan_in}, y'_l
+    base: str  # the name without its subscript, primes kept: y', \Sigma, \text{pdf}
+    subscript: list[Token] | None
+    start: int  # token index
+    end: int  # token index after the name
+
+
+class _Reader:
+    def __init__(self, declarations: Declarations, depth: int = 0) -> None:
+        self.decl = declarations
+        self.table: dict[str, Basic] = {}
+        self.names: dict[str, str] = {}  # placeholder -> canonical name, for ^T
+        self.transposes: set[str] = set()
+        self.undeclared: set[str] = set()
+        self.subscripted: dict[Symbol, str] = {}  # undeclared names with a subscript, for the sum guard
+        self.conventions: set[str] = set()
+        self.used: set[str] = set()
+        self.depth = depth
+
+    # -- entry points --
+
+    def read(self, tokens: list[Token]) -> Basic:
+        """The expression of ``tokens``; a 1×1 matrix is its entry."""
+        tokens = _normalise(tokens)
+        _prescreen_tokens(tokens)
+        if not any(t.kind != "space" for t in tokens):
+            raise LatexInputError("an empty expression: expected a LaTeX expression", tokens[0].start if tokens else 0)
+        simple = self.simple(tokens)
+        if simple is not None:
+            return simple
+        skeleton = self.emit(tokens, 0, len(tokens))
+        _check_skeleton(skeleton, tokens[0].start)
+        raw = _raw_parse(skeleton, tokens[0].start)
+        try:
+            return _as_scalar_if_1x1(self.rebuild(raw))
+        except LatexInputError as exc:
+            if exc.offset is None:
+                exc.offset = tokens[0].start  # found while rebuilding: the expression as a whole
+            raise
+
+    def simple(self, tokens: list[Token]) -> Basic | None:
+        """A lone name or whole number (most indices and subscripts) needs no parser."""
+        content = [t for t in tokens if t.kind != "space"]
+        if all(t.kind == "char" and t.text in DIGITS for t in content) and len(content) <= MAX_DIGITS:
+            return Integer("".join(t.text for t in content))
+        first = content[0]
+        if not (first.kind == "char" and first.text.isascii() and first.text.isalpha()) and not (
+                first.text in GREEK and first.text not in SPECIAL_FUNCTIONS):
+            return None
+        found = _read_name(content, 0, len(content))
+        if found.end != len(content) or found.canonical in self.decl.functions:
+            return None
+        self.refuse_name(found, content)
+        return _as_scalar_if_1x1(self.meaning(found, content))
+
+    def sub_read(self, tokens: list[Token]) -> Basic:
+        """An argument or index, read recursively; placeholders, conventions and definitions are shared."""
+        if self.depth >= MAX_NESTING:
+            raise LatexInputError("the expression is nested too deeply", tokens[0].start if tokens else 0)
+        reader = _Reader(self.decl, self.depth + 1)
+        value = reader.read(tokens)
+        self.undeclared |= reader.undeclared
+        self.conventions |= reader.conventions
+        self.used |= reader.used
+        self.subscripted.update(reader.subscripted)
+        return value
+
+    # -- placeholders --
+
+    def placeholder(self, value: Basic, name: str | None = None, number: bool = False) -> str:
+        key = f"{NUMBER if number else PLACEHOLDER}{len(self.table)}x"
+        self.table[key] = value
+        if name is not None:
+            self.names[key] = name
+        return rf" \variable{{{key}}} "
+
+    # -- emitting the skeleton --
+
+    def emit(self, tokens: list[Token], start: int, end: int) -> str:
+        out: list[str] = []
+        index = start
+        while index < end:
+            token = tokens[index]
+            if token.kind == "space":
+                out.append(" ")
+                index += 1
+            elif token.kind == "char" and token.text in DIGITS or token.is_char("."):
+                text, index = self.number(tokens, index, end)
+                out.append(text)
+            elif token.kind == "char" and token.text.isascii() and token.text.isalpha():
+                text, index = self.letter(tokens, index, end)
+                out.append(text)
+            elif token.kind == "command":
+                text, index = self.command(tokens, index, end)
+                out.append(text)
+            elif token.is_char("(", "["):
+                text, index = self.bracket(tokens, index, end)
+                out.append(text)
+            elif token.is_char("{"):
+                close = _closing(tokens, index, end)
+                out.append("{" + self.emit(tokens, index + 1, close) + "}")
+                index = close + 1
+            elif token.is_char("^"):
+                text, index = self.superscript(tokens, index, end)
+                out.append(text)
+            elif token.is_char("+", "-", "*", "/", "=", "!", ",", "|", "<", ">"):
+                out.append(token.text)
+                index += 1
+            elif token.is_char(")", "]", "}"):
+                raise LatexInputError(f"unbalanced {token.text!r}: no opening bracket before it", token.start)
+            elif token.is_char("_"):
+                raise LatexInputError("a subscript '_' with nothing to attach to", token.start)
+            elif token.is_char("'"):
+                raise Unsupported("a prime outside a name is not supported", token.start)
+            else:
+                raise LatexInputError(f"unexpected character {token.text!r}", token.start)
+        return "".join(out)
+
+    def number(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        start = index
+        while index < end and (tokens[index].kind == "char" and (tokens[index].text in DIGITS or tokens[index].text == ".")):
+            index += 1
+        text = "".join(t.text for t in tokens[start:index])
+        if len(text) > MAX_DIGITS:
+            raise Unsupported(f"a number with {len(text)} digits is too long to handle", tokens[start].start)
+        if text.count(".") > 1 or text == ".":
+            raise LatexInputError(f"{text!r} is not a number", tokens[start].start)
+        scientific = _scientific(tokens, index, end)
+        if scientific is not None:
+            exponent, index = scientific
+            if abs(exponent) > MAX_RESULT_DIGITS:
+                raise Unsupported("an exponent this large is refused", tokens[start].start)
+            self.conventions.add(f"{text}e{exponent} is scientific notation, {text} × 10^{exponent}")
+            return self.placeholder(Rational(text) * Rational(10) ** exponent, number=True), index
+        # A number reaches latex2sympy2 as a placeholder: it evaluates \binom{10^6}{…} eagerly otherwise.
+        return self.placeholder(Rational(text), number=True), index
+
+    def letter(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        token = tokens[index]
+        word = _bare_word(tokens, index, end)
+        if word is not None:
+            return self.operator(OPERATOR_WORDS[word], tokens, index + len(word), end, token, f"{word}(…)")
+        if token.text == "E" and self._applied(tokens, index + 1, end) and "E" not in self.decl.symbols:
+            if self.decl.readings.get("E") == "expectation":
+                return self.operator("expectation", tokens, index + 1, end, token, "E")
+            raise Ambiguous("E(…) without \\mathbb: declare 'read E as expectation' or write \\mathbb{E}[…]",
+                            token.start)
+        return self.name(tokens, index, end)
+
+    def command(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        token = tokens[index]
+        text = token.text
+        if text == r"\variable":
+            raise LatexInputError(r"\variable is reserved for symderive's placeholders", token.start)
+        if text in GREEK or text in DECORATIONS:
+            if text in SPECIAL_FUNCTIONS and self._applied(tokens, index + 1, end) and not self._declared_name(text):
+                return self.special_function(tokens, index, end)
+            return self.name(tokens, index, end)
+        if text in WORD_COMMANDS:
+            word = _group_text(tokens, index + 1, end)
+            if word in OPERATOR_WORDS and (word != "E" or self._applied(tokens, _group_after(tokens, index + 1, end), end)):
+                after = _group_after(tokens, index + 1, end)
+                return self.operator(OPERATOR_WORDS[word], tokens, after, end, token, f"{text}{{{word}}}")
+            return self.name(tokens, index, end)
+        if text == r"\mathbb":
+            word = _group_text(tokens, index + 1, end)
+            after = _group_after(tokens, index + 1, end)
+            if word == "E":
+                return self.operator("expectation", tokens, after, end, token, r"\mathbb{E}")
+            if word == "V":
+                return self.operator("variance", tokens, after, end, token, r"\mathbb{V}")
+            raise Unsupported(f"\\mathbb{{{word}}} is not supported here", token.start)
+        if text == r"\det":
+            return self.operator("det", tokens, index + 1, end, token, r"\det")
+        if text in (r"\frac", r"\binom"):
+            return self.two_arguments(tokens, index, end)
+        if text == r"\sqrt":
+            return self.square_root(tokens, index, end)
+        if text in (r"\sum", r"\prod"):
+            return self.big_operator(tokens, index, end)
+        if text == r"\{":
+            return self.braces(tokens, index, end)
+        if text in SPECIAL_FUNCTIONS:
+            return self.name(tokens, index, end)
+        if text in UNSUPPORTED_COMMANDS:
+            raise Unsupported(UNSUPPORTED_COMMANDS[text], token.start)
+        if text in PASS_THROUGH:
+            if text == r"\log":
+                self.conventions.add(r"\log is the natural logarithm")
+                after = next_non_space(tokens, index + 1)
+                if after < end and tokens[after].is_char("_"):
+                    base, after = _argument(tokens, after + 1, end, tokens[after])
+                    return rf"\log_{{{self.emit(*base)}}}", after
+                return r"\ln", index + 1
+            return f" {text} ", index + 1
+        raise Unsupported(f"unknown command {text}", token.start)
+
+    def _declared_name(self, canonical: str) -> bool:
+        return canonical in self.decl.symbols or canonical in self.decl.matrices or canonical in self.decl.functions
+
+    def _applied(self, tokens: list[Token], index: int, end: int) -> bool:
+        after = next_non_space(tokens, index)
+        return after < end and tokens[after].is_char("(", "[")
+
+    # -- names --
+
+    def name(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        found = _read_name(tokens, index, end)
+        after = next_non_space(tokens, found.end)
+        applied = after < end and tokens[after].is_char("(", "[")
+        if found.canonical in self.decl.functions and found.canonical not in self.decl.symbols:
+            if not applied:
+                raise Unsupported(f"the function {found.canonical} needs an argument", tokens[index].start)
+            return self.application(found, tokens, after, end)
+        self.refuse_name(found, tokens)
+        value = self.meaning(found, tokens)
+        text = self.placeholder(value, found.canonical)
+        if applied:
+            if found.canonical in self.undeclared:
+                raise Ambiguous(
+                    f"{found.canonical}(…): a function or a product? declare 'function {found.canonical}' "
+                    f"or 'scalar {found.canonical}'", tokens[index].start)
+            text += r" \cdot "  # declared values followed by a bracket are products
+        return text, found.end
+
+    def refuse_name(self, found: _Name, tokens: Sequence[Token]) -> None:
+        if found.base.endswith("'") and found.base.rstrip("'") in self.decl.functions:
+            raise Unsupported(f"the derivative {found.base} of a declared function is not supported yet",
+                              tokens[found.start].start)
+        if found.canonical in UNSUPPORTED_NAMES:
+            raise Unsupported(UNSUPPORTED_NAMES[found.canonical], tokens[found.start].start)
+
+    def meaning(self, found: _Name, tokens: Sequence[Token]) -> Basic:
+        decl, canonical = self.decl, found.canonical
+        where = tokens[found.start].start
+        if canonical in decl.matrices:
+            return decl.matrices[canonical]
+        if canonical in decl.symbols:
+            return decl.symbols[canonical]
+        if found.subscript is not None:
+            if found.base in decl.families:
+                family = decl.families[found.base]
+                return family.base[tuple(self.indices(found.subscript, family.arity, canonical))]
+            if found.base in decl.matrices:
+                return self.matrix_entry(decl.matrices[found.base], found.subscript, canonical, where)
+        if found.base in decl.families and found.subscript is None:
+            raise Undeclared(f"{canonical} is declared through its entries; write an entry such as {canonical}_i",
+                             where)
+        if canonical == "e":
+            self.conventions.add("e is Euler's number")
+            return E
+        if canonical == "I":
+            if decl.readings.get("I") == "imaginary":
+                return I
+            raise Ambiguous("I: the imaginary unit or an identity matrix? declare it ('read I as imaginary', "
+                            "'scalar I' or 'matrix I : n x n, identity')", where)
+        if found.base.startswith("\\text{"):
+            raise Undeclared(f"{canonical} is not declared: declare it, e.g. 'scalar {canonical}'", where)
+        symbol = Symbol(canonical, **decl.undeclared_assumptions)
+        self.undeclared.add(canonical)
+        if found.subscript is not None:
+            self.subscripted[symbol] = "".join(t.text for t in found.subscript)
+        return symbol
+
+    def indices(self, subscript: list[Token], arity: int | None, canonical: str) -> list[Basic]:
+        """The indices of an entry: ``ij`` is two letters when two are expected, ``i,j`` always two."""
+        parts = _split_tokens(subscript, ",")
+        if len(parts) > 1:
+            pieces = parts
+        else:
+            letters = [t for t in subscript if t.kind != "space"]
+            all_letters = all(t.kind == "char" and t.text.isascii() and t.text.isalpha() for t in letters)
+            if all_letters and len(letters) > 1 and arity == len(letters):
+                pieces = [[t] for t in letters]
+            elif all_letters and len(letters) > 1:
+                raise Ambiguous(
+                    f"{canonical}: is the subscript {len(letters)} indices, one product, or part of a name? "
+                    "write the indices with commas, or declare the name", subscript[0].start)
+            else:
+                pieces = [subscript]
+        if arity is not None and len(pieces) != arity:
+            raise Ambiguous(f"{canonical}: {len(pieces)} index(es) given, {arity} expected", subscript[0].start)
+        return [self.sub_read(piece) for piece in pieces]
+
+    def matrix_entry(self, matrix: MatrixExpr, subscript: list[Token], canonical: str, where: int) -> Basic:
+        """``A_{ij}`` of a declared matrix, 1-based as written; ``x_i`` of a vector."""
+        rows, cols = matrix.shape
+        wanted = 1 if cols == 1 else 2
+        indices = self.indices(subscript, wanted, canonical)
+        if wanted == 1:
+            return MatrixElement(matrix, indices[0] - 1, 0)
+        return MatrixElement(matrix, indices[0] - 1, indices[1] - 1)
+
+    def application(self, found: _Name, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        """``f(x, y)`` for a declared function: a definition is unfolded, otherwise an applied function."""
+        close = _closing(tokens, opening, end)
+        arguments = [self.sub_read(part) for part in _split_tokens(tokens[opening + 1 : close], ",")]
+        definition = self.decl.functions[found.canonical]
+        if definition.body is not None:
+            if len(arguments) != len(definition.params):
+                raise LatexInputError(f"{found.canonical} takes {len(definition.params)} argument(s)",
+                                      tokens[found.start].start)
+            _check_argument_shapes(definition, arguments, found.canonical, tokens[found.start].start)
+            self.used.add(definition.label)
+            value = definition.body.xreplace(dict(zip(definition.params, arguments)))
+        else:
+            if any(isinstance(a, MatrixExpr) for a in arguments):
+                raise Unsupported(f"{found.canonical} applied to a matrix or vector is not supported yet",
+                                  tokens[found.start].start)
+            value = definition.function(*arguments)
+        return self.placeholder(value), close + 1
+
+    def special_function(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        function, description = SPECIAL_FUNCTIONS[tokens[index].text]
+        opening = next_non_space(tokens, index + 1)
+        close = _closing(tokens, opening, end)
+        arguments = [_scalar(self.sub_read(p), tokens[index].start) for p in _split_tokens(tokens[opening + 1 : close], ",")]
+        if len(arguments) != 1:
+            raise LatexInputError(f"{tokens[index].text} takes one argument", tokens[index].start)
+        self.conventions.add(f"{tokens[index].text}(…) is {description}")
+        return self.placeholder(function(arguments[0], evaluate=False)), close + 1
+
+    # -- operators --
+
+    def operator(self, kind: str, tokens: list[Token], index: int, end: int, at: Token, spelling: str) -> tuple[str, int]:
+        """``E[X]``, ``Var(X)``, ``Cov(X, Y)``, ``tr(M)``, ``\\det A``, ``diag(v)``; ``Var(A_L)_{ii}`` is entrywise."""
+        opening = next_non_space(tokens, index)
+        if opening < end and tokens[opening].is_char("_") and kind == "expectation":
+            raise Unsupported(f"{spelling} with a subscript is not supported", at.start)
+        if opening < end and (tokens[opening].is_char("(", "[") or tokens[opening].is_command(r"\{")):
+            close = _closing(tokens, opening, end)
+            inner = tokens[opening + 1 : close]
+            after = close + 1
+        elif kind == "det" and opening < end:
+            after = _atom_end(tokens, opening, end)
+            inner, close = tokens[opening:after], after - 1
+        else:
+            raise LatexInputError(f"{spelling} must be followed by its argument in ( ) or [ ]", at.start)
+        if kind in ("variance", "covariance") and not spelling.startswith("\\"):
+            self.conventions.add(f"{spelling} without a backslash is the {kind}")
+        subscript_at = after if after < end and tokens[after].is_char("_") else None
+        if subscript_at is not None:
+            inner, after = self.entrywise(inner, tokens, subscript_at, end)
+        arguments = _split_tokens(inner, ",")
+        values = [self.sub_read(a) for a in arguments]
+        return self.placeholder(_apply_operator(kind, values, spelling, at.start)), after
+
+    def entrywise(self, inner: list[Token], tokens: list[Token], subscript_at: int, end: int) -> tuple[list[Token], int]:
+        """``Var(A_L)_{ii}`` means ``Var((A_L)_{ii})``: move the subscript inside."""
+        subscript, after = _subscript_tokens(tokens, subscript_at, end)
+        opening = Token("char", "(", inner[0].start if inner else tokens[subscript_at].start)
+        closing = Token("char", ")", tokens[subscript_at].start)
+        underscore = tokens[subscript_at]
+        group = [Token("char", "{", underscore.start)] + subscript + [Token("char", "}", underscore.start)]
+        return [opening, *inner, closing, underscore, *group], after
+
+    # -- brackets and entries --
+
+    def bracket(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        close = _closing(tokens, index, end)
+        after = close + 1
+        if after < end and tokens[after].is_char("_") and tokens[index].is_char("("):
+            subscript, after = _subscript_tokens(tokens, after, end)
+            return self.placeholder(self.entry(tokens[index + 1 : close], subscript, tokens[index].start)), after
+        inner = self.emit(tokens, index + 1, close)
+        return tokens[index].text + inner + tokens[close].text, after
+
+    def entry(self, inner: list[Token], subscript: list[Token], where: int) -> Basic:
+        """``(A_L)_{ij}``, ``(y_{L-1})_j``, ``(Wx)_i``: an entry of a family, a matrix or a vector."""
+        content = [t for t in inner if t.kind != "space"]
+        if content:
+            found = _read_name(content, 0, len(content))
+            if found.end == len(content):
+                label = f"({found.canonical})_{{{''.join(t.text for t in subscript)}}}"
+                if found.canonical in self.decl.matrices:
+                    return self.matrix_entry(self.decl.matrices[found.canonical], subscript, label, where)
+                family = self.decl.families.get(found.base) or self.decl.families.get(found.canonical)
+                if family is not None:
+                    if found.base in self.decl.families and found.subscript is not None:
+                        labels = [self.sub_read(found.subscript)]
+                    else:
+                        labels = []
+                    rest = None if family.arity is None else family.arity - len(labels)
+                    return family.base[tuple(labels + self.indices(subscript, rest, label))]
+                raise Undeclared(f"{label}: declare the entries, e.g. 'random {label} ~ …' or 'scalar …'", where)
+        value = self.sub_read(inner)
+        if not isinstance(value, MatrixExpr):
+            raise Unsupported("a subscript on a scalar expression: declare the matrix or vector inside", where)
+        rows, cols = value.shape
+        indices = self.indices(subscript, 1 if cols == 1 else 2, "the entry")
+        return MatrixElement(value, indices[0] - 1, 0 if cols == 1 else indices[1] - 1)
+
+    def braces(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\{…\}`` are brackets only by declaration: otherwise a set or a fractional part."""
+        if self.decl.readings.get(r"\{\}") != "brackets":
+            raise Ambiguous(r"\{…\} may be a set or a fractional part: declare 'read \{\} as brackets'",
+                            tokens[index].start)
+        close = _closing(tokens, index, end)
+        return "(" + self.emit(tokens, index + 1, close) + ")", close + 1
+
+    # -- fractions, roots, sums, powers --
+
+    def two_arguments(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        first, after = _argument(tokens, index + 1, end, tokens[index])
+        second, after = _argument(tokens, after, end, tokens[index])
+        return f"{tokens[index].text}{{{self.emit(*first)}}}{{{self.emit(*second)}}}", after
+
+    def square_root(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        after = next_non_space(tokens, index + 1)
+        degree = ""
+        if after < end and tokens[after].is_char("["):
+            close = _closing(tokens, after, end)
+            degree = "[" + self.emit(tokens, after + 1, close) + "]"
+            after = close + 1
+        argument, after = _argument(tokens, after, end, tokens[index])
+        return rf"\sqrt{degree}{{{self.emit(*argument)}}}", after
+
+    def big_operator(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\sum_{k=0}^{n}``; a bare ``\sum_j`` takes its range from an ``index`` directive."""
+        token = tokens[index]
+        under = next_non_space(tokens, index + 1)
+        if under >= end or not tokens[under].is_char("_"):
+            raise Unsupported(f"{token.text} without an index and bounds cannot be judged", token.start)
+        subscript, after = _subscript_tokens(tokens, under, end)
+        has_bounds = any(t.is_char("=") for t in subscript)
+        over = next_non_space(tokens, after)
+        if has_bounds:
+            if over >= end or not tokens[over].is_char("^"):
+                raise Unsupported(f"{token.text} without an upper bound cannot be judged", token.start)
+            upper, after = _argument(tokens, over + 1, end, tokens[over])
+            return f" {token.text}_{{{self.emit(subscript, 0, len(subscript))}}}^{{{self.emit(*upper)}}} ", after
+        found = _read_name(subscript, 0, len(subscript)) if subscript else None
+        if found is None or found.end != len(subscript) or found.canonical not in self.decl.ranges:
+            shown = "".join(t.text for t in subscript)
+            raise Undeclared(f"{token.text}_{shown} has no bounds: declare the range, e.g. 'index {shown} : 1 .. n'",
+                             token.start)
+        low, high = (_retokenize(text, token.start) for text in self.decl.ranges[found.canonical])
+        index_text = self.emit(subscript, 0, len(subscript))
+        bounds = f"{token.text}_{{{index_text} = {self.emit(low, 0, len(low))}}}^{{{self.emit(high, 0, len(high))}}}"
+        self.conventions.add(f"{token.text}_{found.canonical} runs over the declared range")
+        return f" {bounds} ", after
+
+    def superscript(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        argument, after = _argument(tokens, index + 1, end, tokens[index])
+        content = "".join(t.text for t in argument[0][argument[1] : argument[2]] if t.kind != "space")
+        if content in {s.replace(" ", "") for s in TRANSPOSE_SPELLINGS}:
+            key = self.placeholder(S.One)
+            self.transposes.add(key.strip()[len(r"\variable{") : -1])
+            return f"^{{{key}}}", after
+        return "^{" + self.emit(*argument) + "}", after
+
+    # -- rebuilding latex2sympy2's tree in source order --
+
+    def rebuild(self, node: Basic) -> Basic:
+        if isinstance(node, Symbol):
+            return self.symbol(node)
+        if isinstance(node, Number):
+            return _checked_number(node)
+        if isinstance(node, NumberSymbol) or node in (S.Infinity, S.NegativeInfinity):
+            return node
+        if node.is_Add:
+            return _add([self.rebuild(a) for a in node.args])
+        if node.is_Mul:
+            return _multiply([self.rebuild(a) for a in node.args])
+        if node.is_Pow:
+            return self.power(node)
+        if isinstance(node, Abs):
+            return self.absolute(self.rebuild(node.args[0]))
+        if isinstance(node, (Sum, Product)):
+            return self.big(node)
+        if isinstance(node, log):
+            arguments = [_scalar(self.rebuild(a)) for a in node.args]
+            return log(arguments[0]) if len(arguments) == 1 or arguments[1] == E else log(*arguments)
+        if isinstance(node, (Max, Min)) or (
+                isinstance(node, Function) and not isinstance(node, AppliedUndef) and node.func.__module__.startswith("sympy")):
+            arguments = [_scalar(self.rebuild(a)) for a in node.args]
+            _check_function_size(node.func, arguments)
+            return node.func(*arguments)
+        raise Unsupported(f"unsupported construct {type(node).__name__}")
+
+    def symbol(self, node: Symbol) -> Basic:
+        key = _placeholder_key(node.name)
+        if key is None or key not in self.table:
+            raise Unsupported(f"unsupported construct {node.name!r}")
+        return self.table[key]
+
+    def power(self, node: Pow) -> Basic:
+        raw_base, raw_exponent = node.args
+        base = self.rebuild(raw_base)
+        key = _placeholder_key(raw_exponent.name) if isinstance(raw_exponent, Symbol) else None
+        if key in self.transposes:
+            if not isinstance(base, MatrixExpr):
+                raise Undeclared("a transpose of a scalar: declare the matrix or vector it applies to")
+            return Transpose(base)
+        if key is not None and self.names.get(key) == "T" and not self._declared_name("T"):
+            if isinstance(base, MatrixExpr):
+                self.undeclared.discard("T")  # a transpose, not an undeclared scalar T
+                return Transpose(base)
+            raise Ambiguous("^T on a scalar: a transpose or a power? declare the matrix or vector (for a "
+                            "transpose) or 'scalar T' (for a power)")
+        exponent = self.rebuild(raw_exponent)
+        if isinstance(base, MatrixExpr) and base.shape != (1, 1):
+            return _matrix_power(base, exponent)
+        return _power(_scalar(base), _scalar(exponent))
+
+    def absolute(self, value: Basic) -> Basic:
+        if isinstance(value, MatrixExpr) and value.shape != (1, 1):
+            reading = self.decl.readings.get("|A|")
+            if reading == "det":
+                _require_square(value, "|…|")
+                return Determinant(value)
+            raise Ambiguous("|A| of a matrix: a determinant or a norm? declare 'read |A| as det'")
+        return Abs(_scalar(value))
+
+    def big(self, node: Sum | Product) -> Basic:
+        body = node.function
+        limits = []
+        renames: dict[Basic, Basic] = {}
+        for variable, low, high in node.limits:
+            old = self.rebuild(variable)
+            if not isinstance(old, Symbol):
+                raise Unsupported("the index of a sum must be a plain letter")
+            new = Symbol(old.name, integer=True)
+            renames[old] = new
+            limits.append((new, _scalar(self.rebuild(low)), _scalar(self.rebuild(high))))
+        value = self.rebuild(body)
+        if isinstance(value, MatrixExpr) and value.shape != (1, 1):
+            raise Unsupported("sums of matrices are not supported yet")
+        value = _scalar(value).xreplace(renames)
+        for symbol, subscript in self.subscripted.items():
+            for new in renames.values():
+                if symbol in value.free_symbols and re.search(rf"(?<![A-Za-z\\]){re.escape(new.name)}(?![A-Za-z])",
+                                                             subscript):
+                    base = symbol.name.split("_", 1)[0]
+                    raise Undeclared(f"{symbol.name} depends on the summation index {new.name}: declare {base} as "
+                                     f"an indexed name (e.g. 'scalar {base}_{new.name}')")
+        for new, low, high in limits:
+            count = high - low + 1
+            if count.is_Integer and abs(count) > MAX_SUM_TERMS:
+                raise Unsupported(f"a {type(node).__name__.lower()} of {count} terms is too long to check")
+        for new in renames.values():
+            self.undeclared.discard(new.name)
+        return type(node)(value, *limits)
+
+
+WARM_UP = (
+    r"x", r"-x + y - 2", r"\frac{1}{12} \left(\sqrt{\frac{1}{x}} + \sqrt[3]{y} \right)^2",
+    r"\sum_{k=0}^{L-1} \frac{1}{3^{L-k}} \cdot \frac{1}{a}", r"\prod_{k=1}^{n} k", r"|x| + \ln(x) e^{x^2} - \exp(-y)",
+    r"\sin(x) \cos y \tan^2 x", r"\binom{n}{2} + n! + [x + y] z", r"x \times y \cdot (a)(b)", r"\pi + \infty",
+    r"\log_2 x + \max(a, b)", r"a^{-1} b^{2}", r"\text{Var}(x) + \mathbb{E}[x^2]",
+)
+_warm = False
+
+
+def warm_up_parser() -> None:
+    """Parse a fixed corpus once, so that processes forked afterwards share latex2sympy2's warm caches.
+
+    ANTLR builds its prediction tables lazily: the first parse of each construct costs about
+    a second, later ones a fraction of that.  Only our own fixed text is read here.
+    """
+    global _warm
+    if _warm:
+        return
+    for text in WARM_UP:
+        try:
+            read_side(text, Declarations())
+        except LatexInputError:
+            pass
+    _warm = True
+
+
+# -- helpers: tokens --------------------------------------------------------------
+
+
+def _normalise(tokens: list[Token]) -> list[Token]:
+    r"""Drop sizing and spacing, ``\dfrac`` -> ``\frac``, ``\lvert`` -> ``|``; offsets are kept."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.is_command(*DROPPED):
+            if token.is_command(r"\left", r"\right"):
+                following = next_non_space(tokens, index + 1)
+                if following < len(tokens) and tokens[following].is_char("."):
+                    index = following  # \left. and \right. delimit nothing
+            out.append(Token("space", " ", token.start))
+        elif token.is_command(r"\dfrac", r"\tfrac", r"\cfrac"):
+            out.append(Token("command", r"\frac", token.start))
+        elif token.is_command(r"\lvert", r"\rvert", r"\vert"):
+            out.append(Token("char", "|", token.start))
+        elif token.is_command(r"\lbrace"):
+            out.append(Token("command", r"\{", token.start))
+        elif token.is_command(r"\rbrace"):
+            out.append(Token("command", r"\}", token.start))
+        elif token.is_char("~"):
+            out.append(Token("space", " ", token.start))
+        else:
+            out.append(token)
+        index += 1
+    return out
+
+
+KNOWN_COMMANDS = (GREEK | DECORATIONS | WORD_COMMANDS | PASS_THROUGH | frozenset(UNSUPPORTED_COMMANDS)
+                  | frozenset(SPECIAL_FUNCTIONS) | frozenset((r"\mathbb", r"\det", r"\frac", r"\binom", r"\sqrt",
+                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal")))
+ALLOWED_CHARACTERS = frozenset("+-*/=!,|<>()[]{}^_'.") | DIGITS
+_BRACKETS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
+_CLOSERS = {v: k for k, v in _BRACKETS.items()}
+
+
+def _prescreen_tokens(tokens: list[Token]) -> None:
+    _check_nesting(tokens)
+    _refuse_unsupported(tokens)
+    problems = _stray_tokens(tokens) + _unbalanced(tokens)
+    if problems:
+        raise min(problems, key=lambda problem: problem.offset)
+
+
+def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
+    """Unknown commands and unexpected characters outside ``\text{…}`` words (the first of each is enough)."""
+    found: list[LatexInputError] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        group = next_non_space(tokens, index + 1)
+        if token.is_command(*WORD_COMMANDS, r"\mathbb") and group < len(tokens) and tokens[group].is_char("{"):
+            close = matching_brace(tokens, group)
+            index = (close if close is not None else index) + 1
+            continue
+        if token.is_command(r"\variable"):
+            found.append(LatexInputError(r"\variable is reserved for symderive's placeholders", token.start))
+        elif token.kind == "command" and token.text not in KNOWN_COMMANDS:
+            found.append(Unsupported(f"unknown command {token.text}", token.start))
+        elif token.kind == "char" and not (token.text in ALLOWED_CHARACTERS or (token.text.isascii() and token.text.isalpha())):
+            found.append(LatexInputError(f"unexpected character {token.text!r}", token.start))
+        if found:
+            return found
+        index += 1
+    return found
+
+
+def _unbalanced(tokens: list[Token]) -> list[LatexInputError]:
+    """The first closing bracket without an opening one and the first opening one never closed, per kind."""
+    found: list[LatexInputError] = []
+    for opening, closing in _BRACKETS.items():
+        open_at: list[Token] = []
+        for token in tokens:
+            if token.text == opening and token.kind != "space":
+                open_at.append(token)
+            elif token.text == closing and token.kind != "space":
+                if not open_at:
+                    found.append(LatexInputError(f"unbalanced {closing!r}: no opening bracket before it", token.start))
+                    break
+                open_at.pop()
+        if open_at:
+            found.append(LatexInputError(f"unbalanced {opening!r}: expected a closing {closing!r}", open_at[0].start))
+    return found
+
+
+def _refuse_unsupported(tokens: list[Token]) -> None:
+    """The first construct we cannot judge anywhere in the expression is the reason given."""
+    for token in tokens:
+        if token.kind == "command" and token.text in UNSUPPORTED_COMMANDS and token.text not in (
+                r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
+            raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
+    for token in tokens:
+        if token.is_command(r"\begin"):
+            raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
+
+
+def _check_nesting(tokens: list[Token]) -> None:
+    depth = deepest = 0
+    for token in tokens:
+        if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise LatexInputError(f"brackets nested {deepest} deep; the limit is {MAX_NESTING}", tokens[0].start)
+
+
+def _closing(tokens: list[Token], opening: int, end: int) -> int:
+    token = tokens[opening]
+    if token.is_command(r"\{"):
+        depth = 0
+        for index in range(opening, end):
+            if tokens[index].is_command(r"\{"):
+                depth += 1
+            elif tokens[index].is_command(r"\}"):
+                depth -= 1
+                if depth == 0:
+                    return index
+        raise LatexInputError(r"unbalanced \{: expected \}", token.start)
+    close = matching_brace(tokens[:end], opening)
+    if close is None:
+        closing = {"(": ")", "[": "]", "{": "}"}[token.text]
+        raise LatexInputError(f"unbalanced {token.text!r}: expected a closing {closing!r}", token.start)
+    return close
+
+
+def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[tuple[list[Token], int, int], int]:
+    r"""The argument of ``\frac``, ``^``, ``_`` at ``index``: a ``{…}`` group or a single token (``\frac12``)."""
+    index = next_non_space(tokens, index)
+    if index >= end:
+        raise LatexInputError(f"{owner.text} needs an argument", owner.start)
+    token = tokens[index]
+    if token.is_char("{"):
+        close = _closing(tokens, index, end)
+        return (tokens, index + 1, close), close + 1
+    if token.kind == "command" and token.text in (r"\mathsf", r"\mathrm") :
+        after = _group_after(tokens, index + 1, end)
+        return (tokens, index, after), after
+    if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
+        return (tokens, index, index + 1), index + 1
+    raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
+
+
+def _subscript_tokens(tokens: list[Token], underscore: int, end: int) -> tuple[list[Token], int]:
+    (source, start, stop), after = _argument(tokens, underscore + 1, end, tokens[underscore])
+    return list(source[start:stop]), after
+
+
+def _group_text(tokens: list[Token], index: int, end: int) -> str:
+    r"""The text inside the ``{…}`` group at ``index`` (``\_`` read as ``_``), or '' if there is none."""
+    index = next_non_space(tokens, index)
+    if index >= end:
+        return ""
+    if not tokens[index].is_char("{"):
+        return tokens[index].text if tokens[index].kind == "char" else ""
+    close = matching_brace(tokens[:end], index)
+    if close is None:
+        raise LatexInputError("unbalanced '{': expected a closing '}'", tokens[index].start)
+    return "".join(t.text for t in tokens[index + 1 : close]).replace(r"\_", "_").strip()
+
+
+def _group_after(tokens: list[Token], index: int, end: int) -> int:
+    index = next_non_space(tokens, index)
+    if index < end and tokens[index].is_char("{"):
+        close = matching_brace(tokens[:end], index)
+        if close is None:
+            raise LatexInputError("unbalanced '{': expected a closing '}'", tokens[index].start)
+        return close + 1
+    return index + 1
+
+
+def _split_tokens(tokens: Sequence[Token], separator: str) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+            depth -= 1
+        if depth == 0 and token.is_char(separator):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    for part in parts:
+        if not any(t.kind != "space" for t in part):
+            where = tokens[0].start if tokens else 0
+            raise LatexInputError("an empty argument: expected an expression", where)
+    return parts
+
+
+def _retokenize(text: str, offset: int) -> list[Token]:
+    """Tokens of directive text placed at ``offset`` of the side (for error positions)."""
+    return [Token(t.kind, t.text, offset) for t in tokenize(text)]
+
+
+def _bare_word(tokens: list[Token], index: int, end: int) -> str | None:
+    """``Var(``, ``Cov(``, ``tr(``, ``diag(``, ``det(`` written without a backslash."""
+    if index > 0 and tokens[index - 1].kind == "char" and tokens[index - 1].text.isalpha():
+        return None
+    for word in BARE_OPERATOR_WORDS:
+        stop = index + len(word)
+        if stop < end and "".join(t.text for t in tokens[index:stop]) == word and all(
+                t.kind == "char" for t in tokens[index:stop]):
+            after = next_non_space(tokens, stop)
+            if after < end and tokens[after].is_char("(", "[") and after == stop:
+                return word
+    return None
+
+
+def _scientific(tokens: list[Token], index: int, end: int) -> tuple[int, int] | None:
+    """``1e-40`` written with no spaces: the exponent and the index after it."""
+    if index >= end or not tokens[index].is_char("e", "E"):
+        return None
+    position = index + 1
+    sign = 1
+    if position < end and tokens[position].is_char("+", "-"):
+        sign = -1 if tokens[position].text == "-" else 1
+        position += 1
+    start = position
+    while position < end and tokens[position].kind == "char" and tokens[position].text in DIGITS:
+        position += 1
+    if position == start or (position < end and tokens[position].kind == "char" and tokens[position].text.isalpha()):
+        return None
+    digits = "".join(t.text for t in tokens[start:position])
+    if len(digits) > 6:
+        return sign * 10**7, position
+    return sign * int(digits), position
+
+
+def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
+    """A name at ``index``: letter, Greek letter, decorated or worded name; primes; a subscript."""
+    token = tokens[index]
+    after = index + 1
+    if token.kind == "char":
+        base = token.text
+    elif token.text in DECORATIONS or token.text in WORD_COMMANDS:
+        argument, after = _argument(tokens, index + 1, end, token)
+        inner = "".join(t.text for t in argument[0][argument[1] : argument[2]]).replace(r"\_", "_")
+        inner = "".join(inner.split())
+        if token.text in WORD_COMMANDS:
+            base = inner if len(inner) == 1 and inner.isalpha() else f"\\text{{{inner}}}"
+        else:
+            base = f"{token.text}{{{inner}}}"
+    else:
+        base = token.text
+    primes = 0
+    while after < end and tokens[after].is_char("'"):
+        primes, after = primes + 1, after + 1
+    subscript = None
+    if after < end and tokens[after].is_char("_"):
+        subscript, after = _subscript_tokens(list(tokens), after, end)
+        while after < end and tokens[after].is_char("'"):
+            primes, after = primes + 1, after + 1
+    named = base + "'" * primes
+    canonical = named
+    if subscript is not None:
+        shown = "".join(t.text for t in subscript if t.kind != "space")
+        canonical += "_" + (shown if len([t for t in subscript if t.kind != "space"]) == 1 else "{" + shown + "}")
+    return _Name(canonical, named, subscript, index, after)
+
+
+def _atom_end(tokens: list[Token], index: int, end: int) -> int:
+    r"""The end of one factor at ``index`` (``A``, ``A^{-1}``, ``\Sigma_0``, ``(…)``), for ``\det A^{-1}``."""
+    token = tokens[index]
+    if token.is_char("(", "[", "{"):
+        after = _closing(tokens, index, end) + 1
+    elif token.kind == "command" and token.text in PASS_THROUGH | {r"\frac", r"\sqrt"}:
+        raise Unsupported(f"the argument of \\det after {token.text} is unclear: use brackets", token.start)
+    else:
+        after = _read_name(tokens, index, end).end
+    while after < end and tokens[after].is_char("^"):
+        _, after = _argument(tokens, after + 1, end, tokens[after])
+    return after
+
+
+# -- helpers: the skeleton ----------------------------------------------------------
+
+
+def _check_skeleton(skeleton: str, where: int) -> None:
+    r"""Juxtapositions latex2sympy2 reads one way and people another: ``1/2x``, ``\sin x y``, ``\ln \frac{a}{b} c``."""
+    tokens = [t for t in tokenize(skeleton) if t.kind != "space"]
+    for index, token in enumerate(tokens):
+        if token.is_char("/"):
+            first = _skeleton_atom(tokens, index + 1)
+            if first is not None and _skeleton_atom(tokens, first) is not None:
+                raise Ambiguous("a/bc: is it a/(bc) or (a/b)c? write \\frac{…}{…} or use brackets", where)
+        elif token.is_command(*SCALAR_FUNCTIONS) and not _is_bracketed(tokens, index + 1):
+            first = _skeleton_atom(tokens, _after_power(tokens, index + 1))
+            if first is None:
+                continue
+            second = _skeleton_atom(tokens, first)
+            if second is None:
+                continue
+            number_first = "".join(t.text for t in tokens[_after_power(tokens, index + 1):first]).startswith(
+                rf"\variable{{{NUMBER}")
+            if number_first and _skeleton_atom(tokens, second) is None:
+                continue  # \sin 2x is sin(2x)
+            raise Ambiguous(f"{token.text} followed by several factors without brackets: write "
+                            f"{token.text}(…) to say what it applies to", where)
+
+
+def _is_bracketed(tokens: list[Token], index: int) -> bool:
+    index = _after_power(tokens, index)
+    return index < len(tokens) and tokens[index].is_char("(", "[")
+
+
+def _after_power(tokens: list[Token], index: int) -> int:
+    if index < len(tokens) and tokens[index].is_char("^"):
+        if index + 1 < len(tokens) and tokens[index + 1].is_char("{"):
+            close = matching_brace(tokens, index + 1)
+            return (close + 1) if close is not None else len(tokens)
+        return index + 2
+    return index
+
+
+def _skeleton_atom(tokens: list[Token], index: int) -> int | None:
+    """The index after the factor starting at ``index`` in a skeleton, or None if none starts there."""
+    if index >= len(tokens):
+        return None
+    token = tokens[index]
+    if token.is_command(r"\variable"):
+        close = matching_brace(tokens, index + 1)
+        after = (close + 1) if close is not None else index + 1
+    elif token.kind == "char" and (token.text in DIGITS or token.text == "."):
+        after = index
+        while after < len(tokens) and tokens[after].kind == "char" and (tokens[after].text in DIGITS or tokens[after].text == "."):
+            after += 1
+    elif token.is_command(r"\frac", r"\binom"):
+        first = matching_brace(tokens, index + 1) if index + 1 < len(tokens) and tokens[index + 1].is_char("{") else None
+        second = matching_brace(tokens, first + 1) if first is not None and first + 1 < len(tokens) else None
+        after = (second + 1) if second is not None else len(tokens)
+    elif token.is_command(r"\sqrt"):
+        after = index + 1
+        if after < len(tokens) and tokens[after].is_char("["):
+            after = (matching_brace(tokens, after) or len(tokens) - 1) + 1
+        if after < len(tokens) and tokens[after].is_char("{"):
+            after = (matching_brace(tokens, after) or len(tokens) - 1) + 1
+    elif token.is_char("(", "{"):
+        close = matching_brace(tokens, index)
+        after = (close + 1) if close is not None else len(tokens)
+    elif token.is_command(r"\pi", r"\infty"):
+        after = index + 1
+    else:
+        return None
+    while after < len(tokens) and tokens[after].is_char("^", "!"):
+        after = _after_power(tokens, after) if tokens[after].is_char("^") else after + 1
+    return after
+
+
+def _placeholder_key(name: str) -> str | None:
+    """``sdp3x`` + latex2sympy2's 32-digit hash -> ``sdp3x``."""
+    found = re.fullmatch(rf"((?:{PLACEHOLDER}|{NUMBER})\d+x)[0-9a-f]{{32}}", name)
+    return found.group(1) if found else None
+
+
+def _raw_parse(text: str, where: int = 0) -> Basic:
+    """latex2sympy2's grammar on exactly one expression, all input consumed."""
+    import latex2sympy2
+    from antlr4 import CommonTokenStream, InputStream, Token as AntlrToken
+
+    if not text.strip():
+        raise LatexInputError("an empty expression: expected a LaTeX expression", where)
+    # Reset the module's global tables: earlier calls must not leak into this one.
+    latex2sympy2.set_variances({})
+    latex2sympy2.set_real(None)
+    latex2sympy2.VARIABLE_VALUES = {}
+    listener = latex2sympy2.MathErrorListener(text)
+    lexer = latex2sympy2.PSLexer(InputStream(text))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(listener)
+    stream = CommonTokenStream(lexer)
+    parser = latex2sympy2.PSParser(stream)
+    parser.removeErrorListeners()
+    parser.addErrorListener(listener)
+    try:
+        tree = parser.math()
+    except RecursionError:
+        raise
+    except Exception as exc:
+        raise LatexInputError(f"cannot parse this expression: {_first_line(str(exc))}", where) from None
+    if stream.LA(1) != AntlrToken.EOF:
+        raise LatexInputError(f"unexpected {_shown_token(stream.LT(1).text)}: expected the end of the expression",
+                              where)
+    relation = tree.relation()
+    if relation is None or relation.expr() is None:
+        raise LatexInputError("a relation or a list where one expression was expected", where)
+    try:
+        return latex2sympy2.convert_relation(relation)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        raise LatexInputError(f"cannot read this expression: {_first_line(str(exc))}", where) from None
+
+
+def _shown_token(text: str) -> str:
+    key = _placeholder_key(text[len(r"\variable{"):-1]) if text.startswith(r"\variable{") else None
+    return "a name" if key else repr(text)
+
+
+def _first_line(message: str) -> str:
+    message = re.sub(rf"\\variable\{{{PLACEHOLDER}\d+x\}}", "…", message)
+    return message.strip().splitlines()[0] if message.strip() else "unknown parser error"
+
+
+# -- helpers: building expressions ----------------------------------------------------
+
+
+def _as_scalar_if_1x1(value: Basic) -> Basic:
+    if isinstance(value, MatrixExpr) and value.shape == (1, 1):
+        return MatrixElement(value, 0, 0)
+    return value
+
+
+def _scalar(value: Basic, where: int | None = None) -> Basic:
+    """``value`` in a scalar place: a 1×1 matrix is its entry; a larger matrix is an error."""
+    if isinstance(value, MatrixExpr):
+        if value.shape == (1, 1):
+            return MatrixElement(value, 0, 0)
+        rows, cols = value.shape
+        raise LatexInputError(f"a {rows}×{cols} matrix where a scalar is expected", where)
+    return value
+
+
+def _add(terms: list[Basic]) -> Basic:
+    matrices = [t for t in terms if isinstance(t, MatrixExpr)]
+    if not matrices:
+        return _checked_add(terms)
+    shapes = {m.shape for m in matrices}
+    if len(shapes) == 1 and len(matrices) == len(terms):
+        return MatAdd(*terms)
+    if shapes == {(1, 1)}:
+        return _checked_add([_scalar(t) for t in terms])
+    if len(matrices) == len(terms):
+        raise LatexInputError("adding matrices of different sizes: " + ", ".join(f"{r}×{c}" for r, c in shapes))
+    raise LatexInputError("adding a scalar to a matrix")
+
+
+def _checked_add(terms: list[Basic]) -> Basic:
+    return Add(*terms)
+
+
+def _multiply(factors: list[Basic]) -> Basic:
+    """A product in source order: scalars commute, matrices do not; 1×1 products adapt to their place."""
+    scalars: list[Basic] = []
+    matrices: list[MatrixExpr] = []
+    for factor in factors:
+        if not isinstance(factor, MatrixExpr):
+            scalars.append(factor)
+            continue
+        if not matrices:
+            matrices.append(factor)
+            continue
+        current = MatMul(*matrices).shape if len(matrices) > 1 else matrices[0].shape
+        if current[1] == factor.shape[0]:
+            matrices.append(factor)
+        elif factor.shape == (1, 1):
+            scalars.append(MatrixElement(factor, 0, 0))
+        elif current == (1, 1):
+            scalars.append(_as_scalar_if_1x1(MatMul(*matrices) if len(matrices) > 1 else matrices[0]))
+            matrices = [factor]
+        else:
+            raise LatexInputError(f"cannot multiply a {current[0]}×{current[1]} matrix by a "
+                                  f"{factor.shape[0]}×{factor.shape[1]} one")
+    coefficient = Mul(*scalars) if scalars else S.One
+    if not matrices:
+        return coefficient
+    if coefficient == 1:
+        return MatMul(*matrices) if len(matrices) > 1 else matrices[0]
+    return MatMul(coefficient, *matrices)
+
+
+def _power(base: Basic, exponent: Basic) -> Basic:
+    if base.is_number and exponent.is_number:
+        magnitude = _digits_estimate(base, exponent)
+        if magnitude > MAX_RESULT_DIGITS:
+            raise Unsupported(f"a number with about {magnitude} digits is too large to handle exactly")
+    return Pow(base, exponent)
+
+
+def _digits_estimate(base: Basic, exponent: Basic) -> float:
+    try:
+        exponent_size = abs(float(exponent)) if exponent.is_real else float("inf")
+        base_size = abs(float(base)) if base.is_real else 10.0
+    except (TypeError, OverflowError):
+        return float("inf")
+    if base_size in (0.0, 1.0):
+        return 0.0
+    import math
+
+    return exponent_size * abs(math.log10(base_size)) if math.isfinite(exponent_size) else float("inf")
+
+
+def _matrix_power(base: MatrixExpr, exponent: Basic) -> Basic:
+    _require_square(base, "a power")
+    if exponent == -1:
+        return Inverse(base)
+    if exponent.is_Integer and 0 < exponent <= 100:
+        return MatPow(base, exponent)
+    raise Unsupported(f"the power {exponent} of a matrix is not supported")
+
+
+def _require_square(value: MatrixExpr, what: str) -> None:
+    rows, cols = value.shape
+    if rows != cols:
+        raise LatexInputError(f"{what} of a {rows}×{cols} matrix: expected a square matrix")
+
+
+def _checked_number(number: Number) -> Number:
+    if number.is_Integer and abs(number) > 10**MAX_DIGITS:
+        raise Unsupported("a number this large is refused")
+    return number
+
+
+def _check_function_size(func, arguments: list[Basic]) -> None:
+    """``1000000!`` and ``\\binom{10^6}{5·10^5}`` are refused before SymPy computes them."""
+    if func.__name__ in ("factorial", "binomial", "factorial2", "subfactorial"):
+        if any(a.is_number and a.is_real and abs(a) > 1000 for a in arguments):
+            raise Unsupported("a factorial or binomial of a number this large is refused")
+
+
+def _apply_operator(kind: str, values: list[Basic], spelling: str, where: int) -> Basic:
+    arity = 2 if kind == "covariance" else 1
+    if len(values) != arity:
+        raise LatexInputError(f"{spelling} takes {arity} argument(s)", where)
+    if kind in ("expectation", "variance", "covariance"):
+        if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in values):
+            raise Unsupported(f"{spelling} of a vector or matrix is not supported yet", where)
+        operator = {"expectation": Expect, "variance": Var, "covariance": Cov}[kind]
+        return operator(*(_scalar(v) for v in values))
+    (value,) = values
+    if not isinstance(value, MatrixExpr):
+        raise Undeclared(f"{spelling} of a scalar: declare the matrix it applies to (matrix NAME : n x n)", where)
+    if kind == "trace":
+        _require_square(value, spelling)
+        return Trace(value)
+    if kind == "det":
+        _require_square(value, spelling)
+        return Determinant(value)
+    if value.shape[1] != 1:
+        raise LatexInputError(f"{spelling} of a {value.shape[0]}×{value.shape[1]} matrix: expected a vector", where)
+    return DiagMatrix(value)
+
+
+def _check_argument_shapes(definition: FunctionDef, arguments: list[Basic], name: str, where: int) -> None:
+    for parameter, argument in zip(definition.params, arguments):
+        wanted = parameter.shape if isinstance(parameter, MatrixExpr) else None
+        given = argument.shape if isinstance(argument, MatrixExpr) else None
+        if wanted != given:
+            raise LatexInputError(f"{name} expects {'a ' + '×'.join(map(str, wanted)) + ' matrix' if wanted else 'a scalar'}"
+                                  f" for {parameter}", where)
+
+
+__all__ = [
+    "Ambiguous", "Declarations", "Family", "FunctionDef", "LatexInputError", "Reading", "Rewrite", "Undeclared",
+    "Unsupported", "read_side",
+]

@@ -1,0 +1,42 @@
+"""Using a derived lemma: its statement, instantiated, rewrites an expression.
+
+A lemma is a finished :class:`~symderive.model.Chain` ``start = ... = end`` in
+some generic constants (a matrix ``M``, a vector ``m``); using it with a
+substitution of those constants replaces ``start`` by ``end``, both
+substituted.  The verifier :func:`symderive.verifiers.by_lemma` gives such a
+step the strength of the lemma's weakest step.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from sympy import Basic
+
+from ..model import Chain
+from ..render.printer import to_latex
+from . import Rule
+
+
+def lemma_instances(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]]) -> dict[Basic, Basic]:
+    """``start -> end`` of the lemma under each substitution of its generic constants."""
+    return {lemma.start.xreplace(dict(s)): lemma.end.xreplace(dict(s)) for s in substitutions}
+
+
+def use_lemma(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]], label: str) -> Rule:
+    instances = lemma_instances(lemma, substitutions)
+    shown = "; ".join(", ".join(f"${to_latex(k)} = {to_latex(v)}$" for k, v in s.items()) for s in substitutions)
+    return Rule(
+        f"lemma: {label}",
+        f"{lemma.heading} (derived above), with {shown}.",
+        lambda expr: expr.xreplace(instances),
+    )
+
+
+def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> Rule:
+    """``expr -> result`` with the substitution made and evaluated: the step claims ``expr`` equals
+    a derived result at a special case (the judge checks the claim)."""
+    value = result.xreplace(dict(substitution)).doit()
+    return Rule(name, justification, lambda expr: value)
+
+
+__all__ = ["lemma_instances", "use_lemma", "result_at"]
