@@ -104,7 +104,7 @@ def test_without_the_symbolic_proof_theorems_are_not_proved(monkeypatch):
     assert_right("E-b")
     monkeypatch.setattr(strategies.SymbolicProof, "run", lambda self, problem: None)
     assert assert_wrong("sum-k") == "proved-on-instances"
-    assert assert_wrong("E-b") == "unknown"
+    assert assert_wrong("E-b") in ("unknown", "tested-numerically")  # moments at points are evidence only
 
 
 def test_a_simplification_that_always_reaches_zero_proves_falsehoods(monkeypatch):
@@ -183,10 +183,10 @@ def test_instances_list_sizes_beyond_every_constant():
 
 def test_point_comparison_that_always_agrees_verifies_falsehoods(monkeypatch):
     """The issue's example: making the point comparison always agree must fail a test."""
-    for row_id in ("floor-27720", "alias-distinct"):
+    for row_id in ("sin-27720", "alias-distinct"):
         assert_right(row_id)
     monkeypatch.setattr(evaluation.Point, "sign", property(lambda self: Sign.ZERO))
-    for row_id in ("floor-27720", "alias-distinct"):
+    for row_id in ("sin-27720", "alias-distinct"):
         assert assert_wrong(row_id) == "tested-numerically"
 
 
@@ -207,20 +207,20 @@ def test_undecided_points_are_not_agreement(monkeypatch):
 
 
 def test_sampling_that_skips_boundary_values_verifies_falsehoods(monkeypatch):
-    """ceil(x) - floor(x) = 1 and sign(n)^2 = 1 fail only at integers, resp. at 0."""
-    for row_id in ("ceiling-minus-floor", "sign-square-integer"):
+    """delta(n, 0) = 0 and delta(x, 0) = 0 fail only at 0 (and have no jump function to make them unknown)."""
+    for row_id in ("delta-at-zero", "delta-at-zero-real"):
         assert_right(row_id)
     monkeypatch.setattr(sampling, "_integer_candidate",
                         lambda rng, boundary: rng.choice((1, -1)) * rng.randint(3, 40))
     monkeypatch.setattr(sampling, "_rational_candidate", lambda rng: Rational(2 * rng.randint(-40, 40) + 1, 2))
-    for row_id in ("ceiling-minus-floor", "sign-square-integer"):
+    for row_id in ("delta-at-zero", "delta-at-zero-real"):
         assert assert_wrong(row_id) == "tested-numerically"
 
 
 def test_sampling_without_equality_patterns_verifies_falsehoods(monkeypatch):
     """delta_ij delta_jk delta_kt = 0 fails only where four indices coincide."""
     assert_right("delta-chain-zero")
-    monkeypatch.setattr(evaluation, "_equality_patterns", lambda symbols, rng: [[[s] for s in symbols]])
+    monkeypatch.setattr(evaluation, "_equality_patterns", lambda symbols, rng, expr: [[[s] for s in symbols]])
     assert assert_wrong("delta-chain-zero") == "tested-numerically"
 
 
@@ -352,14 +352,11 @@ def test_meaningless_relations_say_why():
 
 def test_agreement_is_counted_at_twice_the_random_points():
     """AgreementAtPoints draws 2 x random_points points and reports how many agreed."""
-    row = table.BY_ID["floor-neg"]
+    row = table.BY_ID["sqrt-shifted-N"]
     assert "agreement at 12 points" in judge(row.lhs, row.rhs).reason
     assert "agreement at 6 points" in judge(row.lhs, row.rhs, Context(random_points=3)).reason
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Context accepts any seconds: nan makes judge() raise ValueError('Invalid value NaN') in "
-    "limits.bounded, and inf runs the judgement with no limit at all"))
 def test_a_time_limit_that_is_not_a_finite_positive_number_is_refused():
     from math import inf, nan
 
