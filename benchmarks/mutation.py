@@ -62,7 +62,9 @@ FAST_ROWS = (
     "sum-k2-small-only", "sum-alternating-binomial-N", "sum-k", "alias-distinct", "floor-27720", "alias-log",
     "ceiling-minus-floor", "sign-square-integer", "sin-27720", "delta-at-zero", "delta-at-zero-real",
     "sqrt-shifted-N", "sum-hidden-hundred", "sum-beyond-the-cap", "delta-chain-seven",
-    "undeclared-also-an-index-E", "delta-chain-zero", "E-b", "E-bibj", "unstated-independence",
+    "undeclared-also-an-index-E", "delta-chain-zero", "same-name-variables", "long-sum-closed-wrong", "E-g4-wrong",
+    "harmonic-from-zero", "undefined-everywhere", "undefined-shifted-sums", "stated-independence",
+    "independence-stated-pair", "E-b", "E-bibj", "unstated-independence",
     "undeclared-X-E", "dep-E-cross", "sum-reorder", "E-first-times-sum-wrong",
     # sums, products, conventions
     "sum-k-any-n", "sum-k-any-n-karr", "sum-ones-m-n", "sum-ones-m-n-karr", "sum-ones-m-n-max", "sum-empty-m",
