@@ -470,22 +470,30 @@ def check_declared(expr: Basic, model: RandomModel) -> None:
 
 
 def _refuse_undeclared(arg: Basic, model: RandomModel) -> None:
-    """Every name under an operator must be random, declared constant, an index or a bound."""
+    """Every name under an operator must be random, declared constant, or used only as an index or a bound.
+
+    A name that is also a factor (``X`` in ``E[X b_1 + b_X]``) may be random: it must be declared.
+    """
     constants = set(model.constants)
     bound = {v for node in arg.atoms(Sum) for v, *_ in node.limits}
-    index_like = {s for e in arg.atoms(Indexed) for i in e.indices for s in i.free_symbols}
     bounds = [b for node in arg.atoms(Sum) for _, lo, hi in node.limits for b in (lo, hi)]
-    index_like |= {s for b in bounds for s in b.free_symbols}
     sizes = {e for b in bounds for e in b.atoms(Indexed)}
     for entry in arg.atoms(Indexed):
         if entry.base not in constants and entry not in sizes and model.family_of(entry) is None:
             raise Undecidable(f"{entry} under an operator is not declared random or constant")
     hidden = arg.xreplace({e: Dummy() for e in arg.atoms(Indexed)})
-    for symbol in hidden.free_symbols:
+    outside = _without_sum_limits(hidden)  # what is neither an index nor a bound
+    for symbol in outside.free_symbols:
         if isinstance(symbol, Dummy) or symbol in bound:
             continue
-        if symbol not in constants and symbol not in index_like:
+        if symbol not in constants:
             raise Undecidable(f"{symbol} under an operator is not declared random or constant")
+
+
+def _without_sum_limits(expr: Basic) -> Basic:
+    """Every sum replaced by its summand (nested ones too), so its bounds no longer occur."""
+    sums = expr.atoms(Sum)
+    return expr if not sums else _without_sum_limits(expr.xreplace({node: node.function for node in sums}))
 
 
 def _entry_moment(entry: Indexed, order: int, family: RandomFamily) -> Expr:

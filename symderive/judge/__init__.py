@@ -49,9 +49,6 @@ def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context(), relati
         return Verdict(Outcome.UNKNOWN, str(exc))
     if relation not in RELATIONS:
         return Verdict(Outcome.UNKNOWN, f"unknown relation {relation!r}: expected one of {', '.join(RELATIONS)}")
-    meaningless = _meaningless(lhs) or _meaningless(rhs)
-    if meaningless:
-        return Verdict(Outcome.UNKNOWN, meaningless)
     if inside_limit():
         return _judge_safely(lhs, rhs, context, relation)
     warm_moments(context.random_model)  # cached here, inherited by every child
@@ -93,6 +90,10 @@ def _meaningless(side: Basic) -> str:
 
 def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str) -> Verdict:
     try:
+        # Screened here, under the limit: rebuilding a side can divide by zero or evaluate a huge power.
+        meaningless = _meaningless(lhs) or _meaningless(rhs)
+        if meaningless:
+            return Verdict(Outcome.UNKNOWN, meaningless)
         return _judge(lhs, rhs, context, relation)
     except Undecidable as exc:
         return Verdict(Outcome.UNKNOWN, str(exc))

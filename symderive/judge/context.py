@@ -101,5 +101,10 @@ class Context:
     seed: int = 20261125
     seconds: float = 30.0  # wall-clock limit of one judgement
 
+    def __post_init__(self) -> None:
+        # nan or inf would be no limit at all (or a traceback inside the limit's machinery)
+        if not (isinstance(self.seconds, (int, float)) and 0 < self.seconds < float("inf")):
+            raise ValueError(f"a time limit must be a finite positive number of seconds, not {self.seconds!r}")
+
     def with_definitions(self, *more: Definition) -> "Context":
         return replace(self, definitions=self.definitions + more)

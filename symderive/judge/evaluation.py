@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
 
-from sympy import Basic, Expr, Indexed, Integral, Symbol, Tuple, expand
+from sympy import Basic, Expr, Indexed, Integral, KroneckerDelta, Symbol, Tuple, expand
 from sympy.core.function import UndefinedFunction
 
 from ..integrals import evaluate_integrals
@@ -155,7 +155,7 @@ class Sampler:
         # coincidences such as i = j are tried as systematically as differences.
         integers = [s for s in symbols if s.is_integer]
         functions = arities(Tuple(self.expr, *self.companions))
-        patterns = _equality_patterns(integers, rng)
+        patterns = _equality_patterns(integers, rng, self.expr)
         if count is None:
             count = min(16, max(4, len(combos) * len(patterns)))
         for number in range(count):
@@ -164,11 +164,17 @@ class Sampler:
             assignment: dict = random_polynomials(functions, rng)
             assignment.update(zip(size_symbols, map(_integer, combo)))
             boundary = number < len(combos)
+            possible = True
             for block in pattern:
                 value = _draw_common(block, rng, boundary)
+                if value is None and len(block) > 1:
+                    possible = False  # symbols that cannot be equal (an even and an odd one): no such point
+                    break
                 if value is None:
                     raise Undecidable(f"no value satisfies the assumptions on {', '.join(map(str, block))}")
                 assignment.update({s: value for s in block})
+            if not possible:
+                continue
             for symbol in symbols:
                 if symbol in assignment:
                     continue
@@ -207,11 +213,15 @@ class Sampler:
 MAX_PATTERNS = 15
 
 
-def _equality_patterns(symbols: list[Symbol], rng: random.Random) -> list[list[list[Symbol]]]:
-    """Set partitions of ``symbols`` (blocks get equal values): all of them for up to four symbols."""
+def _equality_patterns(symbols: list[Symbol], rng: random.Random, expr: Basic) -> list[list[list[Symbol]]]:
+    """Set partitions of ``symbols`` (blocks get equal values): all of them for up to four symbols.
+
+    For more, the extremes first (all distinct, all equal, the symbols that a Kronecker
+    delta ties merged), since a product of deltas is nonzero only there, then random ones.
+    """
     if len(symbols) <= 4:
         return list(_partitions(symbols)) or [[]]
-    patterns = [[[s] for s in symbols]]
+    patterns = [[[s] for s in symbols], [list(symbols)], _tied_by_deltas(symbols, expr)]
     while len(patterns) < MAX_PATTERNS:
         blocks: list[list[Symbol]] = []
         for s in symbols:
@@ -222,6 +232,22 @@ def _equality_patterns(symbols: list[Symbol], rng: random.Random) -> list[list[l
                 blocks[choice].append(s)
         patterns.append(blocks)
     return patterns
+
+
+def _tied_by_deltas(symbols: list[Symbol], expr: Basic) -> list[list[Symbol]]:
+    """The partition in which the two symbols of every ``KroneckerDelta(i, j)`` share a block."""
+    block_of = {s: [s] for s in symbols}
+    for delta in canonical_order(expr.atoms(KroneckerDelta)):
+        first, second = delta.args
+        if first in block_of and second in block_of and block_of[first] is not block_of[second]:
+            merged = block_of[first] + block_of[second]
+            for s in merged:
+                block_of[s] = merged
+    blocks: list[list[Symbol]] = []
+    for s in symbols:
+        if block_of[s] not in blocks:
+            blocks.append(block_of[s])
+    return blocks
 
 
 def _partitions(items: list) -> Iterator[list[list]]:

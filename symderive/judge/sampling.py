@@ -88,10 +88,27 @@ def draw_value(variable: Basic, rng: random.Random, boundary: bool = False) -> E
     return None
 
 
+SIZE_CEILING = 1000  # sizes are drawn at most this far beyond 0: sums written out further cost too much
+
+
 def largest_constant(expr: Basic) -> int:
-    """The largest integer written in ``expr`` (capped), so sizes can be drawn beyond it."""
-    found = [abs(int(n)) for n in expr.atoms(Integer) if abs(n) < 10**6]
-    return min(max(found, default=0), 60)
+    """The largest integer written in ``expr``, so sizes can be drawn beyond it.
+
+    Numerators and denominators count: ``floor(L/100)`` holds 100 only as a denominator.
+    """
+    found = [abs(int(part)) for number in expr.atoms(Rational) for part in (number.p, number.q)]
+    return max(found, default=0)
+
+
+def beyond_reach(expr: Basic) -> str:
+    """Why sizes drawn for ``expr`` cannot pass all of its constants ('' when they can).
+
+    A size below a constant can hide a difference such as ``Max(0, L - 1000)``:
+    agreement at such sizes is no evidence.
+    """
+    if largest_constant(expr) <= SIZE_CEILING:
+        return ""
+    return f"a constant of the expression exceeds {SIZE_CEILING}, beyond every size that can be tried"
 
 
 def size_values(size: Basic, listed: tuple[int, ...] | None, beyond: int, rng: random.Random) -> list[int]:
@@ -109,7 +126,8 @@ def size_values(size: Basic, listed: tuple[int, ...] | None, beyond: int, rng: r
         return []
     drawn: list[int] = []
     for _ in range(ATTEMPTS):
-        candidate = Integer(rng.randint(beyond + 6, beyond + 14))
+        start = min(beyond, SIZE_CEILING)
+        candidate = Integer(rng.randint(start + 6, start + 14))
         candidate = _shape(size, candidate, rng)
         if consistent(size, candidate) and int(candidate) not in values + drawn:
             drawn.append(int(candidate))

@@ -23,7 +23,7 @@ from .evaluation import Point, Sampler, confirmed, evaluate_at, symbolic_value, 
 from .functions import abstracted, functions_in, show_function
 from ..quadrature import Agreement, compare
 from .numbers import Sign, classify, show
-from .sampling import draw_value, free_symbols_of, largest_constant, size_values, sizes_of
+from .sampling import beyond_reach, draw_value, free_symbols_of, largest_constant, size_values, sizes_of
 from .sums import align_sums, expand_finite_sums, ranges_nonreversed
 
 import random
@@ -324,6 +324,9 @@ class ExactInstances(Strategy):
         ranges = ", ".join(f"{s} in {{{', '.join(map(str, sorted(set(vs))))}}}" for s, vs in zip(sizes, zip(*instances)))
         if len(sizes) > 1:
             ranges = f"{len(instances)} combinations of " + ranges
+        unreached = beyond_reach(difference)
+        if unreached:
+            return Verdict(Outcome.UNKNOWN, f"exact at {ranges}, but {unreached}: instances are no evidence")
         detail = f"exact at {ranges}, all other symbols kept symbolic"
         if problem.notes:
             detail += f" (no general proof: {problem.notes[0]})"
@@ -387,6 +390,9 @@ class AgreementAtPoints(Strategy):
         refutation = problem.refute_at(points)
         if refutation is not None:
             return refutation
+        unreached = beyond_reach(problem.difference) if sizes_of(problem.difference) else ""
+        if unreached:
+            return Verdict(Outcome.UNKNOWN, f"the sides agree at the sample points, but {unreached}")
         jumps = non_analytic(problem.difference)
         if jumps:
             return Verdict(Outcome.UNKNOWN, f"the sides agree at the sample points, but {jumps} can jump "
