@@ -221,13 +221,15 @@ class OrderedProduct(MatrixExpr):
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
 
-class MatrixDifferential(MatrixExpr):
-    r"""``dX``: the differential of a matrix expression, of the same shape (``\mathrm{d}X``)."""
+class MatrixOperator(MatrixExpr):
+    """An operator on one matrix expression whose value has the same shape (``dX``, ``E[X]``)."""
+
+    refusal_hint = ""  # said after refusing an argument that is not a matrix expression
 
     def __new__(cls, arg):
         arg = _sympify(arg)
         if not isinstance(arg, MatrixExpr):
-            raise TypeError(f"MatrixDifferential takes a matrix expression, not {arg}")
+            raise TypeError(f"{cls.__name__} takes a matrix expression, not {arg}{cls.refusal_hint}")
         return Basic.__new__(cls, arg)
 
     @property
@@ -237,6 +239,10 @@ class MatrixDifferential(MatrixExpr):
     @property
     def shape(self) -> tuple[Expr, Expr]:
         return self.arg.shape
+
+
+class MatrixDifferential(MatrixOperator):
+    r"""``dX``: the differential of a matrix expression, of the same shape (``\mathrm{d}X``)."""
 
     def _sympystr(self, printer) -> str:
         return f"d({printer._print(self.arg)})"

@@ -42,7 +42,7 @@ from sympy import (
 from sympy.core.sympify import _sympify  # strict: never parses strings
 
 from .exprjson import register
-from .matrices import MatrixFacts, Unsupported
+from .matrices import MatrixFacts, MatrixOperator, Unsupported
 from .matrix_instances import (
     DEFAULT_PLAN,
     Counterexample,
@@ -64,24 +64,11 @@ from .matrix_instances import (
 from .randomvars import Expect
 
 
-class MatExpect(MatrixExpr):
+class MatExpect(MatrixOperator):
     r"""``E[M]`` for a random matrix (or vector) ``M``, entrywise: :math:`\mathbb{E}[M]`."""
 
     opaque_in_normal_form = True  # the matrix normal form treats it as one letter (same argument, same letter)
-
-    def __new__(cls, arg):
-        arg = _sympify(arg)
-        if not isinstance(arg, MatrixExpr):
-            raise TypeError(f"MatExpect takes a matrix expression, not {arg}; use Expect for scalars")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self) -> MatrixExpr:
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple[Expr, Expr]:
-        return self.arg.shape
+    refusal_hint = "; use Expect for scalars"
 
     def _sympystr(self, printer) -> str:
         return f"E[{printer._print(self.arg)}]"
