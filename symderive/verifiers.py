@@ -111,6 +111,7 @@ def by_definitions(context: Context, *unfoldings: Unfolding, relation: str = "="
         verification = _verified(lhs, rhs, context, relation, "after unfolding the definitions")
         if not used:
             return verification
+        verification = replace(verification, unfolded=tuple((u.label, u.target, u.value) for u in unfoldings if u.label in used))
         return _with(verification, f"definitions unfolded ({', '.join(sorted(used))}), then {verification.method}",
                      used)
 

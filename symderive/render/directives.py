@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from sympy import Basic, Identity, Indexed, IndexedBase, MatrixSymbol, Symbol, preorder_traversal
-from sympy.core.function import AppliedUndef
+from sympy import Basic, Identity, Indexed, IndexedBase, Lambda, MatrixSymbol, Symbol, ZeroMatrix, preorder_traversal
+from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from ..judge import Context, Definition
-from ..model import Chain, Derivation
+from ..model import Chain, Derivation, Step
 from ..randomvars import RandomFamily
 from .premises import law_to_latex
 from .printer import to_latex
@@ -55,7 +55,21 @@ def chain_directives(chain: Chain, stated: Iterable[str]) -> tuple[str, ...]:
     said = set(stated)
     own = list(_definitions_of(chain.context)) if chain.context is not None else []
     own += [f"assume {to_latex(h.target)} = {to_latex(h.value)}" for h in chain.hypotheses]
+    own += [line for step in chain.steps for line in _unfolded_directives(step)]
     return tuple(line for line in _unique(own) if line not in said)
+
+
+def _unfolded_directives(step: Step) -> list[str]:
+    """``define`` for the definitions a step's verifier unfolded, when the target is a name or a function."""
+    lines = []
+    for _, target, value in step.verification.unfolded:
+        if isinstance(target, UndefinedFunction) and isinstance(value, Lambda):
+            parameters = ", ".join(to_latex(v) for v in value.variables)
+            lines.append(f"define {to_latex(Symbol(target.__name__))}({parameters}) = {to_latex(value.expr)}")
+        elif isinstance(target, (Symbol, MatrixSymbol, Indexed)) and not isinstance(value, ZeroMatrix):
+            # (check's grammar has no zero vector: 0 would read as a scalar)
+            lines.append(f"define {to_latex(target)} = {to_latex(value)}")
+    return lines
 
 
 def _definitions_of(context: Context) -> tuple[str, ...]:
