@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .judge import Context, judge
@@ -495,7 +496,7 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
 def _point_from_names(point: dict, *expressions: Basic) -> dict:
     atoms: dict[str, Basic] = {}
     for expr in expressions:
-        for atom in expr.atoms(Symbol, Indexed):
+        for atom in expr.atoms(Symbol, Indexed, MatrixSymbol):
             atoms.setdefault(str(atom), atom)
         for matrix in expr.atoms(MatrixExpr):
             for size in matrix.shape:
@@ -504,7 +505,16 @@ def _point_from_names(point: dict, *expressions: Basic) -> dict:
     missing = [name for name in point if name not in atoms]
     if missing:
         raise ValueError(f"unknown names in a counterexample: {missing}")
-    return {atoms[name]: Rational(value) for name, value in point.items()}
+    return {atoms[name]: _matrix_value(value) if isinstance(atoms[name], MatrixSymbol) else Rational(value)
+            for name, value in point.items()}
+
+
+def _matrix_value(text: str) -> ImmutableMatrix:
+    """A matrix of a counterexample, written ``[[1/2, -3], [0, 5/7]]``: exact rationals, read without eval."""
+    rows = re.findall(r"\[([^\[\]]*)\]", text.strip()[1:-1]) if text.strip().startswith("[[") else []
+    if not rows:
+        raise ValueError(f"not a matrix of rationals: {text!r}")
+    return ImmutableMatrix([[Rational(entry.strip()) for entry in row.split(",")] for row in rows])
 
 
 def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
@@ -555,10 +565,14 @@ def _real_throughout(left: Basic, right: Basic, point: dict) -> bool:
         for power in side.atoms(Pow):
             if not power.exp.is_integer:
                 base = power.base.xreplace(point)
+                if base.has(MatrixExpr):  # a determinant or a quadratic form of concrete matrices
+                    base = base.doit()
                 if base.is_number and base.is_nonnegative is not True:
                     return False
         for logarithm in side.atoms(log):
             argument = logarithm.args[0].xreplace(point)
+            if argument.has(MatrixExpr):
+                argument = argument.doit()
             if argument.is_number and argument.is_positive is not True:
                 return False
     return True
