@@ -502,6 +502,12 @@ def _point_from_names(point: dict, *expressions: Basic) -> dict:
             for size in matrix.shape:
                 if isinstance(size, (Symbol, Indexed)):
                     atoms.setdefault(str(size), size)
+    for expr in expressions:  # an entry that only appears once a sum is written out, such as n[0]
+        for entry in expr.atoms(Indexed):
+            for name in point:
+                found = re.fullmatch(rf"{re.escape(str(entry.base))}\[(-?\d+(?:, -?\d+)*)\]", name)
+                if found and name not in atoms:
+                    atoms[name] = entry.base[tuple(Integer(i) for i in found.group(1).split(", "))]
     missing = [name for name in point if name not in atoms]
     if missing:
         raise ValueError(f"unknown names in a counterexample: {missing}")
@@ -519,7 +525,7 @@ def _matrix_value(text: str) -> ImmutableMatrix:
 
 def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
     """The exact value of ``expr`` at ``point``: sums written out (empty ones 0), moments evaluated."""
-    value = human_sums(expr.xreplace(point))
+    value = human_sums(expr.xreplace(point)).xreplace(point)  # entries of written-out sums too
     if value.atoms(RandomOperator):
         if context.random_model is None:
             raise Undecidable("no random model")

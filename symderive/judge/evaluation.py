@@ -196,7 +196,13 @@ class Sampler:
                 raise Undecidable(f"no instance of the size {size}")
             assignment[size] = _integer(rng.choice(values))
         value = evaluate_at(self.prepared, assignment, self.context, used)
-        for entry in entries_of(value):
+        # The sides' own entries get values too, even where they cancel in the difference
+        # (``1/n_0`` on both sides): a counterexample must make each side a number.
+        sides = [c.xreplace(assignment) for c in self.companions]
+        numbered = [e for side in sides for e in entries_of(side) if all(i.is_number for i in e.indices)]
+        for entry in [*entries_of(value), *numbered]:
+            if entry in assignment:
+                continue
             drawn = draw_value(entry, rng)
             if drawn is None:
                 return None
