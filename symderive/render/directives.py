@@ -47,8 +47,9 @@ def derivation_directives(derivation: Derivation) -> tuple[str, ...]:
 
 
 def chain_directives(chain: Chain, stated: Iterable[str]) -> tuple[str, ...]:
-    """What a chain adds to the directives ``stated`` before it: its context's other definitions
-    and its own hypotheses (an induction hypothesis, a special case), said where it starts.
+    """What a chain adds to the directives ``stated`` before it: its context's other definitions,
+    its own hypotheses (an induction hypothesis, a special case), the definitions its verifiers
+    unfold and the claims proved by induction above, said where it starts.
 
     Like every directive they hold to the end of the document, so a later chain sees them too.
     """
@@ -56,7 +57,14 @@ def chain_directives(chain: Chain, stated: Iterable[str]) -> tuple[str, ...]:
     own = list(_definitions_of(chain.context)) if chain.context is not None else []
     own += [f"assume {to_latex(h.target)} = {to_latex(h.value)}" for h in chain.hypotheses]
     own += [line for step in chain.steps for line in _unfolded_directives(step)]
+    own += [_proved_elsewhere(step) for step in chain.steps if step.verification.evidence is not None]
     return tuple(line for line in _unique(own) if line not in said)
+
+
+def _proved_elsewhere(step: Step) -> str:
+    """A step whose proof is evidence check cannot re-run (an induction over the chains above,
+    which check judges on their own) is stated as a hypothesis: check then says it holds given that."""
+    return f"assume {to_latex(step.before)} = {to_latex(step.after)}"
 
 
 def _unfolded_directives(step: Step) -> list[str]:
