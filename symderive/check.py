@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .judge import Context, judge
@@ -479,6 +480,8 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
         right_value = _value_at(right, values, context)
     except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError):
         return {"verdict": "unknown", "reason": f"a counterexample was found but could not be re-checked ({reason})"}
+    if isinstance(left_value, MatrixBase) and isinstance(right_value, MatrixBase):
+        return _confirmed_matrices(left_value, right_value, point, reason)
     if not (left_value.is_number and right_value.is_number):
         return {"verdict": "unknown", "reason": f"a counterexample was found but the sides do not evaluate to numbers "
                 f"there, so it could not be re-checked ({reason})"}
@@ -491,6 +494,21 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
     return {"verdict": "refuted", "method": "counterexample search",
             "reason": f"the two sides differ at {shown}: lhs = {left_value}, rhs = {right_value}",
             "counterexample": {"values": dict(point), "lhs": str(left_value), "rhs": str(right_value)}}
+
+
+def _confirmed_matrices(left: MatrixBase, right: MatrixBase, point: dict, reason: str) -> dict:
+    """Two concrete matrices: refuted when they differ in shape or in a real entry, certainly."""
+    entries = list(left) + list(right)
+    if left.shape == right.shape and not all(_real_number(e) for e in entries):
+        return {"verdict": "unknown", "reason": f"a counterexample was found but its entries are not all real "
+                f"numbers, so it could not be re-checked ({reason})"}
+    if left.shape == right.shape and not any(_certainly_nonzero(a - b) for a, b in zip(left, right)):
+        return {"verdict": "unknown", "reason": f"a counterexample did not survive the re-check ({reason})"}
+    shown = ", ".join(f"{name} = {value}" for name, value in point.items())
+    lhs, rhs = str(left.tolist()), str(right.tolist())
+    return {"verdict": "refuted", "method": "counterexample search",
+            "reason": f"the two sides differ at {shown}: lhs = {lhs}, rhs = {rhs}",
+            "counterexample": {"values": dict(point), "lhs": lhs, "rhs": rhs}}
 
 
 def _point_from_names(point: dict, *expressions: Basic) -> dict:
