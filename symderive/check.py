@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .judge import Context, judge
@@ -478,6 +480,8 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
         right_value = _value_at(right, values, context)
     except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError):
         return {"verdict": "unknown", "reason": f"a counterexample was found but could not be re-checked ({reason})"}
+    if isinstance(left_value, MatrixBase) and isinstance(right_value, MatrixBase):
+        return _confirmed_matrices(left_value, right_value, point, reason)
     if not (left_value.is_number and right_value.is_number):
         return {"verdict": "unknown", "reason": f"a counterexample was found but the sides do not evaluate to numbers "
                 f"there, so it could not be re-checked ({reason})"}
@@ -492,24 +496,54 @@ def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, c
             "counterexample": {"values": dict(point), "lhs": str(left_value), "rhs": str(right_value)}}
 
 
+def _confirmed_matrices(left: MatrixBase, right: MatrixBase, point: dict, reason: str) -> dict:
+    """Two concrete matrices: refuted when they differ in shape or in a real entry, certainly."""
+    entries = list(left) + list(right)
+    if left.shape == right.shape and not all(_real_number(e) for e in entries):
+        return {"verdict": "unknown", "reason": f"a counterexample was found but its entries are not all real "
+                f"numbers, so it could not be re-checked ({reason})"}
+    if left.shape == right.shape and not any(_certainly_nonzero(a - b) for a, b in zip(left, right)):
+        return {"verdict": "unknown", "reason": f"a counterexample did not survive the re-check ({reason})"}
+    shown = ", ".join(f"{name} = {value}" for name, value in point.items())
+    lhs, rhs = str(left.tolist()), str(right.tolist())
+    return {"verdict": "refuted", "method": "counterexample search",
+            "reason": f"the two sides differ at {shown}: lhs = {lhs}, rhs = {rhs}",
+            "counterexample": {"values": dict(point), "lhs": lhs, "rhs": rhs}}
+
+
 def _point_from_names(point: dict, *expressions: Basic) -> dict:
     atoms: dict[str, Basic] = {}
     for expr in expressions:
-        for atom in expr.atoms(Symbol, Indexed):
+        for atom in expr.atoms(Symbol, Indexed, MatrixSymbol):
             atoms.setdefault(str(atom), atom)
         for matrix in expr.atoms(MatrixExpr):
             for size in matrix.shape:
                 if isinstance(size, (Symbol, Indexed)):
                     atoms.setdefault(str(size), size)
+    for expr in expressions:  # an entry that only appears once a sum is written out, such as n[0]
+        for entry in expr.atoms(Indexed):
+            for name in point:
+                found = re.fullmatch(rf"{re.escape(str(entry.base))}\[(-?\d+(?:, -?\d+)*)\]", name)
+                if found and name not in atoms:
+                    atoms[name] = entry.base[tuple(Integer(i) for i in found.group(1).split(", "))]
     missing = [name for name in point if name not in atoms]
     if missing:
         raise ValueError(f"unknown names in a counterexample: {missing}")
-    return {atoms[name]: Rational(value) for name, value in point.items()}
+    return {atoms[name]: _matrix_value(value) if isinstance(atoms[name], MatrixSymbol) else Rational(value)
+            for name, value in point.items()}
+
+
+def _matrix_value(text: str) -> ImmutableMatrix:
+    """A matrix of a counterexample, written ``[[1/2, -3], [0, 5/7]]``: exact rationals, read without eval."""
+    rows = re.findall(r"\[([^\[\]]*)\]", text.strip()[1:-1]) if text.strip().startswith("[[") else []
+    if not rows:
+        raise ValueError(f"not a matrix of rationals: {text!r}")
+    return ImmutableMatrix([[Rational(entry.strip()) for entry in row.split(",")] for row in rows])
 
 
 def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
     """The exact value of ``expr`` at ``point``: sums written out (empty ones 0), moments evaluated."""
-    value = human_sums(expr.xreplace(point))
+    value = human_sums(expr.xreplace(point)).xreplace(point)  # entries of written-out sums too
     if value.atoms(RandomOperator):
         if context.random_model is None:
             raise Undecidable("no random model")
@@ -555,10 +589,14 @@ def _real_throughout(left: Basic, right: Basic, point: dict) -> bool:
         for power in side.atoms(Pow):
             if not power.exp.is_integer:
                 base = power.base.xreplace(point)
+                if base.has(MatrixExpr):  # a determinant or a quadratic form of concrete matrices
+                    base = base.doit()
                 if base.is_number and base.is_nonnegative is not True:
                     return False
         for logarithm in side.atoms(log):
             argument = logarithm.args[0].xreplace(point)
+            if argument.has(MatrixExpr):
+                argument = argument.doit()
             if argument.is_number and argument.is_positive is not True:
                 return False
     return True

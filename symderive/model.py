@@ -49,6 +49,9 @@ class Verification:
     # What a re-checker needs when the judge alone cannot see the step (a custom verifier's
     # inputs, e.g. :class:`symderive.recurrence.Induction`); None for the judge's own verdicts.
     evidence: Any = field(default=None, compare=False)
+    # The stated definitions a verifier unfolded, as (label, target, value) (a function's value
+    # a Lambda), so that a transcript can declare them for `symderive check`.
+    unfolded: tuple[tuple[str, Any, Any], ...] = field(default=(), compare=False)
 
 
 class Outcome(str, Enum):

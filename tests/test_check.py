@@ -17,7 +17,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sympy import Abs, Rational, Symbol, sqrt
+import re
+
+from sympy import Abs, Matrix, Rational, Symbol, simplify, sqrt
 
 from conftest import FIXTURES, ROOT
 from symderive import cli
@@ -30,7 +32,9 @@ from symderive.check import (
     report_json,
     report_text,
 )
-from symderive.latex_in.document import parse_document
+from symderive.latex_in.declarations import apply_rewrites, declare
+from symderive.latex_in.directives import parse_directive
+from symderive.latex_in.document import DirectiveLine, parse_document
 from symderive.latex_in.notation import Declarations, read_side
 
 SEED = "tests/fixtures/homework_declared.md"
@@ -110,8 +114,14 @@ def test_every_refuted_step_of_the_seed_is_confirmed_independently(seed_report):
             assert_confirmed(entry, seed_declarations_for(entry))
 
 
-def seed_declarations_for(entry) -> Declarations:  # pragma: no cover - no seed step is refuted today
-    raise AssertionError(f"a seed step is refuted: {entry}; add its independent check here")
+def seed_declarations_for(entry) -> Declarations:
+    """The seed's directives above the entry, as check reads them (the sides are re-read under them)."""
+    document = parse_document((ROOT / SEED).read_text(encoding="utf-8"), SEED)
+    declarations = Declarations()
+    for item in document.items:
+        if isinstance(item, DirectiveLine) and document.place(item.offset).line < entry.line:
+            declarations = declare(declarations, parse_directive(item.text), "seed")
+    return declarations
 
 
 def test_the_seed_report_matches_the_reviewed_golden_file(seed_report):
@@ -135,8 +145,14 @@ def test_the_conventions_applied_are_reported(seed_report):
 # -- planted mistakes -------------------------------------------------------------------------------
 
 
-def rational_values(entry) -> dict[str, Rational]:
-    return {name: Rational(value) for name, value in entry.counterexample["values"].items()}
+def rational_values(entry) -> dict[str, Rational | Matrix]:
+    """The counterexample's values: exact rationals, and matrices written ``[[1/2, 3], [0, 1]]``."""
+    return {name: _matrix(value) if value.startswith("[[") else Rational(value)
+            for name, value in entry.counterexample["values"].items()}
+
+
+def _matrix(text: str) -> Matrix:
+    return Matrix([[Rational(x) for x in row.split(",")] for row in re.findall(r"\[([^\[\]]*)\]", text[1:-1])])
 
 
 # Each wrong step, written again by hand in SymPy: the difference at the counterexample.
@@ -188,10 +204,10 @@ def assert_confirmed(entry, declarations: Declarations) -> None:
     values = rational_values(entry)
     sides = []
     for text in (entry.lhs, entry.rhs):
-        expr = read_side(text, declarations).expr
+        expr, _ = apply_rewrites(read_side(text, declarations).expr, declarations)
         point = {s: values[str(s)] for s in expr.free_symbols if str(s) in values}
         sides.append(human_sums(expr.xreplace(point)).doit())
-    assert sides[0] != sides[1]
+    assert sides[0] != sides[1] and simplify(sides[0] - sides[1]) != 0
 
 
 # -- judging relations of each kind ---------------------------------------------------------------

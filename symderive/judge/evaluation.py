@@ -207,7 +207,30 @@ class Sampler:
             if drawn is None:
                 return None
             assignment[entry] = drawn
+        if not self._draw_cancelled_entries(assignment):
+            return None
         return Point(assignment, value.xreplace({e: assignment[e] for e in entries_of(value)}).doit())
+
+    def _draw_cancelled_entries(self, assignment: dict) -> bool:
+        """Values for the sides' own entries that cancel in the difference (``1/n_0`` on both
+        sides): a counterexample must make each side a number.  Drawn from their own generator,
+        seeded by the point, so the points drawn for the difference stay what they were.  Sides
+        with E/Var/Cov or integrals are left alone: an entry there is a random variable or bound."""
+        indices = {k: v for k, v in assignment.items() if isinstance(k, Symbol) and k.is_integer}
+        plain = [c for c in self.companions if not operators_in(c) and not c.has(Integral)]  # no entry under E
+        try:
+            sides = [companion.xreplace(indices) for companion in plain]
+        except (ValueError, TypeError):  # e.g. a derivative with respect to a number
+            return True
+        missing = [e for side in sides for e in entries_of(side)
+                   if all(i.is_number for i in e.indices) and e not in assignment]
+        rng = random.Random(f"{self.context.seed}:{sorted(map(str, assignment.items()))}")
+        for entry in canonical_order(set(missing)):
+            drawn = draw_value(entry, rng)
+            if drawn is None:
+                return False
+            assignment[entry] = drawn
+        return True
 
 
 MAX_PATTERNS = 15

@@ -311,7 +311,7 @@ class ExactInstances(Strategy):
                 refutation = problem.refute_at(
                     Sampler(difference.xreplace(at), context, (problem.lhs, problem.rhs)).points(8, large_sizes=True),
                     problem.lhs.xreplace(at), problem.rhs.xreplace(at),
-                )
+                ) or self._refute_written_out(problem, at, value)
             except Undecidable as exc:
                 return Verdict(Outcome.UNKNOWN, f"at {_show(at)}: {exc}")
             if refutation is not None:
@@ -331,6 +331,18 @@ class ExactInstances(Strategy):
         if problem.notes:
             detail += f" (no general proof: {problem.notes[0]})"
         return problem.verified(Status.PROVED_ON_INSTANCES, self.name, detail, used)
+
+    @staticmethod
+    def _refute_written_out(problem: Problem, at: dict, value: Expr) -> Verdict | None:
+        """Sample the sides with their sums written out at these sizes.
+
+        An entry such as ``n_0`` of ``sum_{k=1}^{l+1} 1/n_{k-1}`` at ``l = 0`` only appears
+        once the sum is written out, so the points drawn for the unexpanded sides miss it.
+        """
+        used: set[str] = set()
+        lhs = value_at_sizes(problem.lhs, at, problem.context, used)
+        rhs = value_at_sizes(problem.rhs, at, problem.context, used)
+        return problem.refute_at(Sampler(value, problem.context, (lhs, rhs)).points(8, large_sizes=True), lhs, rhs)
 
 
 @dataclass

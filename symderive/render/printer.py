@@ -1,7 +1,7 @@
 """SymPy's LaTeX printer with the notation of the transcripts."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Derivative, Determinant, MatrixSymbol, Rational, Sum
+from sympy import Add, Basic, Derivative, Determinant, MatrixSymbol, Rational, Sum, Symbol
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
@@ -17,10 +17,18 @@ class TranscriptPrinter(LatexPrinter):
     * A fraction times a sum is written ``\\frac{1}{3} \\sum ...``.
     * The only entry of a 1x1 matrix (a quadratic form ``v^T M v``) is written as the product.
     * A determinant is ``\\det``, never bars (which would read as an absolute value).
+    * An undefined function's application is ``f\\left(x\\right)`` (SymPy's default braces it).
     * The identity matrix is ``I_n`` (SymPy's default is a blackboard ``\\mathbb{I}``), a column of ones
       ``\\mathbf{1}_{n}``.
     * The derivative of an undeclared one-argument function at a point is ``\\sigma'(u)``.
     """
+
+    def _print_Function(self, expr, exp=None) -> str:
+        if not isinstance(expr, AppliedUndef):
+            return super()._print_Function(expr, exp)
+        # f\left(x\right), as a reader (and ``symderive check``) writes an application
+        tex = rf"{self._print(Symbol(expr.func.__name__))}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
     def _print_Identity(self, expr) -> str:
         return f"I_{{{self._print(expr.rows)}}}"

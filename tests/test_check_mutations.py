@@ -1,0 +1,267 @@
+"""Deliberate mistakes: `symderive check` refutes a transcript step mutated the way students err.
+
+A step's ``after`` (from the JSON transcript, rebuilt by :mod:`symderive.exprjson`) is
+mutated at the SymPy tree level (drop a square root, reverse a matrix product, drop a
+transpose, lose an absolute value, flip a sign, shift an index or a summation bound),
+printed back with the project's renderer, and put in a document with the transcript's
+declarations in force at that step, beside the unmutated step as a control.  A mutant
+is kept only when an independent exact evaluation (SymPy, random rationals, concrete
+matrices) shows it differs from the true step; a mutant that stays true, or that the
+evaluation cannot decide (expectations, integrals), is discarded first.  Steps are a
+seeded sample, so the test is bounded and repeatable.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from sympy import (
+    Abs, Add, Basic, Indexed, Integer, MatMul, MatrixSymbol, Matrix, Mul, Pow, Rational, S, Sum, Symbol,
+    Transpose, eye, preorder_traversal,
+)
+from sympy.matrices.expressions import MatrixExpr
+
+from symderive.check import Settings, check_document
+from symderive.exprjson import decode
+from symderive.latex_in.document import read_document
+from symderive.render.printer import to_latex
+from transcript_steps import directive_lines, step_lines, transcripts
+
+SEED = 20261126
+STEPS_PER_TRANSCRIPT = 4
+MUTANTS_PER_STEP = 2
+EVALUATION_POINTS = 3
+CHECK_SECONDS = 20.0  # per relation: a loaded CI machine must not turn a refutation into a time-out
+UNDECIDABLE = ("Expect", "Var", "Cov", "Integral", "KL", "Derivative", "Limit")
+
+
+# -- mutations -----------------------------------------------------------------------------
+
+
+def mutants(expr: Basic) -> list[tuple[str, Basic]]:
+    """(what was done, mutated expression) for every single mistake the tree allows."""
+    found: list[tuple[str, Basic]] = []
+    for node in preorder_traversal(expr):
+        for kind, replacement in _node_mistakes(node):
+            mutated = expr.xreplace({node: replacement})
+            if mutated != expr:
+                found.append((kind, mutated))
+    if not any(kind == "flip a sign" for kind, _ in found) and not isinstance(expr, MatrixExpr):
+        found.append(("flip a sign", -expr))
+    return found
+
+
+def _node_mistakes(node: Basic) -> list[tuple[str, Basic]]:
+    mistakes = []
+    if isinstance(node, Pow) and node.exp in (S.Half, -S.Half):
+        mistakes.append(("drop a square root", Pow(node.base, 2 * node.exp)))
+    if isinstance(node, Abs):
+        mistakes.append(("lose an absolute value", node.args[0]))
+    if isinstance(node, Transpose):
+        mistakes.append(("drop a transpose", node.arg))
+    if isinstance(node, MatMul):
+        factors = [a for a in node.args if isinstance(a, MatrixExpr)]
+        scalars = [a for a in node.args if not isinstance(a, MatrixExpr)]
+        if len(factors) >= 2 and all(f.is_square for f in factors):
+            mistakes.append(("swap a product's order", MatMul(*scalars, *reversed(factors))))
+    if isinstance(node, Add) and not isinstance(node, MatrixExpr):
+        first, *rest = node.args
+        mistakes.append(("flip a sign", Add(-first, *rest)))
+    if isinstance(node, Indexed):
+        first, *rest = node.indices
+        mistakes.append(("shift an index", node.base[(first + 1, *rest)]))
+    if isinstance(node, Sum) and len(node.limits) == 1:
+        variable, low, high = node.limits[0]
+        mistakes.append(("shift a summation bound", Sum(node.function, (variable, low, high + 1))))
+    return mistakes
+
+
+# -- the independent check: exact evaluation at random rationals ------------------------------
+
+
+def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random.Random) -> bool | None:
+    """True if the two differ at a random exact point, False if they agree at every point tried,
+    None if SymPy cannot evaluate them (expectations, integrals, unevaluable sums)."""
+    if any(type(n).__name__ in UNDECIDABLE for e in (true, mutant) for n in preorder_traversal(e)):
+        return None
+    for _ in range(EVALUATION_POINTS):
+        point = _point(true, mutant, positive_definite, rng)
+        try:
+            difference = _evaluate(true, point) - _evaluate(mutant, point)
+        except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
+            return None
+        if getattr(difference, "free_symbols", None):
+            return None
+        entries = list(difference) if hasattr(difference, "shape") else [difference]
+        for value in entries:
+            value = value.simplify()
+            if value.free_symbols or value.has(S.NaN, S.ComplexInfinity):
+                return None
+            if value != 0:
+                return True
+    return False
+
+
+def _evaluate(expr: Basic, point: dict) -> Basic:
+    sized = expr.xreplace(point["sizes"])
+    concrete = sized.xreplace({m: point["matrices"][m.name] for m in sized.atoms(MatrixSymbol)})
+    value = concrete.xreplace(point["scalars"])
+    for _ in range(3):  # entries in a sum's bounds first, then the summands' once the sum is written out
+        free = {i for i in value.atoms(Indexed) if not (i.free_symbols - i.base.free_symbols) & _bound(value)}
+        value = value.xreplace({i: point["entries"].setdefault(i, _scalar(i.base, point["rng"])) for i in free})
+        value = value.doit()
+    return value.as_explicit() if hasattr(value, "as_explicit") else value
+
+
+def _bound(expr: Basic) -> set:
+    """The variables bound by sums in ``expr``."""
+    return {limit[0] for node in preorder_traversal(expr) if isinstance(node, Sum) for limit in node.limits}
+
+
+def _point(true: Basic, mutant: Basic, positive_definite: set[str], rng: random.Random) -> dict:
+    expressions = (true, mutant)
+    sizes = {s: Integer(rng.randint(1, 3)) for e in expressions for m in e.atoms(MatrixSymbol)
+             for s in m.shape if isinstance(s, Symbol)}
+    matrices = {}
+    for e in expressions:
+        for m in e.atoms(MatrixSymbol):
+            rows, cols = (int(x.xreplace(sizes)) for x in m.shape)
+            value = Matrix(rows, cols, lambda i, j: _rational(rng))
+            if m.name in positive_definite:
+                value = value * value.T + eye(rows)
+            matrices.setdefault(m.name, value)
+    scalars = {s: _scalar(s, rng) for e in expressions for s in e.free_symbols
+               if isinstance(s, Symbol) and s not in sizes}
+    return {"sizes": sizes, "matrices": matrices, "scalars": scalars, "entries": {}, "rng": rng}
+
+
+def _rational(rng: random.Random) -> Rational:
+    return Rational(rng.choice((-1, 1)) * rng.randint(1, 9), rng.randint(1, 7))
+
+
+def _scalar(symbol: Basic, rng: random.Random) -> Basic:
+    if symbol.is_integer:
+        return Integer(rng.randint(1 if symbol.is_positive else 0, 3))
+    value = abs(_rational(rng))
+    return value if symbol.is_nonnegative else rng.choice((-1, 1)) * value
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+def _display(before: str, after: str, number: int) -> str:
+    return f"\\begin{{align*}}\n  & {before} \\\\\n  &= {after} \\tag*{{({number})}}\n\\end{{align*}}\n"
+
+
+def _positive_definite(directives: list[str]) -> set[str]:
+    """SymPy names of the matrices declared positive definite (``\\Sigma_{0}`` -> ``Sigma_0``)."""
+    names = set()
+    for line in directives:
+        if "positive definite" in line and " matrix " in f" {line.split(':', 1)[1]}":
+            declared = line.split("matrix", 1)[1].split(":")[0]
+            names |= {n.strip().lstrip("\\").replace("{", "").replace("}", "") for n in declared.split(",")}
+    return names
+
+
+def _cases(path: Path) -> tuple[list[dict], int]:
+    """The sampled steps with their kept mutants, and how many mutants were discarded."""
+    text = path.read_text(encoding="utf-8")
+    steps = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["steps"]
+    lines = {number: line for line, number in step_lines(text).items()}
+    rng = random.Random(f"{SEED}:{path.stem}")
+    order = list(range(1, len(steps) + 1))
+    rng.shuffle(order)
+    cases, discarded = [], 0
+    for number in order:
+        if len(cases) == STEPS_PER_TRANSCRIPT:
+            break
+        step = steps[number - 1]
+        if step["relation"] != "=":
+            continue
+        directives = directive_lines(text, lines[number])
+        before, after = decode(step["before"]), decode(step["after"])
+        kept = []
+        candidates = mutants(after)
+        rng.shuffle(candidates)
+        for kind, mutant in candidates:
+            if len(kept) == MUTANTS_PER_STEP:
+                break
+            if to_latex(mutant) == to_latex(after) or any(to_latex(mutant) == to_latex(m) for _, m in kept):
+                continue
+            if differs(after, mutant, _positive_definite(directives), rng):
+                kept.append((kind, mutant))
+            else:
+                discarded += 1
+        if kept:
+            cases.append({"number": number, "directives": directives, "before": before, "after": after,
+                          "mutants": kept})
+    return cases, discarded
+
+
+def _document(cases: list[dict], path: Path, directory: Path) -> tuple[Path, dict[int, tuple[dict, int]]]:
+    """One document for the transcript: each sampled step, in order, under the declarations in
+    force there, as the true step and then each mutant; and {tag: (case, 0 or mutant number)}."""
+    parts, said, tags = [], set(), {}
+    for case in sorted(cases, key=lambda c: c["number"]):
+        parts += [line + "\n" for line in case["directives"] if line not in said]
+        said |= set(case["directives"])
+        before = to_latex(case["before"])
+        for k, shown in enumerate([case["after"]] + [m for _, m in case["mutants"]]):
+            tag = len(tags) + 1
+            tags[tag] = (case, k)
+            parts.append(_display(before, to_latex(shown), tag))
+    target = directory / f"{path.stem}-mutants.tex"
+    target.write_text("".join(parts), encoding="utf-8")
+    return target, tags
+
+
+# -- tests -------------------------------------------------------------------------------------
+
+
+def test_the_mutations_are_mistakes():
+    """Each operator changes the tree (a checker that always says 'refuted' is caught by the control below)."""
+    x, y = Symbol("x", positive=True), Symbol("y")
+    A, B = MatrixSymbol("A", 2, 2), MatrixSymbol("B", 2, 2)
+    kinds = {kind for kind, _ in mutants(Abs(y) + (x + 1) ** S.Half)} | {k for k, _ in mutants(Transpose(A * B))}
+    assert {"drop a square root", "lose an absolute value", "flip a sign", "drop a transpose",
+            "swap a product's order"} <= kinds
+    rng = random.Random(1)
+    assert differs(x ** S.Half, x, set(), rng) is True
+    assert differs(Transpose(A * B), Transpose(B) * Transpose(A), set(), rng) is False  # a true identity stays
+
+
+@pytest.mark.parametrize("path", transcripts(), ids=lambda p: p.stem)
+def test_check_refutes_every_mutant(path, tmp_path):
+    cases, discarded = _cases(path)
+    target, tags = _document(cases, path, tmp_path)
+    report = check_document(read_document(target), Settings(timeout=CHECK_SECONDS, jobs=2))
+    by_tag = _by_step(report, step_lines(target.read_text(encoding="utf-8")))
+    judged, refuted = set(), 0
+    for tag, (case, k) in tags.items():
+        entries = by_tag.get(tag, [])
+        if k == 0:
+            assert entries and all(e.verdict != "refuted" for e in entries), f"step ({case['number']}) itself refuted"
+            if all(e.verdict in ("verified", "plausible") for e in entries):
+                judged.add(case["number"])
+            continue
+        if case["number"] not in judged:
+            continue  # check cannot read this step: its mutants say nothing
+        kind, mutant = case["mutants"][k - 1]
+        assert any(e.verdict == "refuted" for e in entries), (
+            f"step ({case['number']}), mistake '{kind}': {to_latex(mutant)} was not refuted: "
+            f"{[(e.verdict, e.reason) for e in entries]}")
+        refuted += 1
+    print(f"\n{path.stem}: {len(cases)} steps sampled, {len(judged)} read by check, {refuted} mutants refuted, "
+          f"{discarded} discarded (stay true or not evaluable)")
+    if not judged:
+        pytest.skip(f"check reads none of the sampled steps of {path.stem} (see test_roundtrip for why)")
+
+
+def _by_step(report, lines: dict[int, int]) -> dict[int, list]:
+    found: dict[int, list] = {}
+    for entry in report.entries:
+        if entry.line in lines:
+            found.setdefault(lines[entry.line], []).append(entry)
+    return found
