@@ -1,8 +1,8 @@
-r"""A small explicit reader for the seed's matrix formulas (problems 4-6), for the tests only.
+r"""A small explicit reader for the seed's problem-5 formulas, for the tests only.
 
-``symderive.latex_in.parse_expression`` refuses transposes and ``\text{tr}``
-(matrices are not in the notation layer yet), so the tests read the seed's
-stated formulas with this reader: a recursive-descent parser for exactly the
+The matrix formulas of problems 4 and 6 are read by the notation layer (as
+``symderive check`` reads them); ``D_{KL}(X_i || Y_i)`` is not in its grammar,
+so the tests read the KL lines with this reader: a recursive-descent parser for exactly the
 constructs those lines use, refusing anything else.  Products keep source order
 (matrices do not commute); ``^T`` is a transpose, ``^{-1}`` of a matrix an
 inverse, ``|M|`` of a matrix its determinant, ``e^{...}`` the exponential, a

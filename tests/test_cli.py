@@ -52,7 +52,8 @@ def test_json_to_stdout_has_the_documented_shape():
     assert set(data) == {"name", "title", "assumptions", "steps", "result", "format", "contexts", "chains"}
     assert set(data["result"]) == {"latex", "srepr", "tree"}
     step = data["steps"][0]
-    assert set(step) == {"latex", "rule", "justification", "verification", "part", "chain", "before", "after"}
+    assert set(step) == {"latex", "relation", "rule", "justification", "verification", "part", "chain", "before",
+                         "after"}
     assert set(step["verification"]) == {"status", "method", "detail", "premises", "evidence"}
 
 

@@ -7,11 +7,13 @@ import re
 
 import pytest
 from sympy import (
+    Basic,
     GreaterThan,
     ImmutableMatrix,
     Integral,
     Matrix,
     MatMul,
+    MatrixSymbol,
     Rational,
     Sum,
     Symbol,
@@ -22,11 +24,13 @@ from sympy import (
     simplify,
 )
 
-from seed_reader import read
+from seed_reader import read  # only for D_{KL}(X_i || Y_i), which the notation layer does not read
 from symderive import Outcome, Status, derive, judge
 from symderive.densities import KL, instantiate, multivariate_normal, random_spd, random_vector, total_mass
 from symderive.integrals import evaluate_integrals
 from symderive.judge import Context
+from symderive.latex_in.declarations import declarations_from
+from symderive.latex_in.notation import read_side
 from symderive.results import affine_gaussian as AG
 from symderive.results import kl_additive as KA
 from symderive.results import kl_gaussian as KG
@@ -55,31 +59,43 @@ def _stated(homework: str, marker: str) -> str:
     return last.strip().removeprefix("&=").strip().rstrip(".")
 
 
-AFFINE_NOTATION = {"x": AG.x, "b": AG.b, "n": AG.n, r"\Sigma": AG.Sigma}
-KL_NOTATION = {r"\Sigma_0": KG.Sigma_0, r"\Sigma_1": KG.Sigma_1, r"\mu_0": KG.mu_0, r"\mu_1": KG.mu_1, "d": KG.d}
+# The declarations `symderive check` uses for these lines; the names then become the derivations' own.
+AFFINE_DIRECTIVES = ["scalar n : positive integer", "matrix \\Sigma : n x n", "vector x, b : n", "read |A| as det"]
+AFFINE_NAMES = {"x": AG.x, "b": AG.b, "n": AG.n, r"\Sigma": AG.Sigma}
+KL_DIRECTIVES = ["scalar d : positive integer", "matrix \\Sigma_0, \\Sigma_1 : d x d", "vector \\mu_0, \\mu_1 : d",
+                 "read |A| as det"]
+KL_NAMES = {r"\Sigma_0": KG.Sigma_0, r"\Sigma_1": KG.Sigma_1, r"\mu_0": KG.mu_0, r"\mu_1": KG.mu_1, "d": KG.d}
+
+
+def read_declared(text: str, directives: list[str], names: dict) -> Basic:
+    """The seed's LaTeX read by the notation layer under declarations, in the derivation's own symbols."""
+    expr = read_side(text, declarations_from(directives)).expr
+    atoms = {a for a in expr.atoms(Symbol, MatrixSymbol) if str(a) in names}
+    sizes = {s for a in atoms if isinstance(a, MatrixSymbol) for s in a.shape if str(s) in names}
+    return expr.xreplace({a: names[str(a)] for a in atoms | sizes})
 
 
 def test_affine_gaussian_equals_the_seeds_last_line(derived, homework):
-    stated = read(_stated(homework, r"P_X(\alpha)"), AFFINE_NOTATION)
+    stated = read_declared(_stated(homework, r"P_X(\alpha)"), AFFINE_DIRECTIVES, AFFINE_NAMES)
     assert stated.has(AG.Sigma)
     # The seed states |Σ| = |AA^T|: with Σ = AA^T the two must agree.
     in_a = stated.xreplace({AG.Sigma: MatMul(AG.A, Transpose(AG.A))})
     context = Context(matrix_facts=AG.FACTS)
     assert judge(derived["affine-gaussian"].result, in_a, context).outcome is Outcome.VERIFIED
     # The seed's third line has (2π)^n where (2π)^{n/2} belongs: that version is refuted.
-    slip = read(r"\frac{1}{(2\pi)^n |\Sigma|} e^{-\frac{1}{2} (x-b)^T \Sigma^{-1} (x-b)}", AFFINE_NOTATION).xreplace(
-        {AG.Sigma: MatMul(AG.A, Transpose(AG.A))})
+    slip = read_declared(r"\frac{1}{(2\pi)^n |\Sigma|} e^{-\frac{1}{2} (x-b)^T \Sigma^{-1} (x-b)}",
+                         AFFINE_DIRECTIVES, AFFINE_NAMES).xreplace({AG.Sigma: MatMul(AG.A, Transpose(AG.A))})
     assert judge(derived["affine-gaussian"].result, slip, context).outcome is Outcome.REFUTED
 
 
 def test_kl_gaussian_equals_the_seeds_last_line(derived, homework):
-    stated = read(_stated(homework, r"\text{tr}(\Sigma_1^{-1} \Sigma_0) + (\mu_1"), KL_NOTATION)
+    stated = read_declared(_stated(homework, r"\text{tr}(\Sigma_1^{-1} \Sigma_0) + (\mu_1"), KL_DIRECTIVES, KL_NAMES)
     context = Context(matrix_facts=KG.FACTS)
     verdict = judge(derived["kl-gaussian"].result, stated, context)
     assert verdict.outcome is Outcome.VERIFIED and verdict.verification.status is Status.PROVED
-    wrong = read(r"\frac{1}{2} \left(\text{tr}(\Sigma_1^{-1} \Sigma_0) "
-                 r"+ (\mu_1 - \mu_0)^T \Sigma_1^{-1} (\mu_1 - \mu_0)"
-                 r" + d + \log \frac{|\Sigma_1|}{|\Sigma_0|} \right)", KL_NOTATION)
+    wrong = read_declared(r"\frac{1}{2} \left(\text{tr}(\Sigma_1^{-1} \Sigma_0) "
+                          r"+ (\mu_1 - \mu_0)^T \Sigma_1^{-1} (\mu_1 - \mu_0)"
+                          r" + d + \log \frac{|\Sigma_1|}{|\Sigma_0|} \right)", KL_DIRECTIVES, KL_NAMES)
     assert judge(derived["kl-gaussian"].result, wrong, context).outcome is Outcome.REFUTED
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from symderive.densities import KL, IntegralOver, Region
+from symderive.matrices import IndexedMatrix, MatrixDifferential, OrderedProduct, ScalarDifferential
+from symderive.randomvectors import MatExpect
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sympy import (
@@ -59,6 +63,10 @@ TABLE = [
     ImmutableDenseMatrix([[1, x], [2, 3]]), HadamardProduct(A, B), BlockMatrix([[A, B], [B, A]]),
     MatMul(2, A, B), MatAdd(A, B, Identity(n)), MatPow(A, n), Transpose(A * B), Inverse(A + B),
     Expect(N[j]), Var(N[j] + x), Cov(N[j], N[n]),
+    # the project's own classes, registered where they are defined
+    KL(x, y, Tuple(x)), IntegralOver(x**2, x, Region("supp f", r"\operatorname{supp} f")),
+    IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
+    MatrixDifferential(A), ScalarDifferential(Trace(A)), MatExpect(A),
 ]
 
 

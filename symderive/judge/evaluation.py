@@ -39,12 +39,15 @@ def integrals_evaluated(expr: Basic) -> Basic:
     return evaluate_integrals(expr)
 
 
-def symbolic_value(expr: Expr, context: Context, used: set[str]) -> Expr:
-    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic."""
+def symbolic_value(expr: Expr, context: Context, used: set[str], closed_forms: bool = True) -> Expr:
+    """``expr`` with integrals and E/Var/Cov evaluated, every symbol kept symbolic.
+
+    With ``closed_forms`` the remaining sums are evaluated too (``doit``): often needed, often dear.
+    """
     expr = integrals_evaluated(expr)
     if operators_in(expr):
         expr = evaluate_moments(expr, _model(context), used)
-    return expr.doit()
+    return expr.doit() if closed_forms else expr
 
 
 def value_at_sizes(expr: Expr, sizes: dict, context: Context, used: set[str]) -> Expr:
