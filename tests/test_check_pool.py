@@ -292,3 +292,36 @@ def test_several_files_give_one_report_each_and_a_summary_table(tmp_path):
 def test_jobs_are_sent_with_their_scope():
     job = Job("x", "=", "x", empty_scope())
     assert job.scope.text and len(job.scope.key) == 64
+
+
+# -- the parser's fast path -------------------------------------------------------------------------
+
+
+def _tree_or_error(text: str, fast: bool) -> str:
+    import latex2sympy2
+
+    from symderive.latex_in.notation import _parsed_math
+
+    try:
+        tree, stream = _parsed_math(text, fast=fast)
+    except RecursionError:
+        raise
+    except Exception:
+        return "error"
+    return f"{tree.toStringTree(ruleNames=latex2sympy2.PSParser.ruleNames)} next={stream.LA(1)}"
+
+
+def test_the_fast_parse_gives_the_trees_the_full_parse_gives():
+    # SLL prediction first, LL when SLL fails: every side of the seed and of the transcripts,
+    # and inputs that must fail, read exactly as LL alone reads them.
+    root = Path(__file__).resolve().parent.parent
+    paths = [root / "tests" / "fixtures" / "homework_declared.md", *sorted((root / "derivations").glob("*.tex"))]
+    texts = {side.text for path in paths for item in parse_document(path.read_text(encoding="utf-8"), path.name).items
+             if hasattr(item, "lhs") for side in (item.lhs, item.rhs)}
+    texts |= {r"\frac{1}{", r"x +", r"a b c", r"(x", r"x)", r"\sin x y", r"1/2x", r"n_{L-1} \frac{1}{3} v", "x^{2^{3}}"}
+    parsed = 0
+    for text in sorted(texts):
+        full = _tree_or_error(text, fast=False)
+        assert _tree_or_error(text, fast=True) == full, text
+        parsed += full != "error"
+    assert parsed >= 50  # the comparison is not only between two errors
