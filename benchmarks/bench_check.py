@@ -15,6 +15,7 @@ Three measurements, all in this one run (so the ratios compare like with like):
    sign, a shifted index, a wrong constant), graded with ``--jobs 1`` and ``--jobs 2`` from a cold
    cache, then again from the warm persistent cache.  Every verdict is compared with the
    construction: a correct step must never be refuted, a planted mistake never verified.
+   The first ``--naive-submissions`` are also graded the naive way, beside ``--jobs 1``.
 
     python benchmarks/bench_check.py [--submissions 200] [--timeout 5] [--skip-corpora]
 
@@ -194,7 +195,7 @@ def submission(rng: random.Random) -> tuple[str, list[bool]]:
     return "".join(lines), truth
 
 
-def course_table(submissions: int, timeout: float, seed: int = 1) -> None:
+def course_table(submissions: int, timeout: float, naive_submissions: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     made = [submission(rng) for _ in range(submissions)]
     documents = [parse_document(text, f"student{number:03d}.md") for number, (text, _) in enumerate(made)]
@@ -220,12 +221,25 @@ def course_table(submissions: int, timeout: float, seed: int = 1) -> None:
     baseline = results["--jobs 1, no cache"].verdicts
     for label, run in results.items():
         print(f"{label}: verdicts differ from --jobs 1 on {sum(a != b for a, b in zip(baseline, run.verdicts))}")
+    if naive_submissions:
+        few = documents[:naive_submissions]
+        naive_seconds, naive = naive_run(few, timeout)
+        mine = our_run(few, timeout, 1)
+        rate = len(naive) / naive_seconds
+        print(f"first {len(few)} submissions ({len(naive)} relations): naive simplify {naive_seconds:.2f} s "
+              f"({rate:.1f} relations/s); check --jobs 1 {mine.seconds:.2f} s ({len(naive) / mine.seconds:.1f} "
+              f"relations/s, {naive_seconds / mine.seconds:.2f} x naive)")
+        conflict, unshown, _ = disagreements(mine.verdicts, naive)
+        print(f"  check refutes, simplify gives 0: {conflict}; check verifies, simplify leaves a non-zero: {unshown}; "
+              f"naive answers: {dict(Counter(naive))}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--naive-submissions", type=int, default=20,
+                        help="submissions of the course also graded the naive way (it has no cache)")
     parser.add_argument("--skip-corpora", action="store_true", help="only the synthetic course")
     parser.add_argument("--skip-course", action="store_true", help="only the seed and derivations/")
     args = parser.parse_args()
@@ -236,7 +250,7 @@ def main() -> None:
         transcripts = sorted(p for p in (ROOT / "derivations").glob("*.tex") if p.name != "all.tex")
         corpus_table("derivations/", [read_document(p) for p in transcripts], args.timeout)
     if not args.skip_course:
-        course_table(args.submissions, args.timeout)
+        course_table(args.submissions, args.timeout, args.naive_submissions)
 
 
 if __name__ == "__main__":
