@@ -14,7 +14,7 @@ from sympy import Basic
 
 from .judge import Context, Definition, judge
 from .model import Chain, Hypothesis, Outcome, Step, Verification
-from .rules import Rule, RuleNotApplicable
+from .rules import ParametricRule, Rule, RuleNotApplicable
 
 # A verifier for steps the relation judge cannot see alone (e.g. induction).  It
 # returns the step's verification or raises VerificationFailed; with a rule whose
@@ -55,7 +55,7 @@ class Calc:
         self.current = start
         self.steps: list[Step] = []
 
-    def by(self, rule: Rule, *, verifier: Verifier | None = None) -> "Calc":
+    def by(self, rule: Rule | ParametricRule, *, verifier: Verifier | None = None) -> "Calc":
         """Apply ``rule``; the step is ``before REL after`` with the rule's relation (``=`` unless it says)."""
         try:
             after = rule(self.current)
@@ -71,7 +71,8 @@ class Calc:
                     f"{self.heading}: step '{rule.name}' is {verdict.outcome.value}: {verdict.reason}"
                 )
             verification = verdict.verification
-        self.steps.append(Step(self.current, after, rule.name, rule.justification, verification, relation))
+        replay = rule if isinstance(rule, ParametricRule) else None
+        self.steps.append(Step(self.current, after, rule.name, rule.justification, verification, relation, replay))
         self.current = after
         return self
 

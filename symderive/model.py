@@ -14,6 +14,7 @@ from sympy import Basic
 
 if TYPE_CHECKING:  # the judge's context is data the judge module defines; no import cycle at run time
     from .judge import Context
+    from .rules import ParametricRule
 
 
 class Status(str, Enum):
@@ -106,6 +107,8 @@ class Step:
     justification: str
     verification: Verification
     relation: str = "="
+    # The rule with its parameters when it is data (a :class:`ParametricRule`), so a transcript can replay it.
+    replay: "ParametricRule | None" = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

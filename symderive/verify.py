@@ -10,7 +10,9 @@ of the code that produced it:
    rebuilt without evaluating text (:mod:`symderive.exprjson`,
    :mod:`symderive.datajson`), and the transcript's own consistency is checked:
    each step starts where the previous one ended, its LaTeX shows its trees,
-   and the result is the end of a chain;
+   a step whose rule has parameters (a recorded ``replay``) gives its right side
+   when the rule is applied again to its left side, and the result is the end
+   of a chain;
 3. every step is re-judged by :func:`symderive.judge.judge` in its chain's
    context (with the chain's hypotheses, as :class:`symderive.calc.Calc` judged
    it), each in a worker under the time limit;
@@ -36,9 +38,10 @@ from .exprjson import Decoder
 from .judge import Context, judge
 from .limits import BoundedPool, ChildFailed, TimeLimitExceeded, bounded
 from .model import Chain, Hypothesis, Outcome, Status, Step, Verification
-from .render.json import EVIDENCE, TRANSCRIPT_FORMAT
+from .render.json import EVIDENCE, REPLAYABLE, TRANSCRIPT_FORMAT
 from .render.latex import RELATION_SYMBOLS
 from .render.printer import to_latex
+from .rules import ParametricRule, RuleNotApplicable
 
 MAX_FILE_BYTES = 16 * 2**20
 READ_SECONDS = 120.0  # to rebuild and cross-check a whole transcript
@@ -137,7 +140,7 @@ def _refuse_constant(constant: str) -> None:
 
 
 _TOP = {"name", "title", "assumptions", "steps", "result", "format", "contexts", "chains"}
-_STEP = {"latex", "relation", "rule", "justification", "verification", "part", "chain", "before", "after"}
+_STEP = {"latex", "relation", "rule", "justification", "verification", "part", "chain", "before", "after", "replay"}
 _VERIFICATION = {"status", "method", "detail", "premises", "evidence"}
 _CHAIN = {"heading", "start", "hypotheses", "context"}
 _HYPOTHESIS = {"label", "target", "value"}
@@ -188,6 +191,9 @@ def _check_shape(data: Any) -> None:
         evidence = verification["evidence"]
         if evidence is not None and not (isinstance(evidence, dict) and evidence.get("type") in EVIDENCE):
             raise DataJsonError(f"{where}.verification.evidence: expected null or one of {sorted(EVIDENCE)}")
+        replay = step["replay"]
+        if replay is not None and not (isinstance(replay, dict) and replay.get("type") in REPLAYABLE):
+            raise DataJsonError(f"{where}.replay: expected null or one of {sorted(REPLAYABLE)}")
 
 
 def _keys(data: Any, keys: set[str], where: str) -> None:
@@ -297,6 +303,10 @@ class _Rebuilt:
         return Verification(Status(recorded["status"]), recorded["method"], recorded["detail"],
                             tuple(recorded["premises"]))
 
+    def replay(self, number: int) -> ParametricRule:
+        return decode_dataclass(self.data["steps"][number]["replay"], REPLAYABLE[self.data["steps"][number]["replay"]["type"]],
+                                self.decoder, where=f"$.steps[{number}].replay")
+
     def evidence(self, number: int) -> Callable[[Any, Any], Verification]:
         data = self.data["steps"][number]["verification"]["evidence"]
         references = {Chain: Reference("chain", _writing_only, self.chain),
@@ -339,6 +349,8 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
                     found.append("its LaTeX does not show its two sides")
                 if step["part"] != chain["heading"]:
                     found.append("its part is not its chain's heading")
+                if step["replay"] is not None:
+                    found.extend(_replay_problems(rebuilt.replay(number), step["rule"], before, after))
                 current = after
             ends.append(current)
         for number, step in enumerate(data["steps"]):
@@ -357,6 +369,21 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
     return {"problems": {str(n): p for n, p in problems.items() if p}, "file_problems": file_problems,
             "premises": _stated_premises(rebuilt),
             "dependencies": {str(n): d for n, d in dependencies.items()}}
+
+
+def _replay_problems(rule: ParametricRule, name: str, before: Any, after: Any) -> list[str]:
+    """Apply the recorded rule to the step's left side: it must give the step's right side."""
+    if rule.name != name:
+        return [f"its recorded rule is {rule.name!r}, not {name!r}"]
+    try:
+        replayed = rule(before)
+    except RuleNotApplicable as exc:
+        return [f"replaying its rule: {_short(str(exc))}"]
+    except Exception as exc:  # the parameters are untrusted: SymPy may reject them in any way
+        return [f"replaying its rule fails ({type(exc).__name__}: {_short(str(exc))})"]
+    if replayed != after:
+        return [f"replaying its rule gives {_shown(replayed)}, not its right side"]
+    return []
 
 
 def _stated_premises(rebuilt: _Rebuilt) -> list[str]:

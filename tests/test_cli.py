@@ -53,7 +53,7 @@ def test_json_to_stdout_has_the_documented_shape():
     assert set(data["result"]) == {"latex", "srepr", "tree"}
     step = data["steps"][0]
     assert set(step) == {"latex", "relation", "rule", "justification", "verification", "part", "chain", "before",
-                         "after"}
+                         "after", "replay"}
     assert set(step["verification"]) == {"status", "method", "detail", "premises", "evidence"}
 
 

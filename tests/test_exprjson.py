@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from symderive.cnn_instances import SlopeMatrix
 from symderive.densities import KL, IntegralOver, Region
+from symderive.jacobians import EntryMatrix, Jacobian
 from symderive.matrices import IndexedMatrix, MatrixDifferential, OrderedProduct, ScalarDifferential
 from symderive.randomvectors import MatExpect
 from hypothesis import HealthCheck, assume, given, settings
@@ -67,6 +69,7 @@ TABLE = [
     KL(x, y, Tuple(x)), IntegralOver(x**2, x, Region("supp f", r"\operatorname{supp} f")),
     IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
     MatrixDifferential(A), ScalarDifferential(Trace(A)), MatExpect(A),
+    Jacobian(IndexedMatrix("u", j, n, 1), v), EntryMatrix(N[j, k], (j, n), (k, 2)), SlopeMatrix("D", k, n, n),
 ]
 
 

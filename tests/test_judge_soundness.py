@@ -267,6 +267,20 @@ def test_only_the_premises_used_are_cited():
     assert verdict.verification.premises == ("H1",)
 
 
+def test_a_definition_that_changes_a_side_but_is_not_needed_is_not_cited():
+    """The induction hypothesis rewrites x_t on both sides, but the recurrence alone settles the step."""
+    from symderive.judge import Definition
+
+    x, t = IndexedBase("x"), Symbol("t", integer=True)
+    context = Context(definitions=(Definition("recurrence", x[t + 1], x[t] + 1), Definition("IH", x[t], 2 * t)))
+    verdict = judge(x[t + 1], x[t] + 1, context)
+    assert verdict.outcome is Outcome.VERIFIED
+    assert verdict.verification.premises == ("recurrence",)
+    assert "IH" not in verdict.reason
+    both = judge(x[t + 1], 2 * t + 1, context)  # this one needs both
+    assert both.verification.premises == ("IH", "recurrence")
+
+
 # -- conventions --------------------------------------------------------------------------
 
 

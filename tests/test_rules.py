@@ -114,3 +114,52 @@ def test_unroll_reads_the_recurrence():
     assert unrolled.subs(L, 2).doit() == v[0] / 4 + n[1] / 2 + n[2]
     with pytest.raises(RuleNotApplicable):
         LinearRecurrence.read(v, l, v[l - 1] ** 2)
+
+
+# ---------------------------------------------------------------- rules with parameters are data
+
+
+def _replayable_examples() -> list:
+    from sympy import MatrixSymbol, Trace, MatMul, Transpose
+    from symderive.rules import gaussians as G
+
+    x, y, k, n, d = symbols("x y k n d")
+    a = IndexedBase("a")
+    u, v, M = MatrixSymbol("u", d, 1), MatrixSymbol("v", d, 1), MatrixSymbol("M", d, d)
+    quadratic_terms = sum(sign * Trace(MatMul(Transpose(p), M, q))
+                          for sign, p, q in ((1, u, u), (-1, u, v), (-1, v, u), (1, v, v)))
+    return [
+        (unfold(y, x + 1, "definition of y", "D1."), y ** 2),
+        (rewrite(a[Wild("i")] ** 2, x, "square of an entry", "H."), a[1] ** 2 + a[k] ** 2),
+        (shift_index(-1), Sum(a[k], (k, 1, n))),
+        (substitute({x: 2}, "the case x = 2", "C."), x * y + x),
+        (G.in_coordinates({Trace(M): Sum(a[k], (k, 1, d))}, "C2"), 2 * Trace(M)),
+        (G.quadratic_form_is_even(u - v), G.quadratic(v - u, M)),
+        (G.collect_quadratic_form(u, v, M), quadratic_terms + x),
+    ]
+
+
+@pytest.mark.parametrize("example", range(7))
+def test_a_rule_with_parameters_reads_back_from_json_and_gives_the_same_step(example):
+    """A transcript records such a rule as data; the rule rebuilt from it (no code) makes the same step."""
+    from symderive.datajson import decode_dataclass, encode_dataclass
+    from symderive.exprjson import Decoder, Encoder
+    from symderive.render.json import REPLAYABLE
+
+    made, before = _replayable_examples()[example]
+    assert REPLAYABLE[type(made).__name__] is type(made)
+    data = encode_dataclass(made, Encoder())
+    rebuilt = decode_dataclass(data, type(made), Decoder())
+    assert rebuilt == made or type(made).__name__ == "Rewrite"  # a Rewrite's wildcards are fresh Dummies
+    after = made(before)
+    assert after != before and rebuilt(before) == after
+
+
+def test_a_rewrite_keeps_its_wildcards_as_data_and_matches_any_subexpression():
+    a = IndexedBase("a")
+    k, x = symbols("k x")
+    use = rewrite(a[Wild("i")] ** 2, x, "square of an entry", "H.")
+    assert not use.pattern.atoms(Wild) and len(use.wildcards) == 1
+    assert use(a[1] ** 2 + a[k + 1] ** 2 + a[k]) == 2 * x + a[k]
+    with pytest.raises(ValueError):
+        rewrite(a[Wild("i", exclude=[k])], x, "restricted", "H.")

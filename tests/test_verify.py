@@ -19,7 +19,8 @@ from symderive.judge import Context, judge
 from symderive.render.json import derivation_to_dict, derivation_to_json
 from symderive.render.printer import to_latex
 from symderive.verify import (
-    RE_VERIFIED, REFUTED, UNKNOWN, WEAKER, TranscriptError, TranscriptReport, Verifier, _report, parse_transcript,
+    RE_VERIFIED, REFUTED, UNKNOWN, WEAKER, TranscriptError, TranscriptReport, Verifier, _report, _survey,
+    parse_transcript,
 )
 
 COMMITTED = sorted((ROOT / "derivations").glob("*.json"))
@@ -197,6 +198,7 @@ def test_a_consistently_forged_step_is_still_refuted(verifier):
     data["steps"][number]["after"] = data["steps"][number + 1]["before"] = after
     relatex(data, number)
     relatex(data, number + 1)
+    data["steps"][number]["replay"] = None  # replaying the recorded rule would show the edit at once
     report = check(verifier, data)
     assert not report.passed
     forged = report.steps[number]
@@ -233,6 +235,59 @@ def test_a_wrong_result_fails(verifier):
     data["result"] = {"tree": ["Integer", "1"], "latex": "1", "srepr": ""}
     report = check(verifier, data)
     assert not report.passed and report.problems == ("the result is not the end of any chain",)
+
+
+# ---------------------------------------------------------------- replaying rules with parameters
+
+
+def replayed_step(data: dict, rule: str) -> tuple[int, dict]:
+    number = step_numbered(data, rule)
+    assert data["steps"][number]["replay"] is not None, "the rule's parameters are recorded"
+    return number, data["steps"][number]["replay"]
+
+
+def test_a_rule_with_parameters_is_replayed():
+    data = only_chains(transcript(), "Layer $l$ is centred")
+    number, replay = replayed_step(data, "definition of the layer")
+    assert replay["type"] == "Replace"
+    survey = _survey(data)
+    assert survey["problems"] == {}
+
+
+def test_a_replay_with_edited_parameters_is_a_problem_of_its_step(verifier):
+    """A step that is true but is not what its recorded rule gives: the transcript is inconsistent."""
+    data = only_chains(transcript(), "Layer $l$ is centred")
+    number, replay = replayed_step(data, "definition of the layer")
+    (target, value), = replay["pairs"]
+    replay["pairs"] = [[target, ["Mul", ["Integer", "2"], value]]]
+    report = check(verifier, data)
+    step = report.steps[number]
+    assert not report.passed and not step.passed
+    assert any(problem.startswith("replaying its rule gives") for problem in step.problems)
+
+
+def test_a_replay_under_another_rule_name_is_a_problem():
+    data = only_chains(transcript(), "Layer $l$ is centred")
+    number, replay = replayed_step(data, "definition of the layer")
+    replay["name"] = "something else"
+    assert _survey(data)["problems"][str(number)] == ["its recorded rule is 'something else', not "
+                                                      "'definition of the layer'"]
+
+
+def test_a_replay_that_does_not_apply_is_a_problem():
+    data = induction_chains()
+    number, replay = replayed_step(data, "shift the summation index")
+    data["steps"][number]["replay"] = dict(replay, type="Replace", pairs=[])
+    del data["steps"][number]["replay"]["by"]
+    (problem,) = _survey(data)["problems"][str(number)]
+    assert problem.startswith("replaying its rule: rule 'shift the summation index' does not change")
+
+
+def test_replay_parameters_of_the_wrong_type_are_refused():
+    data = induction_chains()
+    number, replay = replayed_step(data, "shift the summation index")
+    replay["by"] = "-1"
+    assert "by: expected an int" in _survey(data)["error"]
 
 
 # ---------------------------------------------------------------- the induction step
@@ -353,6 +408,8 @@ HOSTILE = {
     "wrong tree type": (hostile(lambda d: d["steps"][0].update(after={"Integer": 1})), "expected a node"),
     "unknown evidence": (hostile(lambda d: d["steps"][0]["verification"].update(evidence={"type": "os.system"})),
                          "expected null or one of"),
+    "unknown replayed rule": (hostile(lambda d: d["steps"][0].update(replay={"type": "Rule", "name": "x"})),
+                              "replay: expected null or one of"),
     "context field type": (hostile(lambda d: d["contexts"][0].update(seed="1")), "seed: expected an integer"),
     "huge context int": (hostile(lambda d: d["contexts"][0].update(seed=2**80)), "seed: expected an integer"),
     "context unknown key": (hostile(lambda d: d["contexts"][0].update(hook="x")), "unknown key 'hook'"),

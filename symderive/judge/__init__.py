@@ -23,7 +23,9 @@ built-in derivations and for a human's LaTeX.
 """
 from __future__ import annotations
 
-from sympy import Basic, Expr, ImmutableMatrix, Integer, Integral, MatrixBase, Product, Sum
+from dataclasses import replace
+
+from sympy import Basic, Expr, ImmutableMatrix, Integer, Integral, MatrixBase, Product, Sum, expand
 
 from ..limits import ChildFailed, TimeLimitExceeded, bounded, inside_limit
 from ..model import Outcome, Verdict
@@ -121,8 +123,45 @@ def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdi
     for strategy in strategies:
         verdict = strategy.run(problem)
         if verdict is not None:
-            return verdict
+            return _without_unneeded_definitions(verdict, lhs, rhs, context) if relation == "=" else verdict
     return Verdict(Outcome.UNKNOWN, problem.notes[0] if problem.notes else "no strategy decided")
+
+
+def _without_unneeded_definitions(verdict: Verdict, lhs: Expr, rhs: Expr, context: Context) -> Verdict:
+    """Cite only the definitions the relation needs.
+
+    Every stated definition that changes a side is unfolded, so a step may cite one it
+    did not use (the induction hypothesis where the recurrence alone settles it).  Each
+    cited definition, the last stated first, is withdrawn in turn and stays withdrawn
+    when the sides are still the same expression, or equal after expansion, without it:
+    that is a proof from the remaining premises.  Otherwise it stays cited.
+    """
+    verification = verdict.verification
+    if verdict.outcome is not Outcome.VERIFIED or verification is None:
+        return verdict
+    cited = set(verification.premises)
+    withdrawn: set[str] = set()
+    for definition in reversed(context.definitions):
+        label = definition.label
+        if label not in cited or label in withdrawn:
+            continue
+        lighter = replace(context, definitions=tuple(d for d in context.definitions
+                                                     if d.label not in withdrawn | {label}))
+        if _agree_cheaply(_unfolded(lhs, rhs, lighter)):
+            withdrawn.add(label)
+    if not withdrawn:
+        return verdict
+    premises = tuple(p for p in verification.premises if p not in withdrawn)
+    reason = verdict.reason.rsplit(" (using ", 1)[0] + (f" (using {', '.join(premises)})" if premises else "")
+    return replace(verdict, reason=reason, verification=replace(verification, premises=premises))
+
+
+def _agree_cheaply(problem: Problem) -> bool:
+    if problem.lhs == problem.rhs:
+        return True
+    if involves_matrices(problem.lhs) or involves_matrices(problem.rhs):
+        return False
+    return expand(problem.lhs - problem.rhs) == 0
 
 
 def _judge_entry(lhs: Expr, rhs: Expr, context: Context) -> Verdict:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from sympy import (
-    Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, Sum, arg, binomial, ceiling, cot, csc,
+    Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, S, Sum, arg, binomial, ceiling, cot, csc,
     expand, factorial, floor, frac, gamma, im, log, re, sec, simplify, tan,
 )
 from sympy import sign as sign_function
@@ -244,8 +244,10 @@ def _needed(problem: Problem, used: set[str]) -> set[str]:
 
 
 def _cheaply_zero(expr: Expr) -> bool:
-    """Zero by expansion alone: the cheap part of :func:`_reduce`."""
-    return expand(expr) == 0
+    """Zero by expansion, sums of zero dropped and sums aligned to common limits: the cheap part of
+    :func:`_reduce`."""
+    expr = expand(expr.replace(lambda e: isinstance(e, Sum) and e.function == 0, lambda e: S.Zero))
+    return expr == 0 or (expr.has(Sum) and expand(align_sums(expr)) == 0)
 
 
 def _declared_at(model, label: str) -> int:

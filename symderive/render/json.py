@@ -5,6 +5,7 @@ The shape (documented in the README)::
     {"name", "title", "assumptions": [latex],
      "steps": [{"latex", "relation", "rule", "justification", "part",
                 "verification": {"status", "method", "detail", "premises", "evidence"},
+                "replay": null or the rule with its parameters (a dataclass from REPLAYABLE),
                 "chain": index into "chains", "before": tree, "after": tree}],
      "result": {"latex", "srepr", "tree"},
      "format": "symderive-transcript/1",
@@ -28,6 +29,9 @@ from ..exprjson import Encoder
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
 from ..recurrence import Induction
+from ..rules import ParametricRule
+from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
+from ..rules.gaussians import CollectQuadraticForm, QuadraticFormIsEven
 from .latex import RELATION_SYMBOLS
 from .printer import to_latex
 
@@ -35,6 +39,11 @@ TRANSCRIPT_FORMAT = "symderive-transcript/1"
 
 # Custom verifiers whose inputs a transcript records, by class name: verify rebuilds and re-runs them.
 EVIDENCE: dict[str, type] = {"Induction": Induction}
+
+# Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
+REPLAYABLE: dict[str, type[ParametricRule]] = {
+    cls.__name__: cls for cls in (Replace, Rewrite, ShiftIndex, Substitute, QuadraticFormIsEven, CollectQuadraticForm)
+}
 
 
 def verification_to_dict(verification: Verification) -> dict[str, str]:
@@ -124,7 +133,16 @@ def _step(step: Step, part: str, chain: int, encoder: Encoder, tables: _Tables) 
         "chain": chain,
         "before": encode_tree(step.before, encoder),
         "after": encode_tree(step.after, encoder),
+        "replay": _replay(step, encoder),
     }
+
+
+def _replay(step: Step, encoder: Encoder) -> dict[str, Any] | None:
+    """The step's rule with its parameters, when it is one verify can rebuild; else None."""
+    rule = step.replay
+    if rule is None or REPLAYABLE.get(type(rule).__name__) is not type(rule):
+        return None
+    return encode_dataclass(rule, encoder, where="replay")
 
 
 def _evidence(evidence: Any, encoder: Encoder, tables: _Tables) -> dict[str, Any] | None:

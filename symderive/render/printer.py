@@ -1,7 +1,8 @@
 """SymPy's LaTeX printer with the notation of the transcripts."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Determinant, MatrixSymbol, Rational, Sum
+from sympy import Add, Basic, Derivative, Determinant, MatrixSymbol, Rational, Sum
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 
@@ -16,7 +17,9 @@ class TranscriptPrinter(LatexPrinter):
     * A fraction times a sum is written ``\\frac{1}{3} \\sum ...``.
     * The only entry of a 1x1 matrix (a quadratic form ``v^T M v``) is written as the product.
     * A determinant is ``\\det``, never bars (which would read as an absolute value).
-    * The identity matrix is ``I_n`` (SymPy's default is a blackboard ``\\mathbb{I}``).
+    * The identity matrix is ``I_n`` (SymPy's default is a blackboard ``\\mathbb{I}``), a column of ones
+      ``\\mathbf{1}_{n}``.
+    * The derivative of an undeclared one-argument function at a point is ``\\sigma'(u)``.
     """
 
     def _print_Identity(self, expr) -> str:
@@ -64,6 +67,32 @@ class TranscriptPrinter(LatexPrinter):
         if isinstance(coefficient, Rational) and coefficient.q != 1 and rest.has(Sum) and coefficient.p > 0:
             return f"{self._print(coefficient)} {self._print(rest)}"
         return super()._print_Mul(expr)
+
+
+    def _print_Derivative(self, expr) -> str:
+        at = _slope_point(expr.expr, expr.variable_count)
+        if at is None:
+            return super()._print_Derivative(expr)
+        return f"{self._print(expr.expr.func)}'({self._print(at)})"
+
+    def _print_Subs(self, expr) -> str:
+        derivative, (variable,), (point,) = expr.args[0], expr.args[1], expr.args[2]
+        if isinstance(derivative, Derivative) and _slope_point(derivative.expr, derivative.variable_count) == variable:
+            return f"{self._print(derivative.expr.func)}'({self._print(point)})"
+        return super()._print_Subs(expr)
+
+    def _print_OneMatrix(self, expr) -> str:
+        if expr.cols == 1:
+            return rf"\mathbf{{1}}_{{{self._print(expr.rows)}}}"
+        return super()._print_OneMatrix(expr)
+
+
+def _slope_point(function: Basic, counts) -> Basic | None:
+    """``u`` when ``function`` is ``f(u)`` for an undeclared ``f`` differentiated once by ``u``."""
+    if not isinstance(function, AppliedUndef) or len(function.args) != 1 or len(counts) != 1:
+        return None
+    (variable, count), = counts
+    return variable if count == 1 and function.args[0] == variable else None
 
 
 def to_latex(expr: Basic) -> str:

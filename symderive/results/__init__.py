@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Callable
 
 from ..model import Derivation
-from . import affine_gaussian, init_variance, kl_additive, kl_gaussian, kl_nonnegative
+from . import affine_gaussian, cnn_jacobian, init_variance, kl_additive, kl_gaussian, kl_nonnegative
 
 REGISTRY: dict[str, tuple[str, Callable[[], Derivation]]] = {
     module.NAME: (module.TITLE, module.derive)
-    for module in (init_variance, affine_gaussian, kl_nonnegative, kl_additive, kl_gaussian)
+    for module in (init_variance, affine_gaussian, kl_nonnegative, kl_additive, kl_gaussian, cnn_jacobian)
 }
 
 

@@ -1,23 +1,58 @@
 """Algebra rules: definitions, stated facts, and finite sums."""
 from __future__ import annotations
 
-from sympy import Add, Basic, Expr, Mul, S, Sum, expand, powsimp
+from dataclasses import dataclass
 
-from . import Rule, RuleNotApplicable, rule
+from sympy import Add, Basic, Dummy, Expr, Mul, S, Sum, Wild, expand, powsimp
+from sympy.core.sympify import _sympify
+
+from . import ParametricRule, RuleNotApplicable, rule
 
 
-def unfold(target: Expr, value: Expr, name: str, justification: str) -> Rule:
+@dataclass(frozen=True)
+class Replace(ParametricRule):
+    """Replace every occurrence of each ``old`` (exactly, all at once) by its ``new``."""
+
+    pairs: tuple[tuple[Basic, Basic], ...]
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.xreplace(dict(self.pairs))
+
+
+def unfold(target: Expr, value: Expr, name: str, justification: str) -> Replace:
     """Replace every occurrence of ``target`` (exactly) by ``value``."""
-    return Rule(name, justification, lambda e: e.xreplace({target: value}))
+    return Replace(name, justification, ((target, value),))
 
 
-def rewrite(pattern: Expr, template: Expr, name: str, justification: str) -> Rule:
+@dataclass(frozen=True)
+class Rewrite(ParametricRule):
+    """Replace every match of ``pattern`` by ``template``; ``wildcards`` stand for any subexpression.
+
+    The wildcards are kept as Dummy symbols (``Wild`` carries no data a transcript
+    can hold) and become ``Wild`` symbols only while matching.
+    """
+
+    pattern: Basic
+    template: Basic
+    wildcards: tuple[Basic, ...]
+
+    def apply(self, expr: Basic) -> Basic:
+        wild = {w: Wild(f"wildcard{i}") for i, w in enumerate(self.wildcards)}
+        return expr.replace(self.pattern.xreplace(wild), self.template.xreplace(wild))
+
+
+def rewrite(pattern: Expr, template: Expr, name: str, justification: str) -> Rewrite:
     """Replace every match of ``pattern`` (with ``Wild`` symbols) by ``template``.
 
     This is how a lemma or hypothesis such as ``Var((A_l)_{ij}) = 1/(3 n_{l-1})``
     is used inside a larger expression.
     """
-    return Rule(name, justification, lambda e: e.replace(pattern, template))
+    wilds = sorted(pattern.atoms(Wild), key=str)
+    if any(w.exclude or w.properties for w in wilds):
+        raise ValueError("a rewrite's wildcards match anything: no exclude or properties")
+    stand_ins = {w: Dummy(w.name) for w in wilds}
+    return Rewrite(name, justification, pattern.xreplace(stand_ins), template.xreplace(stand_ins),
+                   tuple(stand_ins.values()))
 
 
 @rule("sum of a constant", r"A sum of $m$ equal terms is $m$ times the term.")
@@ -67,23 +102,42 @@ def empty_sum(expr: Basic) -> Basic:
     return expr.replace(lambda e: isinstance(e, Sum) and len(e.limits) == 1, drop)
 
 
-def shift_index(by: int) -> Rule:
-    """``sum_{k=a}^{b} f(k) = sum_{k=a+by}^{b+by} f(k - by)``."""
+@dataclass(frozen=True)
+class ShiftIndex(ParametricRule):
+    """``sum_{k=a}^{b} f(k) = sum_{k=a+by}^{b+by} f(k - by)`` for every single-index sum."""
 
-    def shift(s: Sum) -> Expr:
-        var, lower, upper = s.limits[0]
-        return Sum(powsimp(expand(s.function.xreplace({var: var - by}))), (var, lower + by, upper + by))
+    by: int
 
-    return Rule(
+    def apply(self, expr: Basic) -> Basic:
+        def shift(s: Sum) -> Expr:
+            var, lower, upper = s.limits[0]
+            return Sum(powsimp(expand(s.function.xreplace({var: var - self.by}))),
+                       (var, lower + self.by, upper + self.by))
+
+        return expr.replace(lambda x: isinstance(x, Sum) and len(x.limits) == 1, shift)
+
+
+def shift_index(by: int) -> ShiftIndex:
+    return ShiftIndex(
         "shift the summation index",
         rf"Substitute $k \to k {'-' if by > 0 else '+'} {abs(by)}$ in the sum (same terms, relabelled).",
-        lambda e: e.replace(lambda x: isinstance(x, Sum) and len(x.limits) == 1, shift),
+        by,
     )
 
 
-def substitute(mapping: dict, name: str, justification: str) -> Rule:
-    """Substitute values for symbols (for a stated special case)."""
-    return Rule(name, justification, lambda e: e.subs(mapping))
+@dataclass(frozen=True)
+class Substitute(ParametricRule):
+    """Substitute values for symbols (for a stated special case), as SymPy's ``subs`` does."""
+
+    pairs: tuple[tuple[Basic, Basic], ...]
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.subs(dict(self.pairs))
+
+
+def substitute(mapping: dict, name: str, justification: str) -> Substitute:
+    # _sympify (strict: no strings) turns a number given as 2 into a SymPy value a transcript can hold.
+    return Substitute(name, justification, tuple((_sympify(old), _sympify(new)) for old, new in mapping.items()))
 
 
 __all__ = [

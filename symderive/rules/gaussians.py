@@ -8,6 +8,8 @@ matrix to be invertible ask the declared :class:`~symderive.matrices.MatrixFacts
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sympy import (
     Add,
     Basic,
@@ -30,7 +32,8 @@ from sympy.matrices.expressions.transpose import Transpose
 from ..matrices import MatrixFacts
 from ..randomvars import Expect
 from ..randomvectors import MatExpect, VectorModel
-from . import Rule, RuleNotApplicable, rule
+from . import ParametricRule, Rule, RuleNotApplicable, rule
+from .algebra import Replace
 from .matrices import declared_invertible
 
 
@@ -186,32 +189,43 @@ def quadratic_form_of_zero(expr: Basic) -> Basic:
                         and any(isinstance(f, ZeroMatrix) for f in e.parent.args), lambda e: S.Zero)
 
 
-def quadratic_form_is_even(vector: MatrixExpr) -> Rule:
+@dataclass(frozen=True)
+class QuadraticFormIsEven(ParametricRule):
     """``(-v)ᵀ M (-v) -> vᵀ M v`` for the given ``v`` (written ``u - w``, its negative is ``w - u``)."""
-    negative = MatAdd(*(-term for term in MatAdd.make_args(vector)))
 
-    def turn(node: MatrixElement) -> Expr:
-        parent = node.parent
-        if isinstance(parent, MatMul) and len(parent.args) == 3 and parent.args[0] == Transpose(parent.args[2]) \
-                and _same_matrix(parent.args[2], negative) and parent.args[2] != vector:
-            return quadratic(vector, parent.args[1])
-        return node
+    vector: MatrixExpr
 
-    return Rule(
-        "quadratic form of the negated vector",
-        r"$(-v)^\top M (-v) = v^\top M v$.",
-        lambda expr: expr.replace(_is_one_by_one_entry, turn),
-    )
+    def apply(self, expr: Basic) -> Basic:
+        negative = MatAdd(*(-term for term in MatAdd.make_args(self.vector)))
+
+        def turn(node: MatrixElement) -> Expr:
+            parent = node.parent
+            if isinstance(parent, MatMul) and len(parent.args) == 3 and parent.args[0] == Transpose(parent.args[2]) \
+                    and _same_matrix(parent.args[2], negative) and parent.args[2] != self.vector:
+                return quadratic(self.vector, parent.args[1])
+            return node
+
+        return expr.replace(_is_one_by_one_entry, turn)
 
 
-def collect_quadratic_form(u: MatrixExpr, v: MatrixExpr, m: MatrixExpr) -> Rule:
+def quadratic_form_is_even(vector: MatrixExpr) -> QuadraticFormIsEven:
+    return QuadraticFormIsEven("quadratic form of the negated vector", r"$(-v)^\top M (-v) = v^\top M v$.", vector)
+
+
+@dataclass(frozen=True)
+class CollectQuadraticForm(ParametricRule):
     r"""``tr(uᵀMu) - tr(uᵀMv) - tr(vᵀMu) + tr(vᵀMv) -> (u - v)ᵀ M (u - v)`` inside a sum."""
-    pieces = {
-        Trace(MatMul(Transpose(u), m, u)): S.One, Trace(MatMul(Transpose(u), m, v)): S.NegativeOne,
-        Trace(MatMul(Transpose(v), m, u)): S.NegativeOne, Trace(MatMul(Transpose(v), m, v)): S.One,
-    }
 
-    def collect(expr: Basic) -> Basic:
+    u: MatrixExpr
+    v: MatrixExpr
+    m: MatrixExpr
+
+    def apply(self, expr: Basic) -> Basic:
+        u, v, m = self.u, self.v, self.m
+        pieces = {
+            Trace(MatMul(Transpose(u), m, u)): S.One, Trace(MatMul(Transpose(u), m, v)): S.NegativeOne,
+            Trace(MatMul(Transpose(v), m, u)): S.NegativeOne, Trace(MatMul(Transpose(v), m, v)): S.One,
+        }
         if not isinstance(expr, Add):
             raise RuleNotApplicable("the quadratic form's four terms are collected from a sum")
         terms = list(expr.args)
@@ -222,19 +236,21 @@ def collect_quadratic_form(u: MatrixExpr, v: MatrixExpr, m: MatrixExpr) -> Rule:
             terms.remove(match)
         return Add(*terms, quadratic(MatAdd(u, -v), m))
 
-    return Rule(
+
+def collect_quadratic_form(u: MatrixExpr, v: MatrixExpr, m: MatrixExpr) -> CollectQuadraticForm:
+    return CollectQuadraticForm(
         "collect a quadratic form",
         r"$u^\top M u - u^\top M v - v^\top M u + v^\top M v = (u - v)^\top M (u - v)$ (expand the right side).",
-        collect,
+        u, v, m,
     )
 
 
-def in_coordinates(values: dict, cite: str) -> Rule:
+def in_coordinates(values: dict, cite: str) -> Replace:
     """Replace traces, quadratic forms and determinants by their values in coordinates (a stated case)."""
-    return Rule(
+    return Replace(
         "in coordinates",
         rf"The traces, quadratic forms and determinants written entry by entry ({cite}).",
-        lambda expr: expr.xreplace(values),
+        tuple(values.items()),
     )
 
 

@@ -231,3 +231,98 @@ __all__ = [
     "determinant_of_product", "determinant_of_inverse", "determinant_of_transpose",
     "peel_first_factor", "peel_last_factor", "differential_of_log_det", "differential_of_inverse",
 ]
+
+
+# -- identities, ordered products under absorption and transposition ------------------------------
+
+
+@rule("drop the identity", r"$I M = M I = M$ for the identity $I$ of the matching size.")
+def drop_identity_factors(expr: Basic) -> Basic:
+    def drop(product: MatMul) -> Expr:
+        coefficient, matrices = product.as_coeff_matrices()
+        kept = [m for m in matrices if not isinstance(m, Identity)]
+        if len(kept) == len(matrices):
+            return product
+        if not kept:  # only identities: one of them (they all have the product's size)
+            kept = [matrices[0]]
+        return _product(coefficient, kept)
+
+    return _rewrite(expr, lambda e: isinstance(e, MatMul), drop)
+
+
+def _flattened(product: MatMul) -> tuple[Expr, list[MatrixExpr]]:
+    """``(AB)C`` as ``A, B, C`` (associativity), with the scalar factors collected."""
+    coefficient, matrices = product.as_coeff_matrices()
+    flat: list[MatrixExpr] = []
+    for m in matrices:
+        if isinstance(m, MatMul):
+            inner, factors = _flattened(m)
+            coefficient, flat = coefficient * inner, flat + factors
+        else:
+            flat.append(m)
+    return coefficient, flat
+
+
+def _term_factors(term: MatrixExpr) -> list[MatrixExpr]:
+    return list(term.as_coeff_matrices()[1]) if isinstance(term, MatMul) else [term]
+
+
+@rule("absorb the next factor into the product",
+      r"$\Bigl(\prod_{k=a}^{b} M_k\Bigr) M_{b-1} = \prod_{k=a}^{b-1} M_k$ for a descending product "
+      r"(ascending: $M_{b+1}$ and $b+1$): the product with one more factor at its end.")
+def absorb_next_factor(expr: Basic) -> Basic:
+    def absorb(product: MatMul) -> Expr:
+        coefficient, matrices = _flattened(product)
+        for position, factor in enumerate(matrices):
+            if not isinstance(factor, OrderedProduct):
+                continue
+            following = _term_factors(factor.factor(factor.stop + factor.step))
+            end = position + 1 + len(following)
+            if matrices[position + 1:end] == following:
+                limits = (factor.index, factor.start, factor.stop + factor.step)
+                longer = OrderedProduct(factor.term, limits, factor.step)
+                return _product(coefficient, matrices[:position] + [longer] + matrices[end:])
+        return product
+
+    return _rewrite(expr, lambda e: isinstance(e, MatMul), absorb)
+
+
+@rule("transpose of an ordered product",
+      r"$\Bigl(\prod_{k=a}^{b} M_k\Bigr)^\top = \prod_{k=b}^{a} M_k^\top$ with the order reversed "
+      r"(the transpose of a product is the product of the transposes in reverse order).")
+def transpose_of_ordered_product(expr: Basic) -> Basic:
+    def reverse(node: Transpose) -> Expr:
+        product: OrderedProduct = node.arg
+        return OrderedProduct(Transpose(product.term), (product.index, product.stop, product.start), -product.step)
+
+    return _rewrite(expr, lambda e: isinstance(e, Transpose) and isinstance(e.arg, OrderedProduct), reverse)
+
+
+def symmetric_is_its_transpose(facts: MatrixFacts) -> Rule:
+    def drop(node: Transpose) -> Expr:
+        leaf = node.arg
+        if isinstance(leaf, (MatrixSymbol, IndexedMatrix)) and facts.is_symmetric(leaf):
+            return leaf
+        return node
+
+    return Rule(
+        "a diagonal matrix is symmetric",
+        r"$D^\top = D$ for a diagonal (more generally, symmetric) matrix $D$.",
+        lambda expr: _rewrite(expr, lambda e: isinstance(e, Transpose), drop),
+    )
+
+
+__all__ += ["drop_identity_factors", "absorb_next_factor", "transpose_of_ordered_product",
+            "symmetric_is_its_transpose"]
+
+
+@rule("associativity", r"$(AB)C = A(BC) = ABC$: a product of matrices needs no brackets.")
+def flatten_products(expr: Basic) -> Basic:
+    def flatten(product: MatMul) -> Expr:
+        coefficient, matrices = _flattened(product)
+        return _product(coefficient, matrices)
+
+    return _rewrite(expr, lambda e: isinstance(e, MatMul), flatten)
+
+
+__all__ += ["flatten_products"]
