@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -30,9 +29,10 @@ from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product,
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
+from .check_pool import Grader, Job, Scope, empty_scope
 from .judge import Context, judge
 from .latex_in import directives as grammar
-from .latex_in.declarations import apply_rewrites, declare, define
+from .latex_in.declarations import apply_rewrites
 from .latex_in.document import (
     Document,
     DocumentError,
@@ -43,10 +43,9 @@ from .latex_in.document import (
     read_document,
 )
 from .latex_in.notation import Declarations, LatexInputError, prescreen, read_side
-from .limits import ChildFailed, TimeLimitExceeded, bounded
 from .model import Outcome, Status
 from .matrices import MatrixFacts
-from .randomvars import Independence, RandomModel, RandomOperator, Undecidable, evaluate_moments, warm_moments
+from .randomvars import Independence, RandomModel, RandomOperator, Undecidable, evaluate_moments
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RELATIONS = 2_000
@@ -64,6 +63,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     jobs: int = 1
     notation: tuple[tuple[str, str], ...] = ()  # (where, directive) from --notation files
+    cache: str | None = None  # directory of the persistent verdict cache; None: no cache
 
 
 @dataclass(frozen=True)
@@ -113,23 +113,6 @@ class FileReport:
         }
 
 
-# -- running under a time limit (one place, to switch to a worker pool later) ----------------
-
-
-def run_bounded(function: Callable[..., Any], *args: Any, seconds: float) -> tuple[str, Any]:
-    """``("ok", value)``, ``("timeout", None)`` or ``("failed", message)``; never raises.
-
-    TODO(limits): use the lead's ``BoundedPool`` (pebble, reused workers, per-task timeouts)
-    once the new limits module is merged; callers only see this function.
-    """
-    try:
-        return "ok", bounded(function, *args, seconds=seconds)
-    except TimeLimitExceeded:
-        return "timeout", None
-    except ChildFailed as exc:
-        return "failed", f"{exc.kind}: {exc}"
-
-
 # -- documents ---------------------------------------------------------------------------------
 
 
@@ -154,160 +137,137 @@ def notation_directives(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple((f"{path}:{number}", line) for number, line in grammar.notation_file_lines(text))
 
 
-def check_paths(files: Iterable[Path], settings: Settings = Settings()) -> list[FileReport]:
-    """Read every file first (a file that cannot be read raises DocumentError), then check each."""
+def check_paths(files: Iterable[Path], settings: Settings = Settings(),
+                warn: Callable[[str], None] | None = None) -> list[FileReport]:
+    """Read every file first (a file that cannot be read raises DocumentError), then check them all.
+
+    The relations of all files share one pool of workers (``settings.jobs``) and one cache;
+    ``warn`` hears about a cache that cannot be used (the check goes on without it).
+    """
     documents = [read_document(path) for path in files]
-    return [check_document(document, settings) for document in documents]
+    grader = grader_for(settings)
+    try:
+        return check_documents(documents, settings, grader)
+    finally:
+        grader.close()
+        for warning in grader.warnings if warn is not None else ():
+            warn(warning)
 
 
-def check_document(document: Document, settings: Settings = Settings()) -> FileReport:
-    _warm_up()
+def check_document(document: Document, settings: Settings = Settings(), grader: Grader | None = None) -> FileReport:
+    if grader is None:
+        with grader_for(settings) as own:
+            return check_documents([document], settings, own)[0]
+    return check_documents([document], settings, grader)[0]
+
+
+def grader_for(settings: Settings) -> Grader:
+    """The workers (started when first needed) and the cache of a run."""
+    return Grader(settings.timeout, settings.jobs, settings.cache)
+
+
+@dataclass
+class _Prepared:
+    """A document read and its declarations compiled; its relations wait for their outcomes."""
+
+    document: Document
+    entries: list[Entry]
+    definitions: list[dict]
+    relations: list[Relation]
+    jobs: list[Job]
+
+
+def check_documents(documents: Sequence[Document], settings: Settings, grader: Grader) -> list[FileReport]:
+    """Compile every document's declarations, then judge all their relations together."""
+    prepared = [_prepare(document, settings, grader) for document in documents]
+    outcomes = iter(grader.judge([job for p in prepared for job in p.jobs]))
+    return [_report(p, [next(outcomes) for _ in p.jobs]) for p in prepared]
+
+
+def _prepare(document: Document, settings: Settings, grader: Grader) -> _Prepared:
     entries: list[Entry] = []
     definitions: list[dict] = []
-    declarations, notation_errors = _notation_declarations(settings)
+    scope, notation_errors = _notation_scope(settings, grader)
     entries.extend(notation_errors)
-    tasks: list[tuple[Relation, Declarations]] = []
+    relations: list[Relation] = []
+    jobs: list[Job] = []
     for item in document.items:
         if isinstance(item, ReadingProblem):
             place = document.place(item.offset)
             entries.append(Entry(place.line, place.column, "", "", "", "error", reason=item.message))
         elif isinstance(item, DirectiveLine):
-            declarations = _apply_directive(document, item, declarations, settings, entries)
+            scope = _apply_directive(document, item, scope, grader, entries)
         elif item.sign == ":=":
-            declarations = _apply_definition(document, item, declarations, settings, entries, definitions)
+            scope = _apply_definition(document, item, scope, grader, entries, definitions)
         else:
-            tasks.append((item, declarations))
-    if len(tasks) > MAX_RELATIONS:
-        place = document.place(tasks[MAX_RELATIONS][0].offset)
+            relations.append(item)
+            jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope))
+    if len(jobs) > MAX_RELATIONS:
+        place = document.place(relations[MAX_RELATIONS].offset)
         entries.append(Entry(place.line, place.column, "", "", "", "error",
-                             reason=f"{len(tasks)} relations: only the first {MAX_RELATIONS} are judged"))
-        tasks = tasks[:MAX_RELATIONS]
-    if tasks:
-        _preload_law_moments([declarations for _, declarations in tasks], settings.timeout)
-    outcomes = _map(lambda task: _judge_task(task, settings.timeout), tasks, settings.jobs)
+                             reason=f"{len(jobs)} relations: only the first {MAX_RELATIONS} are judged"))
+        relations, jobs = relations[:MAX_RELATIONS], jobs[:MAX_RELATIONS]
+    return _Prepared(document, entries, definitions, relations, jobs)
+
+
+def _report(prepared: _Prepared, outcomes: list[dict]) -> FileReport:
+    entries = list(prepared.entries)
     conventions: set[str] = set()
     undeclared: set[str] = set()
-    for (relation, _), outcome in zip(tasks, outcomes):
-        entries.append(_entry(document, relation, outcome))
+    for relation, outcome in zip(prepared.relations, outcomes):
+        entries.append(_entry(prepared.document, relation, outcome))
         conventions |= set(outcome.get("conventions", ()))
         undeclared |= set(outcome.get("undeclared", ()))
     entries.sort(key=lambda e: (e.line, e.column))
     shown_conventions = sorted(conventions)
     if undeclared:
         shown_conventions.insert(0, "undeclared names are real, deterministic scalars: " + ", ".join(sorted(undeclared)))
-    return FileReport(document.name, tuple(entries), tuple(definitions), tuple(shown_conventions))
+    return FileReport(prepared.document.name, tuple(entries), tuple(prepared.definitions), tuple(shown_conventions))
 
 
-def _warm_up() -> None:
-    """Load and warm the parser here once, so that every child process starts with it ready."""
-    import sympy.stats  # noqa: F401
-
-    from .latex_in.notation import warm_up_parser
-
-    warm_up_parser()
-
-
-def _preload_law_moments(all_declarations: list[Declarations], seconds: float) -> None:
-    """Compute the first moments of every declared law once, before the relations' children are forked.
-
-    Each relation is judged in its own forked child, so a moment the judge integrates there is
-    lost afterwards; integrating U(-1/sqrt(n), 1/sqrt(n)) costs seconds every time.
-    """
-    families = tuple({f.law.pspace.distribution: f for d in all_declarations for f in d.random_families
-                      if f.law is not None}.values())
-    if families:
-        warm_moments(RandomModel(families), seconds=max(seconds, 10.0) * len(families))
-
-
-def _map(function: Callable, items: list, jobs: int) -> list:
-    if jobs <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    # Threads only wait on child processes: each relation runs in its own bounded child.
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(function, items))
-
-
-def _notation_declarations(settings: Settings) -> tuple[Declarations, list[Entry]]:
-    declarations, errors = Declarations(), []
+def _notation_scope(settings: Settings, grader: Grader) -> tuple[Scope, list[Entry]]:
+    scope, errors = empty_scope(), []
     for where, text in settings.notation:
-        declarations, error = _compiled(declarations, text, f"{where}", settings.timeout)
+        scope, error = _compiled(scope, text, f"{where}", grader)
         if error is not None:
             errors.append(Entry(0, 0, text, "directive", "", "error", reason=f"{where}: {error}"))
-    return declarations, errors
+    return scope, errors
 
 
-def _compiled(declarations: Declarations, text: str, label: str, seconds: float) -> tuple[Declarations, str | None]:
-    """Declarations with the directive ``text`` in force, or the unchanged ones and the error."""
+def _compiled(scope: Scope, text: str, label: str, grader: Grader) -> tuple[Scope, str | None]:
+    """The scope with the directive ``text`` in force, or the unchanged one and the error."""
     try:
-        directive = grammar.parse_directive(text)
+        grammar.parse_directive(text)  # the grammar needs no time limit: refuse early, without a worker
     except grammar.DirectiveError as exc:
-        return declarations, str(exc)
-    kind, value = run_bounded(_declare_in_child, declarations, directive, label, seconds=seconds)
-    if kind == "ok" and isinstance(value, Declarations):
-        return value, None
-    return declarations, _failure(kind, value)
+        return scope, str(exc)
+    return grader.declare(scope, text, label)
 
 
-def _declare_in_child(declarations: Declarations, directive, label: str) -> Declarations | str:
-    try:
-        return declare(declarations, directive, label)
-    except LatexInputError as exc:
-        return str(exc)
-
-
-def _define_in_child(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations | str:
-    try:
-        return define(declarations, lhs, rhs, label)
-    except LatexInputError as exc:
-        return str(exc)
-
-
-def _failure(kind: str, value: Any) -> str:
-    if kind == "timeout":
-        return "reading it took longer than the time limit"
-    return str(value)
-
-
-def _apply_directive(document: Document, item: DirectiveLine, declarations: Declarations, settings: Settings,
-                     entries: list[Entry]) -> Declarations:
+def _apply_directive(document: Document, item: DirectiveLine, scope: Scope, grader: Grader,
+                     entries: list[Entry]) -> Scope:
     place = document.place(item.offset)
     keyword = item.text.split(" ", 1)[0]
-    new, error = _compiled(declarations, item.text, f"{keyword} at line {place.line}", settings.timeout)
+    new, error = _compiled(scope, item.text, f"{keyword} at line {place.line}", grader)
     if error is not None:
         entries.append(Entry(place.line, place.column, item.text, "directive", "", "error", reason=error))
     return new
 
 
-def _apply_definition(document: Document, relation: Relation, declarations: Declarations, settings: Settings,
-                      entries: list[Entry], definitions: list[dict]) -> Declarations:
+def _apply_definition(document: Document, relation: Relation, scope: Scope, grader: Grader,
+                      entries: list[Entry], definitions: list[dict]) -> Scope:
     place = document.place(relation.offset)
     label = f":= at line {place.line}"
-    kind, value = run_bounded(_define_in_child, declarations, relation.lhs.text, relation.rhs.text, label,
-                              seconds=settings.timeout)
+    new, error = grader.define(scope, relation.lhs.text, relation.rhs.text, label)
     shown = {"line": place.line, "column": place.column, "lhs": relation.lhs.shown, "rhs": relation.rhs.shown}
-    if kind == "ok" and isinstance(value, Declarations):
+    if error is None:
         definitions.append({**shown, "label": label})
-        return value
+        return new
     entries.append(Entry(place.line, place.column, relation.lhs.shown, ":=", relation.rhs.shown, "error",
-                         reason=f"this definition cannot be used: {_failure(kind, value)}"))
-    return declarations
+                         reason=f"this definition cannot be used: {error}"))
+    return scope
 
 
 # -- judging one relation ------------------------------------------------------------------------
-
-
-def _judge_task(task: tuple[Relation, Declarations], seconds: float) -> dict:
-    relation, declarations = task
-    quick = quick_outcome(relation.lhs.text, relation.sign, relation.rhs.text)
-    if quick is not None:
-        return quick  # refused without a child process
-    kind, value = run_bounded(judge_relation, relation.lhs.text, relation.sign, relation.rhs.text, declarations,
-                              seconds=seconds)
-    if kind == "ok":
-        return value
-    if kind == "timeout":
-        return {"verdict": "unknown", "reason": f"the time limit of {seconds:g} s was reached"}
-    return {"verdict": "unknown", "reason": f"the checker failed on this relation ({value})"}
 
 
 def quick_outcome(lhs_text: str, sign: str, rhs_text: str) -> dict | None:
@@ -376,7 +336,7 @@ _PROPERTY = {"symmetric": "symmetric", "positive definite": "positive_definite",
 
 
 def matrix_facts(declarations: Declarations) -> MatrixFacts:
-    """The properties declared for matrices (``matrix \Sigma : n x n, positive definite``)."""
+    r"""The properties declared for matrices (``matrix \Sigma : n x n, positive definite``)."""
     chosen: dict[str, set] = {field: set() for field in _PROPERTY.values()}
     for name, properties in declarations.matrix_properties.items():
         matrix = declarations.matrices.get(name)
@@ -793,5 +753,5 @@ def exit_status(reports: list[FileReport]) -> int:
 __all__ = [
     "DEFAULT_TIMEOUT", "Entry", "FileReport", "Settings", "check_document", "check_paths", "collect_files",
     "exit_status", "judge_context", "judge_relation", "notation_directives", "report_json", "report_text",
-    "run_bounded", "DocumentError",
+    "DocumentError", "check_documents", "grader_for",
 ]

@@ -322,11 +322,17 @@ def _add_check_parser(commands) -> None:
     check.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds per relation (default: 5)")
     check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
     check.add_argument("--out", default="-", metavar="FILE", help="write the report here (default: stdout)")
-    check.add_argument("--jobs", type=int, default=1, metavar="N", help="relations judged in parallel (default: 1)")
+    check.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="worker processes, reused across relations and files (default: 1)")
+    check.add_argument("--cache", default=None, metavar="DIR",
+                       help="keep verdicts in DIR, so re-checking the same steps is cheap (default: "
+                       "$SYMDERIVE_CACHE_DIR, else ~/.cache/symderive)")
+    check.add_argument("--no-cache", action="store_true", help="judge every relation afresh, store nothing")
 
 
 def _check(args: argparse.Namespace) -> int:
     from . import check
+    from .verdict_cache import default_directory
 
     if not args.timeout > 0 or args.timeout > 3600:
         raise UsageError("--timeout must be a number of seconds between 0 and 3600")
@@ -337,7 +343,9 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError("no .tex or .md files found in " + ", ".join(args.paths))
     try:
         notation = tuple(d for path in args.notation for d in check.notation_directives(Path(path)))
-        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation))
+        cache = None if args.no_cache else str(args.cache or default_directory())
+        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation, cache),
+                                    warn=lambda message: print(f"symderive check: {message}", file=sys.stderr))
     except check.DocumentError as exc:
         raise UsageError(str(exc)) from None
     text = check.report_json(reports) if args.format == "json" else check.report_text(reports)

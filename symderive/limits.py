@@ -29,6 +29,7 @@ process had mapped when the call started, so a caller that imported torch
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import enum
 import json
@@ -392,6 +393,20 @@ def _class_named(qualified: Any) -> type:
     return found
 
 
+def to_wire(value: Any, encoder: Encoder | None = None) -> str:
+    """``value`` as the JSON text that carries arguments and results (see the module docstring).
+
+    For a value sent with many tasks: encode it once, send the text, decode it with
+    :func:`from_wire` in the worker (once, if the worker keeps it).
+    """
+    return json.dumps(_pack(value, encoder or Encoder(), 0))
+
+
+def from_wire(text: str) -> Any:
+    """The value :func:`to_wire` encoded, rebuilt without evaluation (Dummies keep their identity)."""
+    return _unpack(json.loads(text), Decoder(fresh_dummies=False), 0)
+
+
 # ---------------------------------------------------------------- many calls, reused workers
 
 
@@ -463,6 +478,13 @@ class PoolTask:
             return self.result()
         except (TimeLimitExceeded, ChildFailed) as failure:
             return failure
+
+
+def wait_first(tasks: Iterable[PoolTask], seconds: float | None = None) -> set[PoolTask]:
+    """The tasks among ``tasks`` that are done, waiting until at least one is (or ``seconds`` pass)."""
+    by_future = {task._future: task for task in tasks}
+    finished, _ = concurrent.futures.wait(by_future, timeout=seconds, return_when=concurrent.futures.FIRST_COMPLETED)
+    return {by_future[future] for future in finished}
 
 
 def _start_worker(parent: int, memory_mb: int | None) -> None:

@@ -19,6 +19,8 @@ bookkeeping here is our own:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
 from sympy import (
     Add,
     Basic,
@@ -249,6 +251,21 @@ def _law_moment(law: Expr, order: int) -> Expr:
         support = law.pspace.domain.set
         _MOMENTS[key] = integrate(u**order * density(law)(u), (u, support.inf, support.sup))
     return _MOMENTS[key]
+
+
+def law_moments(laws: Sequence[Expr], orders: int = 2) -> list[tuple[Expr, int, Expr]]:
+    """``(law, order, moment)`` for every law and order ``1..orders`` (integrated here: call it bounded).
+
+    For processes that cannot inherit this cache (reused pool workers): compute once,
+    send the triples, :func:`remember_moments` them there.
+    """
+    return [(law, order, _law_moment(law, order)) for law in laws for order in range(1, orders + 1)]
+
+
+def remember_moments(moments: Iterable[tuple[Expr, int, Expr]]) -> None:
+    """Cache moments computed elsewhere (by :func:`law_moments`)."""
+    for law, order, value in moments:
+        _MOMENTS[(law.pspace.distribution, order)] = value
 
 
 def warm_moments(model: RandomModel | None, orders: int = 2, seconds: float = 10.0) -> None:

@@ -20,6 +20,15 @@ from symderive.check import VERDICTS, Settings, check_document, report_json, rep
 from symderive.latex_in.document import parse_document
 from symderive.latex_in.notation import warm_up_parser
 
+
+@pytest.fixture(autouse=True, scope="module")
+def cache_in_a_temporary_directory(tmp_path_factory):
+    """The command caches verdicts by default: not in the home directory of whoever runs the tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SYMDERIVE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 LIMIT = 0.2  # seconds per relation in CI
 SLACK = 3.0  # fork and bookkeeping per document, far above what is needed
 
