@@ -93,6 +93,21 @@ def test_slash_before_a_juxtaposition_is_ambiguous():
     assert read(r"(2\pi)^{-n/2}") == (2 * pi) ** (-Symbol("n", real=True) / 2)
 
 
+@pytest.mark.parametrize("leibniz", [r"\frac{d}{dp} p^3", r"\frac{dy}{dx}", r"\frac{d p^3}{dp}",
+                                     r"\dfrac{\mathrm{d}}{\mathrm{d}x} x^2", r"\frac{d^2 y}{dx^2}"])
+def test_leibniz_notation_is_ambiguous_not_a_quotient(leibniz):
+    """Read as d/(d p) it would refute the true step d/dp p^3 = 3p^2."""
+    with pytest.raises(Ambiguous, match="Leibniz"):
+        read(leibniz)
+
+
+def test_a_quotient_with_a_variable_d_is_still_read():
+    d, n = Symbol("d", real=True), Symbol("n", real=True)
+    assert read(r"\frac{d}{2}") == d / 2
+    assert read(r"\frac{d}{d \cdot n}") == 1 / n
+    assert read(r"\frac{d n}{d}") == n
+
+
 def test_a_function_followed_by_several_factors_is_ambiguous():
     with pytest.raises(Ambiguous, match=r"\\sin"):
         read(r"\sin x y")

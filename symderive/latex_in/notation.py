@@ -929,9 +929,47 @@ def _refuse_unsupported(tokens: list[Token]) -> None:
         if token.kind == "command" and token.text in UNSUPPORTED_COMMANDS and token.text not in (
                 r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
+    _refuse_leibniz(tokens)
     for token in tokens:
         if token.is_command(r"\begin"):
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
+
+
+def _refuse_leibniz(tokens: list[Token]) -> None:
+    r"""``\frac{d}{dx} f``, ``\frac{dy}{dx}``: a reader sees a derivative, latex2sympy2 a quotient of
+    products with a variable ``d`` (which would refute a true step).  Refused as ambiguous."""
+    for index, token in enumerate(tokens):
+        if not token.is_command(r"\frac", r"\dfrac", r"\tfrac"):
+            continue
+        numerator = next_non_space(tokens, index + 1)
+        if numerator >= len(tokens) or not tokens[numerator].is_char("{"):
+            continue
+        close = matching_brace(tokens, numerator)
+        denominator = next_non_space(tokens, close + 1) if close is not None else len(tokens)
+        if denominator >= len(tokens) or not tokens[denominator].is_char("{"):
+            continue
+        top = _after_differential(tokens, numerator + 1)
+        bottom = _after_differential(tokens, denominator + 1)
+        if top is not None and bottom is not None and not tokens[bottom].is_char("}"):
+            raise Ambiguous(r"\frac{d…}{d…} reads as a derivative (Leibniz notation), which is not supported yet; "
+                            r"if d is a variable, write the product with \cdot", token.start)
+
+
+def _after_differential(tokens: list[Token], index: int) -> int | None:
+    r"""The index after a leading ``d`` (or ``\mathrm{d}``, ``\operatorname{d}``, ``\text{d}``) at ``index``,
+    when what follows is not an explicit product; else None."""
+    index = next_non_space(tokens, index)
+    if index < len(tokens) and tokens[index].is_char("d"):
+        after = index + 1
+    elif (index + 3 < len(tokens) and tokens[index].is_command(r"\mathrm", r"\operatorname", r"\text")
+          and tokens[index + 1].is_char("{") and tokens[index + 2].is_char("d") and tokens[index + 3].is_char("}")):
+        after = index + 4
+    else:
+        return None
+    after = next_non_space(tokens, after)
+    if after < len(tokens) and tokens[after].is_command(r"\cdot", r"\times"):
+        return None
+    return after
 
 
 def _check_nesting(tokens: list[Token]) -> None:
