@@ -166,7 +166,7 @@ class Sampler:
             boundary = number < len(combos)
             possible = True
             for block in pattern:
-                value = _draw_common(block, rng, boundary)
+                value = _draw_common(block, rng, boundary, number)
                 if value is None and len(block) > 1:
                     possible = False  # symbols that cannot be equal (an even and an odd one): no such point
                     break
@@ -178,7 +178,7 @@ class Sampler:
             for symbol in symbols:
                 if symbol in assignment:
                     continue
-                value = draw_value(symbol, rng, boundary=boundary)
+                value = draw_value(symbol, rng, boundary=boundary, number=number)
                 if value is None:
                     raise Undecidable(f"no value satisfies the assumptions on {symbol}")
                 assignment[symbol] = value
@@ -284,10 +284,10 @@ def _partitions(items: list) -> Iterator[list[list]]:
             yield partition[:position] + [[first] + partition[position]] + partition[position + 1:]
 
 
-def _draw_common(block: list[Symbol], rng: random.Random, boundary: bool) -> Expr | None:
-    """One value satisfying the assumptions of every symbol of ``block``."""
-    for _ in range(20):
-        value = draw_value(block[0], rng, boundary=boundary)
+def _draw_common(block: list[Symbol], rng: random.Random, boundary: bool, number: int) -> Expr | None:
+    """One value satisfying the assumptions of every symbol of ``block`` (the point's special value first)."""
+    for attempt in range(20):
+        value = draw_value(block[0], rng, boundary=boundary, number=number if attempt == 0 else None)
         if value is not None and all(consistent(s, value) for s in block[1:]):
             return value
     return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from sympy import (
-    Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, S, Sum, arg, binomial, ceiling, cot, csc,
+    Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, S, Sum, Tuple, arg, binomial, ceiling, cot, csc,
     expand, factorial, floor, frac, gamma, im, log, re, sec, simplify, tan,
 )
 from sympy import sign as sign_function
@@ -316,6 +316,7 @@ class ExactInstances(Strategy):
                 return Verdict(Outcome.UNKNOWN, f"at {_show(at)}: {exc}")
             if refutation is not None:
                 refutation.counterexample.update({str(k): str(v) for k, v in at.items()})  # type: ignore[union-attr]
+                _name_hidden_symbols(refutation.counterexample, problem, rng)  # type: ignore[arg-type]
                 return replace(refutation, reason=f"{refutation.reason}, with {_show(at)}")
             return Verdict(
                 Outcome.UNKNOWN,
@@ -343,6 +344,19 @@ class ExactInstances(Strategy):
         lhs = value_at_sizes(problem.lhs, at, problem.context, used)
         rhs = value_at_sizes(problem.rhs, at, problem.context, used)
         return problem.refute_at(Sampler(value, problem.context, (lhs, rhs)).points(8, large_sizes=True), lhs, rhs)
+
+
+def _name_hidden_symbols(counterexample: dict[str, str], problem: Problem, rng: random.Random) -> None:
+    """Give a value to each free symbol the sizes hid (``t`` when only ``s[t-1]``, ``s[t]`` were sizes).
+
+    It no longer occurs in the sides at those sizes, so any value its assumptions allow completes
+    the counterexample."""
+    named = {key.split(" (")[0] for key in counterexample}
+    for symbol in free_symbols_of(Tuple(problem.lhs, problem.rhs)):
+        if str(symbol) not in named:
+            value = draw_value(symbol, rng, number=1)
+            if value is not None:
+                counterexample[str(symbol)] = str(value)
 
 
 @dataclass
