@@ -93,7 +93,8 @@ def test_one_grader_serves_many_documents_with_reused_workers():
 
 
 def test_the_same_relation_under_the_same_declarations_is_judged_once_per_run():
-    texts = [r"$$(a+b)^2 = a^2 + b^2$$", r"$$(a+b)^2   =   a^2 +   b^2$$", UNIFORM + r"$$(a+b)^2 = a^2 + b^2$$"]
+    other = "<!-- symderive: scalar c : positive -->\n"  # declarations that do not touch a or b
+    texts = [r"$$(a+b)^2 = a^2 + b^2$$", r"$$(a+b)^2   =   a^2 +   b^2$$", other + r"$$(a+b)^2 = a^2 + b^2$$"]
     settings = Settings(timeout=10.0)
     with grader_for(settings) as grader:
         reports = check_texts(texts, settings, grader)
