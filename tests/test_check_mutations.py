@@ -21,12 +21,14 @@ from sympy import (
     Abs, Add, Basic, Indexed, Integer, MatMul, MatrixSymbol, Matrix, Mul, Pow, Rational, S, Sum, Symbol,
     Transpose, eye, preorder_traversal,
 )
+from sympy.matrices.exceptions import ShapeError
 from sympy.matrices.expressions import MatrixExpr
 
 from symderive.check import Settings, check_document
 from symderive.exprjson import decode
 from symderive.latex_in.document import read_document
 from symderive.render.printer import to_latex
+
 from transcript_steps import directive_lines, step_lines, transcripts
 
 SEED = 20261126
@@ -34,7 +36,7 @@ STEPS_PER_TRANSCRIPT = 4
 MUTANTS_PER_STEP = 2
 EVALUATION_POINTS = 3
 CHECK_SECONDS = 20.0  # per relation: a loaded CI machine must not turn a refutation into a time-out
-UNDECIDABLE = ("Expect", "Var", "Cov", "Integral", "KL", "Derivative", "Limit")
+UNDECIDABLE = ("Expect", "Var", "Cov", "Integral", "KL", "Derivative", "Limit", "Jacobian", "OrderedProduct")
 
 
 # -- mutations -----------------------------------------------------------------------------
@@ -45,7 +47,10 @@ def mutants(expr: Basic) -> list[tuple[str, Basic]]:
     found: list[tuple[str, Basic]] = []
     for node in preorder_traversal(expr):
         for kind, replacement in _node_mistakes(node):
-            mutated = expr.xreplace({node: replacement})
+            try:
+                mutated = expr.xreplace({node: replacement})
+            except (ShapeError, TypeError, ValueError):  # a product that no longer chains: not an expression
+                continue
             if mutated != expr:
                 found.append((kind, mutated))
     if not any(kind == "flip a sign" for kind, _ in found) and not isinstance(expr, MatrixExpr):
@@ -90,8 +95,8 @@ def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random
         point = _point(true, mutant, positive_definite, rng)
         try:
             difference = _evaluate(true, point) - _evaluate(mutant, point)
-        except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
-            return None
+        except (TypeError, ValueError, ZeroDivisionError, NotImplementedError, ShapeError, RecursionError):
+            return None  # (the CNN's Jacobians over a symbolic number of layers do not evaluate)
         if getattr(difference, "free_symbols", None):
             return None
         entries = list(difference) if hasattr(difference, "shape") else [difference]
