@@ -1,0 +1,104 @@
+"""Unit tests of symderive.randomvars for what the judge's tests do not reach.
+
+Written against the survivors and not-covered mutants of the mutation run of
+``randomvars.py`` (benchmarks/README.md): each test fails on at least one mutant.
+"""
+from __future__ import annotations
+
+import pytest
+from sympy import IndexedBase, Rational, S, exp, latex, log, sqrt, symbols
+from sympy.stats import Normal, Uniform
+
+from symderive.randomvars import (
+    _MOMENTS,
+    Expect,
+    RandomFamily,
+    RandomModel,
+    Undecidable,
+    Var,
+    evaluate_moments,
+    families_of,
+    has_zero_mean,
+    is_random,
+    law_moments,
+    numeric_difference_is_nonzero,
+    warm_moments,
+)
+
+A, b = IndexedBase("A"), IndexedBase("b")
+i, j = symbols("i j", integer=True)
+FAMILY_A = RandomFamily(A, (S.One,), (symbols("l", integer=True), i, j), iid=True, mean=S.Zero, variance=S(3),
+                        label="H_A")
+FAMILY_B = RandomFamily(b, (), (i,), iid=True, mean=S.Zero, variance=S.One, label="H_b", iid_label="H_iid")
+MODEL = RandomModel((FAMILY_A, FAMILY_B))
+
+
+def test_operators_print_in_latex_with_and_without_a_power():
+    x = symbols("x")
+    assert latex(Expect(x)) == r"\mathbb{E}\left[x\right]"
+    assert latex(Var(x) ** 2) == r"\operatorname{Var}\left(x\right)^{2}"
+
+
+def test_independence_label_falls_back_to_the_law_label():
+    assert FAMILY_B.independence_label == "H_iid"
+    assert FAMILY_A.independence_label == "H_A"
+
+
+def test_an_entry_with_the_family_prefix_is_owned_and_another_prefix_is_not():
+    assert MODEL.family_of(A[1, 2, 3]) is FAMILY_A
+    assert evaluate_moments(Var(A[1, 2, 3]), MODEL) == 3
+    with pytest.raises(Undecidable):
+        MODEL.family_of(A[2, 2, 3])  # base A is declared, but not for the prefix 2
+
+
+def test_numeric_differences_are_decided_exactly_or_left_undecidable():
+    assert numeric_difference_is_nonzero(Rational(1, 3)) is True
+    assert numeric_difference_is_nonzero(S.Zero) is False
+    assert numeric_difference_is_nonzero(sqrt(2) - 1) is True  # irrational: decided by 50 digits
+    assert numeric_difference_is_nonzero(log(6) - log(2) - log(3)) is False  # zero, not literally 0
+    with pytest.raises(Undecidable):
+        numeric_difference_is_nonzero(exp(-80))  # below the 1e-30 that 50 digits can vouch for
+
+
+def test_indices_equal_only_after_simplification_name_one_entry():
+    # b_1 b_{log 6 - log 2 - log 3 + 1} is b_1^2: E = 1, never E[b_1] E[b_1] = 0.
+    same = b[log(6) - log(2) - log(3) + 1]
+    value = evaluate_moments(Expect(b[1] * same), MODEL)
+    assert value != 0
+    assert evaluate_moments(Expect(b[1] * b[sqrt(2)]), MODEL) == 0  # distinct entries, independent
+
+
+def test_operators_are_not_random_entries():
+    assert not is_random(Expect(b[1]), MODEL)
+    assert is_random(Expect(b[1]) * b[2], MODEL)
+
+
+def test_families_of_an_expression():
+    assert families_of(b[1] * A[1, 2, 3] + 5, MODEL) == frozenset({FAMILY_A, FAMILY_B})
+    assert families_of(S(5), MODEL) == frozenset()
+
+
+def test_zero_mean_from_a_law_or_a_stated_mean():
+    x = symbols("x", integer=True)
+    assert has_zero_mean(RandomFamily(b, (), (x,), iid=True, law=Normal("N0", 0, 1))) is True
+    assert has_zero_mean(RandomFamily(b, (), (x,), iid=True, law=Normal("N1", 1, 1))) is False
+    assert has_zero_mean(RandomFamily(b, (), (x,), iid=True, mean=S.Zero)) is True
+    assert has_zero_mean(RandomFamily(b, (), (x,), iid=True, mean=S.One)) is False
+    assert has_zero_mean(RandomFamily(b, (), (x,), iid=True, variance=S.One)) is False  # mean unknown
+
+
+def test_law_moments_are_every_order_from_one():
+    law = Normal("L", 0, 2)
+    assert law_moments([law], orders=2) == [(law, 1, 0), (law, 2, 4)]
+
+
+def test_warm_moments_caches_the_low_moments_of_every_law():
+    # a law used nowhere else, so that its moments are not cached before
+    law = Uniform("W", Rational(-7, 3), Rational(7, 3))
+    model = RandomModel((RandomFamily(b, (), (i,), iid=True, law=law),
+                         RandomFamily(A, (), (i, j), iid=False, mean=S.Zero)))
+    distribution = law.pspace.distribution
+    assert (distribution, 1) not in _MOMENTS and (distribution, 2) not in _MOMENTS
+    warm_moments(model, orders=2)
+    assert _MOMENTS[(distribution, 1)] == 0
+    assert _MOMENTS[(distribution, 2)] == Rational(49, 27)
