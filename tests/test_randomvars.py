@@ -12,6 +12,7 @@ from sympy.stats import Normal, Uniform
 from symderive.randomvars import (
     _MOMENTS,
     Expect,
+    Independence,
     RandomFamily,
     RandomModel,
     Undecidable,
@@ -49,6 +50,22 @@ def test_an_entry_with_the_family_prefix_is_owned_and_another_prefix_is_not():
     assert evaluate_moments(Var(A[1, 2, 3]), MODEL) == 3
     with pytest.raises(Undecidable):
         MODEL.family_of(A[2, 2, 3])  # base A is declared, but not for the prefix 2
+    with pytest.raises(Undecidable):
+        RandomModel((FAMILY_A,)).family_of(A[2, 2, 3])  # also when A is the only family
+    assert MODEL.family_of(IndexedBase("W")[1, 2]) is None  # not a random base at all
+
+
+def test_independence_covers_only_two_distinct_stated_bases():
+    z = IndexedBase("z")
+    family_z = RandomFamily(z, (), (i,), iid=True, mean=S.Zero, variance=S.One, label="H_z")
+    fact = Independence("H_ind", (A, b))
+    assert fact.covers(FAMILY_A, FAMILY_B) and fact.covers(FAMILY_B, FAMILY_A)
+    assert not fact.covers(FAMILY_B, family_z) and not fact.covers(family_z, FAMILY_B)
+    assert not fact.covers(FAMILY_B, FAMILY_B)
+    # b and z are not stated independent: E[b_1 z_1] stays an opaque joint moment, not E[b_1] E[z_1] = 0
+    model = RandomModel((FAMILY_A, FAMILY_B, family_z), independence=(fact,))
+    assert evaluate_moments(Expect(b[1] * z[1]), model) == Expect(b[1] * z[1])
+    assert evaluate_moments(Expect(b[1] * A[1, 1, 1]), model) == 0
 
 
 def test_numeric_differences_are_decided_exactly_or_left_undecidable():
@@ -102,3 +119,23 @@ def test_warm_moments_caches_the_low_moments_of_every_law():
     warm_moments(model, orders=2)
     assert _MOMENTS[(distribution, 1)] == 0
     assert _MOMENTS[(distribution, 2)] == Rational(49, 27)
+
+
+def test_withdrawing_a_label_drops_only_the_facts_it_states():
+    without_iid = MODEL.without("H_iid")
+    assert [f.iid for f in without_iid.families] == [True, False]  # only b's independence was stated by H_iid
+    assert without_iid.families[1].variance == 1  # its facts (stated by H_b) stay
+    assert evaluate_moments(Expect(b[1] * b[2]), without_iid) == Expect(b[1] * b[2])
+    without_law = MODEL.without("H_A")
+    assert without_law.families[0].mean is None and not without_law.families[0].iid
+    assert without_law.families[1] == FAMILY_B
+
+
+@pytest.mark.parametrize("pair", [(i, j), (j, i)])
+def test_indices_declared_distinct_either_way_round_name_distinct_entries(pair):
+    model = MODEL.assuming_distinct(*pair)
+    assert evaluate_moments(Expect(b[i] * b[j]), model) == 0
+    with pytest.raises(Undecidable):
+        evaluate_moments(Expect(b[i] * b[j + 1]), model)  # j + 1 may be i
+    with pytest.raises(Undecidable):
+        MODEL.family_of(A[i, 2, 3])  # i may or may not be the prefix 1
