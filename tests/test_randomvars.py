@@ -11,6 +11,7 @@ from sympy.stats import Normal, Uniform
 
 from symderive.randomvars import (
     _MOMENTS,
+    Cov,
     Expect,
     Independence,
     RandomFamily,
@@ -106,7 +107,8 @@ def test_zero_mean_from_a_law_or_a_stated_mean():
 
 def test_law_moments_are_every_order_from_one():
     law = Normal("L", 0, 2)
-    assert law_moments([law], orders=2) == [(law, 1, 0), (law, 2, 4)]
+    assert law_moments([law]) == [(law, 1, 0), (law, 2, 4)]  # orders 1 and 2 unless asked
+    assert law_moments([law], orders=3) == [(law, 1, 0), (law, 2, 4), (law, 3, 0)]
 
 
 def test_warm_moments_caches_the_low_moments_of_every_law():
@@ -139,3 +141,18 @@ def test_indices_declared_distinct_either_way_round_name_distinct_entries(pair):
         evaluate_moments(Expect(b[i] * b[j + 1]), model)  # j + 1 may be i
     with pytest.raises(Undecidable):
         MODEL.family_of(A[i, 2, 3])  # i may or may not be the prefix 1
+
+
+def test_covariance_and_variance_subtract_the_product_of_means():
+    c = IndexedBase("c")
+    model = RandomModel((RandomFamily(c, (), (i,), iid=True, mean=S.One, variance=S(2), label="H_c"),))
+    assert evaluate_moments(Cov(c[1], c[1]), model) == 2
+    assert evaluate_moments(Cov(c[1], c[2]), model) == 0
+    assert evaluate_moments(Var(c[1]), model) == 2
+    assert evaluate_moments(Expect(c[1] * c[2]), model) == 1
+
+
+@pytest.mark.parametrize("nonpolynomial", [exp(b[1]), 1 / b[1], b[1] ** Rational(1, 2), 2 ** b[1]])
+def test_expectations_of_non_polynomials_are_undecidable(nonpolynomial):
+    with pytest.raises(Undecidable):
+        evaluate_moments(Expect(nonpolynomial), MODEL)
