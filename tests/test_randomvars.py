@@ -6,7 +6,7 @@ Written against the survivors and not-covered mutants of the mutation run of
 from __future__ import annotations
 
 import pytest
-from sympy import IndexedBase, Rational, S, exp, latex, log, sqrt, symbols
+from sympy import IndexedBase, Rational, S, Sum, exp, latex, log, sqrt, symbols
 from sympy.stats import Normal, Uniform
 
 from symderive.randomvars import (
@@ -24,6 +24,7 @@ from symderive.randomvars import (
     is_random,
     law_moments,
     numeric_difference_is_nonzero,
+    opaque_moments,
     warm_moments,
 )
 
@@ -156,3 +157,17 @@ def test_covariance_and_variance_subtract_the_product_of_means():
 def test_expectations_of_non_polynomials_are_undecidable(nonpolynomial):
     with pytest.raises(Undecidable):
         evaluate_moments(Expect(nonpolynomial), MODEL)
+
+
+def test_the_square_of_a_sum_is_termwise_only_over_a_range_known_not_reversed():
+    n, k = symbols("n k", integer=True, nonnegative=True)
+    value = evaluate_moments(Expect(Sum(b[j], (j, 1, n)) ** 2), MODEL)
+    assert value.doit() == n
+    # k - 1 terms: at k = 0 the range 1..-1 is reversed, so no term-wise square is taken
+    assert opaque_moments(evaluate_moments(Expect(Sum(b[j], (j, 1, k - 1)) ** 2), MODEL))
+
+
+def test_joint_moments_of_dependent_entries_are_kept_whole():
+    z = IndexedBase("z")
+    model = RandomModel((RandomFamily(z, (), (i,), iid=False, mean=S.Zero, variance=S.One, label="H_z"),))
+    assert evaluate_moments(Expect(z[1] ** 2 * z[2] ** 3), model) == Expect(z[1] ** 2 * z[2] ** 3)
