@@ -146,11 +146,12 @@ def test_indices_declared_distinct_either_way_round_name_distinct_entries(pair):
 
 def test_covariance_and_variance_subtract_the_product_of_means():
     c = IndexedBase("c")
-    model = RandomModel((RandomFamily(c, (), (i,), iid=True, mean=S.One, variance=S(2), label="H_c"),))
+    model = RandomModel((RandomFamily(c, (), (i,), iid=True, mean=S(3), variance=S(2), label="H_c"),))
     assert evaluate_moments(Cov(c[1], c[1]), model) == 2
     assert evaluate_moments(Cov(c[1], c[2]), model) == 0
     assert evaluate_moments(Var(c[1]), model) == 2
-    assert evaluate_moments(Expect(c[1] * c[2]), model) == 1
+    assert evaluate_moments(Expect(c[1] ** 2), model) == 11
+    assert evaluate_moments(Expect(c[1] * c[2]), model) == 9
 
 
 @pytest.mark.parametrize("nonpolynomial", [exp(b[1]), 1 / b[1], b[1] ** Rational(1, 2), 2 ** b[1]])
@@ -171,3 +172,5 @@ def test_joint_moments_of_dependent_entries_are_kept_whole():
     z = IndexedBase("z")
     model = RandomModel((RandomFamily(z, (), (i,), iid=False, mean=S.Zero, variance=S.One, label="H_z"),))
     assert evaluate_moments(Expect(z[1] ** 2 * z[2] ** 3), model) == Expect(z[1] ** 2 * z[2] ** 3)
+    unknown = RandomModel((RandomFamily(z, (), (i,), iid=True, label="H_z"),))  # no law, no facts
+    assert evaluate_moments(Expect(z[1] ** 2), unknown) == Expect(z[1] ** 2)
