@@ -174,3 +174,11 @@ def test_joint_moments_of_dependent_entries_are_kept_whole():
     assert evaluate_moments(Expect(z[1] ** 2 * z[2] ** 3), model) == Expect(z[1] ** 2 * z[2] ** 3)
     unknown = RandomModel((RandomFamily(z, (), (i,), iid=True, label="H_z"),))  # no law, no facts
     assert evaluate_moments(Expect(z[1] ** 2), unknown) == Expect(z[1] ** 2)
+
+
+def test_a_random_sum_beside_an_entry_is_independent_only_across_stated_families():
+    n = symbols("n", integer=True, positive=True)
+    random_sum = Sum(b[j], (j, 1, n))
+    model = RandomModel((FAMILY_A, FAMILY_B), independence=(Independence("H_ind", (A, b)),))
+    assert evaluate_moments(Expect(A[1, 1, 1] * random_sum), model) == 0
+    assert evaluate_moments(Expect(b[1] * random_sum), model) == Expect(b[1] * random_sum)  # j may be 1
