@@ -112,6 +112,7 @@ def fast_subset() -> list[str]:
     rows += [f"{table}::test_verdict_is_as_expected_and_not_weaker_than_recorded[{r}]" for r in FAST_ROWS]
     rows += [f"tests/test_judge_strategies.py::{t}" for t in STRATEGY_TESTS]
     rows += [f"tests/test_judge.py::{t}" for t in JUDGE_TESTS]
+    rows += ["tests/test_randomvars.py"]  # randomvars.py's own unit tests (cheap): what the judge does not reach
     return rows
 
 
