@@ -175,7 +175,7 @@ MINUS_LOG = Lambda(T, -log(T))
 
 def test_integral_over_a_region_prints_and_binds_its_variable():
     integral = IntegralOver(f(alpha) * a, alpha, SUPP)
-    assert to_latex(integral) == r"\int_{\operatorname{supp} f} a f{\left(\alpha \right)} \, \mathrm{d}\alpha"
+    assert to_latex(integral) == r"\int_{\operatorname{supp} f} a f\left(\alpha\right) \, \mathrm{d}\alpha"
     assert integral.free_symbols == {a}
     with pytest.raises(TypeError):
         IntegralOver(f(alpha), alpha, "supp f")
