@@ -805,7 +805,7 @@ def check_on_instances(
     families (by default -1..6, kept to non-negative product lengths).
     """
     rng = random.Random(seed)
-    sides = (_sympify(lhs), _sympify(rhs))
+    sides = (_sympify(lhs), _sympify(rhs))  # noqa: input-safe (strict: no strings)
     indices = sorted(set().union(*(_index_symbols(e) for e in sides)), key=str)
     functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
     replaced = tuple(str(f) for f in functions)

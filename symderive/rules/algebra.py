@@ -136,8 +136,9 @@ class Substitute(ParametricRule):
 
 
 def substitute(mapping: dict, name: str, justification: str) -> Substitute:
-    # _sympify (strict: no strings) turns a number given as 2 into a SymPy value a transcript can hold.
-    return Substitute(name, justification, tuple((_sympify(old), _sympify(new)) for old, new in mapping.items()))
+    # Strict _sympify (it refuses strings) turns a number given as 2 into a SymPy value a transcript can hold.
+    pairs = tuple((_sympify(old), _sympify(new)) for old, new in mapping.items())  # noqa: input-safe
+    return Substitute(name, justification, pairs)
 
 
 __all__ = [
