@@ -84,22 +84,30 @@ def drop_identity_factor(expr: Basic) -> Basic:
     return expr.replace(lambda e: isinstance(e, MatMul) and any(isinstance(a, Identity) for a in e.args), drop)
 
 
+def _adjacent_pairs(node: MatMul, merge) -> MatrixExpr:
+    """``node`` with its first adjacent pair of factors that ``merge(left, right)`` turns into one
+    matrix (not None) replaced by it; ``node`` itself when no pair merges."""
+    factors = list(node.args)
+    for k in range(len(factors) - 1):
+        merged = merge(factors[k], factors[k + 1])
+        if merged is not None:
+            rest = factors[:k] + [merged] + factors[k + 2:]
+            return rest[0] if len(rest) == 1 else MatMul(*rest)
+    return node
+
+
 def inverse_times_matrix(facts: MatrixFacts) -> Rule:
-    def cancel(node: MatMul) -> MatrixExpr:
-        factors = list(node.args)
-        for k in range(len(factors) - 1):
-            left, right = factors[k], factors[k + 1]
-            if isinstance(left, Inverse) and left.arg == right or isinstance(right, Inverse) and right.arg == left:
-                if not declared_invertible(right if isinstance(left, Inverse) else left, facts):
-                    raise RuleNotApplicable(f"{right} is not declared invertible")
-                rest = factors[:k] + [Identity(left.rows)] + factors[k + 2:]
-                return rest[0] if len(rest) == 1 else MatMul(*rest)
-        return node
+    def cancel(left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
+        if isinstance(left, Inverse) and left.arg == right or isinstance(right, Inverse) and right.arg == left:
+            if not declared_invertible(right if isinstance(left, Inverse) else left, facts):
+                raise RuleNotApplicable(f"{right} is not declared invertible")
+            return Identity(left.rows)
+        return None
 
     return Rule(
         "a matrix times its inverse",
         r"$A^{-1}A = AA^{-1} = I$ for invertible $A$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), cancel),
+        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, cancel)),
     )
 
 
@@ -125,22 +133,18 @@ def transpose_of_inverse(expr: Basic) -> Basic:
 def product_of_inverses(facts: MatrixFacts) -> Rule:
     """``B⁻¹ A⁻¹ -> (AB)⁻¹`` for adjacent inverses of square matrices declared invertible."""
 
-    def combine(node: MatMul) -> MatrixExpr:
-        factors = list(node.args)
-        for k in range(len(factors) - 1):
-            left, right = factors[k], factors[k + 1]
-            if isinstance(left, Inverse) and isinstance(right, Inverse):
-                a, b = right.arg, left.arg
-                if not all(_square(m) and declared_invertible(m, facts) for m in (a, b)):
-                    raise RuleNotApplicable(f"{a} and {b} are not both declared invertible")
-                rest = factors[:k] + [Inverse(MatMul(a, b))] + factors[k + 2:]
-                return rest[0] if len(rest) == 1 else MatMul(*rest)
-        return node
+    def combine(left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
+        if not (isinstance(left, Inverse) and isinstance(right, Inverse)):
+            return None
+        a, b = right.arg, left.arg
+        if not all(_square(m) and declared_invertible(m, facts) for m in (a, b)):
+            raise RuleNotApplicable(f"{a} and {b} are not both declared invertible")
+        return Inverse(MatMul(a, b))
 
     return Rule(
         "inverse of a product, read backwards",
         r"$B^{-1}A^{-1} = (AB)^{-1}$ for invertible square $A$, $B$: $(AB)B^{-1}A^{-1} = I$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), combine),
+        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, combine)),
     )
 
 
