@@ -283,11 +283,6 @@ def test_dependent_entries_taken_as_independent_verify(monkeypatch):
 # -- reports a reader can check ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ExactInstances samples with the unsubstituted sides as companions (strategies.py: "
-    "Sampler(difference.xreplace(at), context, (problem.lhs, problem.rhs))), so the size gets a second, "
-    "random value: the reason reads 'at L = 2, with L = 14' while the counterexample says L = 14 "
-    "(substituting the sizes there loses the index of a size entry such as s[t] from the counterexample)"))
 def test_a_refutation_names_each_unknown_once():
     row = table.BY_ID["positive-index-from-zero-plain"]
     verdict = strategies.ExactInstances().run(Problem(row.lhs, row.rhs, row.context))

@@ -1,6 +1,8 @@
 """Finite sums and products: writing them out at concrete bounds, aligning their ranges."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sympy import Add, Basic, Dummy, Expr, Integer, Integral, Mul, Product, S, Sum, expand, simplify
 
 from ..randomvars import Undecidable
@@ -63,12 +65,12 @@ def expand_finite_sums(expr: Basic, convention: Convention = Convention.TEXTBOOK
     return expr.replace(lambda e: isinstance(e, (Sum, Product)), write_out)
 
 
-def align_sums(expr: Expr) -> Expr:
+def align_sums(expr: Expr, normalise: Callable[[Expr], Expr] = simplify) -> Expr:
     """Rewrite the sums of ``expr`` over one common range and merge them.
 
     Every single sum is re-indexed to start at 0; sums whose lengths differ by
     whole numbers are cut to the shortest length (the extra terms peeled off) and
-    added summand-wise.  The value of ``expr`` is unchanged when no range is
+    added summand-wise, the merged summand passed through ``normalise``.  The value of ``expr`` is unchanged when no range is
     reversed (the caller checks that).
     """
     index = Dummy("k", integer=True)
@@ -97,7 +99,7 @@ def align_sums(expr: Expr) -> Expr:
         for extra in range(1, int(last - shortest) + 1):
             rest += function.xreplace({index: shortest + extra})
         summand += function
-    merged = simplify(summand)
+    merged = normalise(summand)
     return rest if merged == 0 else rest + Sum(merged, (index, 0, shortest))
 
 
