@@ -352,7 +352,10 @@ class _MomentEvaluator:
         if isinstance(expr, RandomOperator):
             for arg in expr.args:
                 _refuse_undeclared(arg, self.model)
-            if not any(_mentions_random(a, self.model) for a in expr.args):
+            # A moment of a finite number is that number's (an empty textbook sum makes Var(0));
+            # a moment of an undeclared name is not decided here.
+            if not any(_mentions_random(a, self.model) for a in expr.args) and not all(
+                    a.is_number and a.is_finite for a in expr.args):
                 raise Undecidable(f"{expr} involves no declared random variable")
         if isinstance(expr, Expect):
             return self.expectation(args[0])

@@ -675,9 +675,7 @@ ROWS: list[Row] = [
     Row("E-square-reversed-by-one", vanishing_up_to(L, 3) * Expect(Sum(b[k], (k, 1, N - 1)) ** 2),
         vanishing_up_to(L, 3) * (N - 1) * c**2 / 3, F, RV, expect="refuted",
         check=uniform_falsity(vanishing_up_to(L, 3) * Expect(Sum(b[k], (k, 1, N - 1)) ** 2),
-                              vanishing_up_to(L, 3) * (N - 1) * c**2 / 3, ({L: 4, N: 0},)),
-        weak="unknown: at N = 0 the textbook sum is empty and randomvars refuses E[0] ('involves no declared "
-             "random variable'), as in Var-sum-any-n"),
+                              vanishing_up_to(L, 3) * (N - 1) * c**2 / 3, ({L: 4, N: 0},))),
     Row("dep-Var-sum-expanded", Var(d[1] + d[2]), 2 * s_**2 + 2 * Expect(d[1] * d[2]), T, RV, expect="proved",
         check=lambda: oracle.random_agrees(Var(d[1] + d[2]), 8 + 2 * Expect(d[1] * d[2]), d_all_equal())),
     Row("E-plus-symbol", Expect(b[1]) + x, x, T, RV, check=uniform_truth(Expect(b[1]), S.Zero)),
@@ -842,9 +840,6 @@ ROWS: list[Row] = [
         check=lambda: not oracle.random_agrees(Var(Sum(b[k], (k, 1, n))).xreplace(CONCRETE), n * 3,
                                                oracle.iid_uniform(3, {"b"}), {n: -2}, karr=True)),
     Row("Var-sum-any-n", Var(Sum(b[k], (k, 1, n))), n * c**2 / 3, F, RV, expect="refuted",
-        weak="unknown: at n = -2 the textbook sum is empty and randomvars._MomentEvaluator.evaluate refuses "
-             "Var(0) ('involves no declared random variable'), though an operator on a bare number is that "
-             "number's moment (0 here); ExactInstances then gives up",
         check=uniform_falsity(Var(Sum(b[k], (k, 1, n))), n * c**2 / 3, ({n: -2},))),
     Row("Var-mod-alias", Var(Sum(b[Mod(k, 2)], (k, 1, L))), L * c**2 / 3, F, RV, expect="refuted",
         check=uniform_falsity(Var(Sum(b[Mod(k, 2)], (k, 1, L))), L * c**2 / 3, SIZES)),

@@ -182,3 +182,17 @@ def test_a_random_sum_beside_an_entry_is_independent_only_across_stated_families
     model = RandomModel((FAMILY_A, FAMILY_B), independence=(Independence("H_ind", (A, b)),))
     assert evaluate_moments(Expect(A[1, 1, 1] * random_sum), model) == 0
     assert evaluate_moments(Expect(b[1] * random_sum), model) == Expect(b[1] * random_sum)  # j may be 1
+
+
+def test_a_moment_of_a_finite_number_is_that_numbers_moment():
+    # An empty textbook sum under E or Var leaves a bare number: E[0] = 0, Var(3) = 0, Cov(2, 5) = 0.
+    assert evaluate_moments(Expect(S.Zero), MODEL, set()) == 0
+    assert evaluate_moments(Expect(S(7) / 2), MODEL, set()) == S(7) / 2
+    assert evaluate_moments(Var(S(3)), MODEL, set()) == 0
+    assert evaluate_moments(Cov(S(2), S(5)), MODEL, set()) == 0
+
+
+@pytest.mark.parametrize("argument", [S.ComplexInfinity, S.NaN, symbols("x"), symbols("x") + 1])
+def test_a_moment_of_an_undefined_value_or_an_undeclared_name_is_not_decided(argument):
+    with pytest.raises(Undecidable):
+        evaluate_moments(Expect(argument), MODEL, set())
