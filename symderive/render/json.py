@@ -33,7 +33,15 @@ from ..model import Chain, Derivation, Step, Verification
 from ..recurrence import Induction
 from ..rules import ParametricRule
 from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
-from ..rules.gaussians import CollectQuadraticForm, QuadraticFormIsEven
+from ..rules.densities import DensityDefinition, KLDefinition
+from ..rules.gaussians import (
+    CollectQuadraticForm, InverseTimesMatrix, LinearityOfScalarExpectation, ProductOfInverses, QuadraticFormIsEven,
+)
+from ..rules.kl import KLOfMarginals, KLOverSupport, LogOfProductRatio, Marginalise
+from ..rules.probability import (
+    ExpectationFromDensity, ExpectationOfIndependentProduct, LinearityOfExpectation, SecondMomentOfCentred,
+    VarianceOfCentredProduct, VarianceOfIndependentSum, VarianceOfUncorrelatedSum,
+)
 from .. import verifiers
 from .latex import RELATION_SYMBOLS
 from .printer import to_latex
@@ -49,9 +57,13 @@ EVIDENCE: dict[str, type] = {cls.__name__: cls for cls in (
 )}
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
-REPLAYABLE: dict[str, type[ParametricRule]] = {
-    cls.__name__: cls for cls in (Replace, Rewrite, ShiftIndex, Substitute, QuadraticFormIsEven, CollectQuadraticForm)
-}
+REPLAYABLE: dict[str, type[ParametricRule]] = {cls.__name__: cls for cls in (
+    Replace, Rewrite, ShiftIndex, Substitute,
+    QuadraticFormIsEven, CollectQuadraticForm, InverseTimesMatrix, ProductOfInverses, LinearityOfScalarExpectation,
+    KLOverSupport, LogOfProductRatio, Marginalise, KLOfMarginals, DensityDefinition, KLDefinition,
+    LinearityOfExpectation, ExpectationOfIndependentProduct, VarianceOfIndependentSum, VarianceOfUncorrelatedSum,
+    VarianceOfCentredProduct, SecondMomentOfCentred, ExpectationFromDensity,
+)}
 
 
 def verification_to_dict(verification: Verification) -> dict[str, str]:
