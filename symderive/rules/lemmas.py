@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from sympy import Basic
+from sympy.core.sympify import _sympify
 
 from ..model import Chain
 from ..render.printer import to_latex
@@ -45,7 +46,9 @@ class ResultAt(ParametricRule):
 
 
 def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> ResultAt:
-    return ResultAt(name, justification, result, tuple(substitution.items()))
+    # Strict _sympify (it refuses strings) turns a number given as 1 into a SymPy value a transcript can hold.
+    pairs = tuple((_sympify(old), _sympify(new)) for old, new in substitution.items())  # noqa: input-safe
+    return ResultAt(name, justification, result, pairs)
 
 
 __all__ = ["lemma_instances", "use_lemma", "ResultAt", "result_at"]
