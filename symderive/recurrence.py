@@ -9,8 +9,8 @@ from sympy import Expr, IndexedBase, Sum, Symbol, expand
 from .calc import Calc, VerificationFailed, Verifier
 from .judge import Context
 from .model import Chain, Hypothesis, Status, Verification
-from .rules import ParametricRule, Rule, RuleNotApplicable
-from .rules.algebra import absorb_next_term, empty_sum, factor_into_sum, unfold
+from .rules import ParametricRule, RuleNotApplicable
+from .rules.algebra import Claim, absorb_next_term, empty_sum, factor_into_sum, unfold
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ def induction_chains(
                    f"The recurrence derived above, at ${following}$ ({RECURRENCE})."))
     step.by(unfold(x[t], claim, "induction hypothesis", f"The claim at ${at}$ ({INDUCTION_HYPOTHESIS})."))
     step.by(factor_into_sum).by(absorb_next_term)
-    step.by(Rule(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
-                 lambda _: claim.xreplace({t: t + 1})))
+    step.by(Claim(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
+                  claim.xreplace({t: t + 1})))
     return base.done(), step.done()
 
 

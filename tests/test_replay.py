@@ -1,7 +1,7 @@
 """Rules with parameters are data: each reads back from a transcript's JSON (no code) and makes the same step.
 
-One example per rule class of :data:`symderive.render.json.REPLAYABLE` (those of
-``rules.algebra`` and the two quadratic-form rules are in test_rules.py): the
+One example per rule class of :data:`symderive.render.json.REPLAYABLE` (``Replace``,
+``Rewrite``, ``ShiftIndex``, ``Substitute`` and the two quadratic-form rules are in test_rules.py): the
 rule, a left side, and the right side it gives, written with one encoder and read
 back with one decoder as a transcript is, so Dummies stay shared.
 """
@@ -129,7 +129,7 @@ EXAMPLES: dict[str, Callable[[], tuple[ParametricRule, Any]]] = {
     "NameTheMatrix": lambda: (C.name_the_matrix(Y(l - 1), "the Hankel matrix", "Notation."),
                               MatMul(D_LAYER(l), EntryMatrix(Y_ENTRY[l - 1, i + j - 1], (i, n[l]), (j, IndexedBase("f")[l])))),
     # lemmas and recurrences
-    "ResultAt": lambda: (result_at(a + Symbol("s"), {Symbol("s"): 1}, "at s = 1", ""), Symbol("q")),
+    "Claim": lambda: (result_at(a + Symbol("s"), {Symbol("s"): 1}, "at s = 1", ""), Symbol("q")),
     "Unroll": lambda: (unroll(LinearRecurrence.read(IndexedBase("v"), l, IndexedBase("v")[l - 1] / 2 + n[l]), k),
                        IndexedBase("v")[L]),
 }

@@ -32,14 +32,13 @@ from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
 from ..recurrence import Induction, Unroll
 from ..rules import ParametricRule
-from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
+from ..rules.algebra import Claim, Replace, Rewrite, ShiftIndex, Substitute
 from ..rules.calculus import ChainRule, EntriesOfTransposedProduct, EntrywiseJacobian, NameTheMatrix
 from ..rules.densities import DensityDefinition, KLDefinition
 from ..rules.gaussians import (
     CollectQuadraticForm, InverseTimesMatrix, LinearityOfScalarExpectation, ProductOfInverses, QuadraticFormIsEven,
 )
 from ..rules.kl import KLOfMarginals, KLOverSupport, LogOfProductRatio, Marginalise
-from ..rules.lemmas import ResultAt
 from ..rules.matrices import (
     DifferentialOfInverse, DifferentialOfLogDet, InverseOfProduct, PeelFirstFactor, PeelLastFactor,
     SymmetricIsItsTranspose, TraceCyclicity,
@@ -67,7 +66,7 @@ EVIDENCE: dict[str, type] = {cls.__name__: cls for cls in (
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
 REPLAYABLE: dict[str, type[ParametricRule]] = {cls.__name__: cls for cls in (
-    Replace, Rewrite, ShiftIndex, Substitute,
+    Replace, Rewrite, ShiftIndex, Substitute, Claim,
     QuadraticFormIsEven, CollectQuadraticForm, InverseTimesMatrix, ProductOfInverses, LinearityOfScalarExpectation,
     KLOverSupport, LogOfProductRatio, Marginalise, KLOfMarginals, DensityDefinition, KLDefinition,
     LinearityOfExpectation, ExpectationOfIndependentProduct, VarianceOfIndependentSum, VarianceOfUncorrelatedSum,
@@ -75,7 +74,7 @@ REPLAYABLE: dict[str, type[ParametricRule]] = {cls.__name__: cls for cls in (
     LinearityOfMatrixExpectation, MeanOfRandomVector, SecondMomentOfRandomVector, CrossMomentOfIndependentVectors,
     InverseOfProduct, TraceCyclicity, PeelFirstFactor, PeelLastFactor, DifferentialOfLogDet, DifferentialOfInverse,
     SymmetricIsItsTranspose, ChainRule, EntrywiseJacobian, EntriesOfTransposedProduct, NameTheMatrix,
-    ResultAt, Unroll,
+    Unroll,
 )}
 
 

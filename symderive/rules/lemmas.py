@@ -8,16 +8,13 @@ step the strength of the lemma's weakest step.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from sympy import Basic
-from sympy.core.sympify import _sympify
 
 from ..model import Chain
 from ..render.printer import to_latex
-from . import ParametricRule
-from .algebra import Replace
+from .algebra import Claim, Replace
 
 
 def lemma_instances(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]]) -> dict[Basic, Basic]:
@@ -33,22 +30,10 @@ def use_lemma(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]], labe
     return Replace(f"lemma: {label}", f"{lemma.heading} (derived above), with {shown}.", tuple(instances.items()))
 
 
-@dataclass(frozen=True)
-class ResultAt(ParametricRule):
-    """``expr -> result`` with the ``substitution`` made and evaluated: the step claims ``expr`` equals
+def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> Claim:
+    """``expr -> result`` with the substitution made and evaluated: the step claims ``expr`` equals
     a derived result at a special case (the judge checks the claim)."""
-
-    result: Basic
-    substitution: tuple[tuple[Basic, Basic], ...]
-
-    def apply(self, expr: Basic) -> Basic:
-        return self.result.xreplace(dict(self.substitution)).doit()
+    return Claim(name, justification, result.xreplace(dict(substitution)).doit())
 
 
-def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> ResultAt:
-    # Strict _sympify (it refuses strings) turns a number given as 1 into a SymPy value a transcript can hold.
-    pairs = tuple((_sympify(old), _sympify(new)) for old, new in substitution.items())  # noqa: input-safe
-    return ResultAt(name, justification, result, pairs)
-
-
-__all__ = ["lemma_instances", "use_lemma", "ResultAt", "result_at"]
+__all__ = ["lemma_instances", "use_lemma", "result_at"]
