@@ -17,12 +17,16 @@ from sympy import (
 )
 from sympy.stats import Uniform
 
-from symderive.cnn_instances import A as A_LAYER, D as D_LAYER, FACTS as CNN_FACTS, L, Y, Y_ENTRY, i, j, k, l, n, w, y, y_pre
+from symderive.cnn_instances import (
+    A as A_LAYER, D as D_LAYER, FACTS as CNN_FACTS, L, Y, Y_ENTRY, i, j, k, l, n, w, y, y_pre,
+)
 from symderive.datajson import decode_dataclass, decode_tree, encode_dataclass, encode_tree
 from symderive.densities import KL, IntegralOver, Region, indexed_function, normal, standard_normal
 from symderive.exprjson import Decoder, Encoder
 from symderive.jacobians import EntryMatrix, Jacobian
-from symderive.matrices import IndexedMatrix, MatrixDifferential, MatrixFacts, MatrixFamily, OrderedProduct, ScalarDifferential
+from symderive.matrices import (
+    IndexedMatrix, MatrixDifferential, MatrixFacts, MatrixFamily, OrderedProduct, ScalarDifferential,
+)
 from symderive.model import Chain, Status, Step, Verification
 from symderive.randomvars import Expect, Independence, RandomFamily, RandomModel, Var
 from symderive.randomvectors import Independence as VectorIndependence, MatExpect, RandomVector, VectorModel
@@ -88,7 +92,8 @@ EXAMPLES: dict[str, Callable[[], tuple[ParametricRule, Any]]] = {
     "KLOfMarginals": lambda: (K.kl_of_marginals(f(alpha), g(alpha), alpha, SUPP),
                               IntegralOver(f(alpha) * log(f(alpha) / g(alpha)), alpha, SUPP) + 1),
     "LogOfProductRatio": lambda: (K.log_of_product_ratio(ii), log(PRODUCT_F / PRODUCT_G)),
-    "Marginalise": lambda: (K.marginalise(ii, OWN), IntegralOver(PRODUCT_F * log(F(ii, xs[ii]) / G_(ii, xs[ii])), xs, SUPP)),
+    "Marginalise": lambda: (K.marginalise(ii, OWN),
+                            IntegralOver(PRODUCT_F * log(F(ii, xs[ii]) / G_(ii, xs[ii])), xs, SUPP)),
     "DensityDefinition": lambda: (DR.density_definition(Function("p", positive=True), standard_normal(x), "H2"),
                                   log(Function("p", positive=True)(yv))),
     "KLDefinition": lambda: (DR.kl_definition(normal(t, 0, 1), normal(t, 1, 2)),
@@ -109,7 +114,8 @@ EXAMPLES: dict[str, Callable[[], tuple[ParametricRule, Any]]] = {
                                                 Expect(W[1, jj] * z[jj])),
     "VarianceOfIndependentSum": lambda: (P.variance_of_independent_sum(RANDOM, "H"),
                                          Var(bias[1] + Sum(W[1, jj] * z[jj], (jj, 1, m)))),
-    "VarianceOfUncorrelatedSum": lambda: (P.variance_of_uncorrelated_sum(RANDOM, "H"), Var(Sum(W[1, jj] * z[jj], (jj, 1, m)))),
+    "VarianceOfUncorrelatedSum": lambda: (P.variance_of_uncorrelated_sum(RANDOM, "H"),
+                                          Var(Sum(W[1, jj] * z[jj], (jj, 1, m)))),
     "VarianceOfCentredProduct": lambda: (P.variance_of_centred_product(RANDOM, W, "H"), Var(W[1, jj] * z[jj])),
     "SecondMomentOfCentred": lambda: (P.second_moment_of_centred(RANDOM, "IH"), Expect(z[jj] ** 2)),
     "ExpectationFromDensity": lambda: (P.expectation_from_density(RANDOM), Expect(bias[1] ** 2) - Expect(bias[1]) ** 2),
@@ -127,7 +133,8 @@ EXAMPLES: dict[str, Callable[[], tuple[ParametricRule, Any]]] = {
     "EntriesOfTransposedProduct": lambda: (C.entries_of_transposed_product(j, i),
                                            MatMul(Transpose(A_LAYER(k)), IndexedMatrix("v", k, n[k], 1))),
     "NameTheMatrix": lambda: (C.name_the_matrix(Y(l - 1), "the Hankel matrix", "Notation."),
-                              MatMul(D_LAYER(l), EntryMatrix(Y_ENTRY[l - 1, i + j - 1], (i, n[l]), (j, IndexedBase("f")[l])))),
+                              MatMul(D_LAYER(l), EntryMatrix(Y_ENTRY[l - 1, i + j - 1], (i, n[l]),
+                                                             (j, IndexedBase("f")[l])))),
     # lemmas and recurrences
     "Claim": lambda: (result_at(a + Symbol("s"), {Symbol("s"): 1}, "at s = 1", ""), Symbol("q")),
     "Unroll": lambda: (unroll(LinearRecurrence.read(IndexedBase("v"), l, IndexedBase("v")[l - 1] / 2 + n[l]), k),

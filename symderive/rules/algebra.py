@@ -153,6 +153,7 @@ def substitute(mapping: dict, name: str, justification: str) -> Substitute:
 
 
 __all__ = [
-    "Replace", "Rewrite", "ShiftIndex", "Substitute", "Claim", "unfold", "rewrite", "sum_of_constant", "factor_into_sum",
+    "Replace", "Rewrite", "ShiftIndex", "Substitute", "Claim", "unfold", "rewrite", "sum_of_constant",
+    "factor_into_sum",
     "absorb_next_term", "empty_sum", "shift_index", "substitute",
 ]

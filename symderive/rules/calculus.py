@@ -30,7 +30,7 @@ def evaluate_integrals(expr: Basic) -> Basic:
 
 @dataclass(frozen=True)
 class ChainRule(ParametricRule):
-    r"""``∂a/∂c -> ∂a/∂b_1 ∂b_1/∂b_2 ··· ∂b_r/∂c`` for ``target = ∂a/∂c`` and ``through = (b_1, ..., b_r)``."""
+    r"""``∂a/∂c -> ∂a/∂b_1 ∂b_1/∂b_2 ··· ∂b_r/∂c`` for ``target = ∂a/∂c``, ``through = (b_1, ..., b_r)``."""
 
     target: Jacobian
     through: tuple[IndexedMatrix, ...]

@@ -316,7 +316,8 @@ def linearity_of_scalar_expectation(model: VectorModel) -> LinearityOfScalarExpe
 
 
 __all__ = [
-    "InverseTimesMatrix", "ProductOfInverses", "LinearityOfScalarExpectation", "quadratic", "flatten_products", "drop_identity_factor", "identity_matrix", "in_coordinates",
+    "InverseTimesMatrix", "ProductOfInverses", "LinearityOfScalarExpectation",
+    "quadratic", "flatten_products", "drop_identity_factor", "identity_matrix", "in_coordinates",
     "inverse_times_matrix", "trace_of_identity",
     "transpose_of_inverse", "product_of_inverses", "square_of_determinant", "determinants_into_product",
     "one_by_one_as_trace", "difference_with_itself", "quadratic_form_of_zero", "quadratic_form_is_even",

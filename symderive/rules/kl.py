@@ -283,7 +283,8 @@ nonnegative_number = Rule(
 )
 
 __all__ = [
-    "unfold_kl", "KLOverSupport", "LogOfProductRatio", "Marginalise", "KLOfMarginals", "kl_over_support", "kl_definition_value", "JENSEN_ON_A_REGION", "jensen_on_region", "check_values_in_domain",
+    "unfold_kl", "KLOverSupport", "LogOfProductRatio", "Marginalise", "KLOfMarginals",
+    "kl_over_support", "kl_definition_value", "JENSEN_ON_A_REGION", "jensen_on_region", "check_values_in_domain",
     "MASS_ON_A_SUBSET", "mass_at_most_one", "check_decreasing", "cancel_density", "integral_of_sum",
     "log_of_product_ratio", "marginalise", "kl_of_marginals", "write_out_sum", "nonnegative_number",
 ]
