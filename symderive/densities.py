@@ -299,6 +299,11 @@ class Region(Basic):
         return self.name
 
 
+def support_of(function: str) -> Region:
+    """The region ``supp f`` where the density named ``function`` is positive, printed ``\\operatorname{supp} f``."""
+    return Region(f"supp {function}", rf"\operatorname{{supp}} {function}")
+
+
 class IntegralOver(Expr):
     r"""``∫_R integrand d(variable)`` over a named :class:`Region`, never evaluated.
 
@@ -425,7 +430,7 @@ class ProductInstances:
 __all__ = [
     "Density", "normal", "uniform", "exponential", "laplace", "product", "quadratic_form",
     "multivariate_normal", "standard_normal", "instantiate", "random_spd", "random_vector", "total_mass",
-    "expectation", "KL", "kl", "WHOLE_LINE", "Region", "IntegralOver", "FamilyMember", "indexed_function",
+    "expectation", "KL", "kl", "WHOLE_LINE", "Region", "support_of", "IntegralOver", "FamilyMember", "indexed_function",
     "ProductInstances",
 ]
 

@@ -9,8 +9,8 @@ from sympy import Expr, IndexedBase, Sum, Symbol, expand
 from .calc import Calc, VerificationFailed, Verifier
 from .judge import Context
 from .model import Chain, Hypothesis, Status, Verification
-from .rules import Rule, RuleNotApplicable
-from .rules.algebra import absorb_next_term, empty_sum, factor_into_sum, unfold
+from .rules import ParametricRule, RuleNotApplicable
+from .rules.algebra import Claim, absorb_next_term, empty_sum, factor_into_sum, unfold
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,28 @@ class LinearRecurrence:
         return self.ratio * previous_value + self.forcing.xreplace({self.index: at})
 
 
-def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Rule:
-    """``x_L = a^L x_0 + sum_{k=1}^{L} a^{L-k} c_k``, read off the recurrence."""
+@dataclass(frozen=True)
+class Unroll(ParametricRule):
+    """``x_L -> a^L x_0 + sum_{k=1}^{L} a^{L-k} c_k`` for the ``recurrence``, ``k = summation_index``."""
 
-    def solve(expr: Expr) -> Expr:
+    recurrence: LinearRecurrence
+    summation_index: Symbol
+
+    def apply(self, expr: Expr) -> Expr:
+        recurrence = self.recurrence
         if not (getattr(expr, "base", None) == recurrence.sequence and len(expr.indices) == 1):
             raise RuleNotApplicable(f"{expr} is not a term of {recurrence.sequence}")
         (last,) = expr.indices
-        a, k = recurrence.ratio, summation_index
+        a, k = recurrence.ratio, self.summation_index
         return a**last * recurrence.sequence[0] + Sum(
             a ** (last - k) * recurrence.forcing.xreplace({recurrence.index: k}), (k, 1, last)
         )
 
-    return Rule("unroll the linear recurrence", _unrolling_justification(recurrence, summation_index), solve)
+
+def unroll(recurrence: LinearRecurrence, summation_index: Symbol) -> Unroll:
+    """``x_L = a^L x_0 + sum_{k=1}^{L} a^{L-k} c_k``, read off the recurrence."""
+    return Unroll("unroll the linear recurrence", _unrolling_justification(recurrence, summation_index),
+                  recurrence, summation_index)
 
 
 def _unrolling_justification(recurrence: LinearRecurrence, k: Symbol) -> str:
@@ -97,8 +106,8 @@ def induction_chains(
                    f"The recurrence derived above, at ${following}$ ({RECURRENCE})."))
     step.by(unfold(x[t], claim, "induction hypothesis", f"The claim at ${at}$ ({INDUCTION_HYPOTHESIS})."))
     step.by(factor_into_sum).by(absorb_next_term)
-    step.by(Rule(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
-                 lambda _: claim.xreplace({t: t + 1})))
+    step.by(Claim(f"the claim at ${following}$", f"The claimed expression with ${following}$ for ${at}$.",
+                  claim.xreplace({t: t + 1})))
     return base.done(), step.done()
 
 

@@ -286,6 +286,59 @@ def test_replay_parameters_of_the_wrong_type_are_refused():
     assert "by: expected an int" in _survey(data)["error"]
 
 
+def committed(name: str) -> dict:
+    return json.loads((ROOT / "derivations" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_a_marginalisation_replayed_over_another_region_is_a_problem(verifier):
+    """kl-additive: the step is re-judged as recorded, but its recorded rule gives an integral over another region."""
+    data = committed("kl-additive")
+    number, replay = replayed_step(data, "marginalisation")
+    assert replay["type"] == "Marginalise" and _survey(data)["problems"] == {}
+    replay["own"] = ["Region", ["Str", "supp g_i"], ["Str", r"\operatorname{supp} g_i"]]
+    report = check(verifier, data)
+    step = report.steps[number]
+    assert not report.passed and not step.passed
+    (problem,) = step.problems
+    assert problem.startswith("replaying its rule gives") and "supp g_i" in problem
+
+
+def test_a_density_definition_replayed_with_another_density_is_a_problem():
+    """kl-gaussian: unfolding g with f's density (Sigma_0 for Sigma_1) does not give the recorded step."""
+    data = committed("kl-gaussian")
+    number, replay = replayed_step(data, "the density g")
+    assert replay["type"] == "DensityDefinition"
+    edited, found = replace_first(replay["density"]["expr"], ["Str", "Sigma_1"], ["Str", "Sigma_0"])
+    assert found
+    replay["density"]["expr"] = edited
+    (problem,) = _survey(data)["problems"][str(number)]
+    assert problem.startswith("replaying its rule gives")
+
+
+def test_an_expectation_replayed_under_another_law_is_a_problem(verifier):
+    """init-variance: the weights' law edited in the recorded model (uniform on (-c, 1), not (-c, c))."""
+    data = only_chains(transcript(), "Mean of a weight (and of a bias, by H2)")
+    number, replay = replayed_step(data, "expectation from the density")
+    assert replay["type"] == "ExpectationFromDensity" and check(verifier, data).passed
+    law = replay["model"]["families"][0]["law"]["law"]
+    assert law["name"] == "A"
+    law["parameters"][1] = ["Integer", "1"]
+    report = check(verifier, data)
+    step = report.steps[number]
+    assert step.outcome == RE_VERIFIED and not step.passed and not report.passed
+    assert any(problem.startswith("replaying its rule gives") for problem in step.problems)
+
+
+def test_a_variance_rule_replayed_for_another_family_is_a_problem():
+    """init-variance: 'variance of a centred product' recorded for the biases b, not the weights A: it refuses."""
+    data = only_chains(transcript(), "The variance of layer $l$")
+    number, replay = replayed_step(data, "variance of a centred product")
+    assert replay["type"] == "VarianceOfCentredProduct" and _survey(data)["problems"] == {}
+    replay["centred"] = ["IndexedBase", {}, ["Symbol", "b", {}]]
+    (problem,) = _survey(data)["problems"][str(number)]
+    assert problem.startswith("replaying its rule: ") and "is not independent of" in problem
+
+
 # ---------------------------------------------------------------- the induction step
 
 

@@ -30,10 +30,26 @@ from ..exprjson import Encoder
 from ..induction import InductionProof
 from ..judge import Context
 from ..model import Chain, Derivation, Step, Verification
-from ..recurrence import Induction
+from ..recurrence import Induction, Unroll
 from ..rules import ParametricRule
-from ..rules.algebra import Replace, Rewrite, ShiftIndex, Substitute
-from ..rules.gaussians import CollectQuadraticForm, QuadraticFormIsEven
+from ..rules.algebra import Claim, Replace, Rewrite, ShiftIndex, Substitute
+from ..rules.calculus import ChainRule, EntriesOfTransposedProduct, EntrywiseJacobian, NameTheMatrix
+from ..rules.densities import DensityDefinition, KLDefinition
+from ..rules.gaussians import (
+    CollectQuadraticForm, InverseTimesMatrix, LinearityOfScalarExpectation, ProductOfInverses, QuadraticFormIsEven,
+)
+from ..rules.kl import KLOfMarginals, KLOverSupport, LogOfProductRatio, Marginalise
+from ..rules.matrices import (
+    DifferentialOfInverse, DifferentialOfLogDet, InverseOfProduct, PeelFirstFactor, PeelLastFactor,
+    SymmetricIsItsTranspose, TraceCyclicity,
+)
+from ..rules.probability import (
+    ExpectationFromDensity, ExpectationOfIndependentProduct, LinearityOfExpectation, SecondMomentOfCentred,
+    VarianceOfCentredProduct, VarianceOfIndependentSum, VarianceOfUncorrelatedSum,
+)
+from ..rules.randomvectors import (
+    CrossMomentOfIndependentVectors, LinearityOfMatrixExpectation, MeanOfRandomVector, SecondMomentOfRandomVector,
+)
 from .. import verifiers
 from .latex import RELATION_SYMBOLS
 from .printer import to_latex
@@ -49,9 +65,17 @@ EVIDENCE: dict[str, type] = {cls.__name__: cls for cls in (
 )}
 
 # Rules with parameters a transcript records, by class name: verify rebuilds them and replays each step.
-REPLAYABLE: dict[str, type[ParametricRule]] = {
-    cls.__name__: cls for cls in (Replace, Rewrite, ShiftIndex, Substitute, QuadraticFormIsEven, CollectQuadraticForm)
-}
+REPLAYABLE: dict[str, type[ParametricRule]] = {cls.__name__: cls for cls in (
+    Replace, Rewrite, ShiftIndex, Substitute, Claim,
+    QuadraticFormIsEven, CollectQuadraticForm, InverseTimesMatrix, ProductOfInverses, LinearityOfScalarExpectation,
+    KLOverSupport, LogOfProductRatio, Marginalise, KLOfMarginals, DensityDefinition, KLDefinition,
+    LinearityOfExpectation, ExpectationOfIndependentProduct, VarianceOfIndependentSum, VarianceOfUncorrelatedSum,
+    VarianceOfCentredProduct, SecondMomentOfCentred, ExpectationFromDensity,
+    LinearityOfMatrixExpectation, MeanOfRandomVector, SecondMomentOfRandomVector, CrossMomentOfIndependentVectors,
+    InverseOfProduct, TraceCyclicity, PeelFirstFactor, PeelLastFactor, DifferentialOfLogDet, DifferentialOfInverse,
+    SymmetricIsItsTranspose, ChainRule, EntrywiseJacobian, EntriesOfTransposedProduct, NameTheMatrix,
+    Unroll,
+)}
 
 
 def verification_to_dict(verification: Verification) -> dict[str, str]:

@@ -36,8 +36,8 @@ from ..matrices import OrderedProduct
 from ..model import Assumption, Chain, Derivation, Status
 from ..render.latex import STATUS_WORDS, escape_text
 from ..render.printer import to_latex
-from ..rules import Rule
-from ..rules.algebra import rewrite, unfold
+from ..rules import ParametricRule, Rule
+from ..rules.algebra import Claim, Replace, Rewrite, rewrite, unfold
 from ..rules.calculus import (
     chain_rule, differentiate, entries_of_transposed_product, entrywise_jacobian, name_the_matrix,
     sum_against_kronecker_delta, sum_over_the_band,
@@ -95,7 +95,7 @@ ASSUMPTIONS = (
 )
 
 
-def _by(calc: Calc, verifier: Verifier | None, *rules: Rule) -> Calc:
+def _by(calc: Calc, verifier: Verifier | None, *rules: Rule | ParametricRule) -> Calc:
     for one in rules:
         calc.by(one, verifier=verifier)
     return calc
@@ -126,7 +126,7 @@ def _layer(kind: LayerKind, layer, scalar_bias: bool = False) -> Verifier:
     return layer_verifier(kind, layer, sizes, scalar_bias)
 
 
-def _unfold_pre_activation(layer, scalar_bias: bool = False) -> Rule:
+def _unfold_pre_activation(layer, scalar_bias: bool = False) -> Replace:
     return unfold(Y_PRE_ENTRY[layer, i], pre_activation_entry(layer, i, scalar_bias), "definition of the layer",
                   "Definition D3." if scalar_bias else "Definition D1.")
 
@@ -187,7 +187,7 @@ def _last_layer_jacobian() -> Chain:
 # --- 2. the chain rule, and the product by induction on L - l --------------------------------------
 
 
-def _use(lemma: Chain, index, name: str) -> Rule:
+def _use(lemma: Chain, index, name: str) -> Rewrite:
     """Replace every instance of the lemma ``start(index) = end(index)``, at any value of ``index``."""
     at = Wild("c")
     return rewrite(lemma.start.xreplace({index: at}), lemma.end.xreplace({index: at}), name, _cite(lemma))
@@ -223,8 +223,8 @@ def _by_induction(lemma: Chain, last_chain: Chain) -> tuple[Chain, Chain, Chain]
     base.by(_use(last_chain, L, "the last layer"),
             verifier=network_verifier(no_layer, min_depth=2))
     base.by(drop_identity_factors)
-    base.by(Rule("the claim at l = L - 1", r"An empty product ($\prod_{k=L-1}^{L}$) is the identity.",
-                 lambda _: induction.at(induction.claim, L - 1)))
+    base.by(Claim("the claim at l = L - 1", r"An empty product ($\prod_{k=L-1}^{L}$) is the identity.",
+                  induction.at(induction.claim, L - 1)))
 
     step_lemma, hypothesis = induction.lemma_at(l), induction.induction_hypothesis()
     step = Calc(r"Inductive step from $l + 1$ to $l$", induction.subject, CONTEXT,
@@ -238,10 +238,10 @@ def _by_induction(lemma: Chain, last_chain: Chain) -> tuple[Chain, Chain, Chain]
     base_chain, step_chain = base.done(), step.done()
     product = Calc(r"The Jacobian of the output by a pre-activation", induction.subject, CONTEXT,
                    premise=r"For $1 \le l \le L - 1$:")
-    product.by(Rule("induction on L - l",
-                    r"Base case and inductive step above; they use only the chain rule through one layer and the "
-                    r"claim at $l + 1$.",
-                    lambda _: induction.claim),
+    product.by(Claim("induction on L - l",
+                     r"Base case and inductive step above; they use only the chain rule through one layer and the "
+                     r"claim at $l + 1$.",
+                     induction.claim),
                verifier=induction.verifier(base_chain, step_chain))
     return base_chain, step_chain, product.done()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sympy import IndexedBase, Product, Symbol, Tuple
 
 from ..calc import Calc
-from ..densities import KL, ProductInstances, Region, exponential, indexed_function, laplace, normal
+from ..densities import KL, ProductInstances, exponential, indexed_function, laplace, normal, support_of
 from ..judge import Context, Definition
 from ..model import Assumption, Derivation, Status
 from ..rules.kl import (
@@ -38,8 +38,8 @@ i, j = Symbol("i", integer=True, positive=True), Symbol("j", integer=True, posit
 x = IndexedBase("x", real=True)
 f, g = indexed_function("f"), indexed_function("g")
 F, G = Product(f(j, x[j]), (j, 1, d)), Product(g(j, x[j]), (j, 1, d))
-SUPPORT = Region("supp f", r"\operatorname{supp} f")
-MARGINAL_SUPPORT = Region("supp f_i", r"\operatorname{supp} f_i")
+SUPPORT = support_of("f")
+MARGINAL_SUPPORT = support_of("f_i")
 
 t = Symbol("t", real=True)
 FAMILIES = (

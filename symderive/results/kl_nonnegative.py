@@ -19,7 +19,7 @@ from __future__ import annotations
 from sympy import Function, GreaterThan, IndexedBase, Integral, Rational, Sum, Symbol, Tuple, log, oo
 
 from ..calc import Calc
-from ..densities import KL, Region, kl, normal, uniform
+from ..densities import KL, kl, normal, support_of, uniform
 from ..judge import Context, Definition
 from ..model import Assumption, Chain, Derivation, Status
 from ..rules.algebra import substitute
@@ -34,7 +34,7 @@ TITLE = "The KL divergence is nonnegative"
 
 alpha = Symbol("alpha", real=True)  # a point of R^d
 f, g = Function("f"), Function("g")
-SUPPORT = Region("supp f", r"\operatorname{supp} f")
+SUPPORT = support_of("f")
 
 ASSUMPTIONS = (
     Assumption(

@@ -55,6 +55,17 @@ def rewrite(pattern: Expr, template: Expr, name: str, justification: str) -> Rew
                    tuple(stand_ins.values()))
 
 
+@dataclass(frozen=True)
+class Claim(ParametricRule):
+    """``expr -> value``: the step claims its left side equals ``value`` (a special case of a derived result,
+    the claim of an induction); the judge or the step's verifier checks the claim."""
+
+    value: Basic
+
+    def apply(self, expr: Basic) -> Basic:
+        return self.value
+
+
 @rule("sum of a constant", r"A sum of $m$ equal terms is $m$ times the term.")
 def sum_of_constant(expr: Basic) -> Basic:
     def collapse(s: Sum) -> Expr:
@@ -142,6 +153,7 @@ def substitute(mapping: dict, name: str, justification: str) -> Substitute:
 
 
 __all__ = [
-    "unfold", "rewrite", "sum_of_constant", "factor_into_sum",
+    "Replace", "Rewrite", "ShiftIndex", "Substitute", "Claim", "unfold", "rewrite", "sum_of_constant",
+    "factor_into_sum",
     "absorb_next_term", "empty_sum", "shift_index", "substitute",
 ]

@@ -7,6 +7,8 @@ verifiers on concrete instances (see :mod:`symderive.cnn_instances`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sympy import (
     And, Basic, Derivative, Expr, IndexedBase, Integral, KroneckerDelta, MatMul, Max, Min, Mul, Piecewise, S, Sum,
     Symbol, Transpose, expand,
@@ -15,7 +17,7 @@ from sympy.core.relational import Relational
 
 from ..jacobians import EntryMatrix, Jacobian, entry_of
 from ..matrices import IndexedMatrix
-from . import Rule, RuleNotApplicable, rule
+from . import ParametricRule, RuleNotApplicable, rule
 
 
 @rule("evaluate the integral", "Fundamental theorem of calculus: evaluate an antiderivative at the limits.")
@@ -26,41 +28,61 @@ def evaluate_integrals(expr: Basic) -> Basic:
 # --- Jacobians ------------------------------------------------------------------------------------
 
 
-def chain_rule(target: Jacobian, *through: IndexedMatrix) -> Rule:
+@dataclass(frozen=True)
+class ChainRule(ParametricRule):
+    r"""``∂a/∂c -> ∂a/∂b_1 ∂b_1/∂b_2 ··· ∂b_r/∂c`` for ``target = ∂a/∂c``, ``through = (b_1, ..., b_r)``."""
+
+    target: Jacobian
+    through: tuple[IndexedMatrix, ...]
+
+    def apply(self, expr: Basic) -> Basic:
+        if not self.through:
+            raise RuleNotApplicable("the chain rule goes through at least one intermediate vector")
+        if not expr.has(self.target):
+            raise RuleNotApplicable(f"{self.target} does not occur in {expr}")
+        vectors = (self.target.of, *self.through, self.target.wrt)
+        factors = [Jacobian(outer, inner) for outer, inner in zip(vectors, vectors[1:])]
+        return expr.xreplace({self.target: MatMul(*factors)})
+
+
+def chain_rule(target: Jacobian, *through: IndexedMatrix) -> ChainRule:
     r"""``∂a/∂c = ∂a/∂b_1 ∂b_1/∂b_2 ··· ∂b_r/∂c`` for ``target = ∂a/∂c``."""
     if not through:
         raise ValueError("the chain rule goes through at least one intermediate vector")
-    vectors = (target.of, *through, target.wrt)
-    factors = [Jacobian(outer, inner) for outer, inner in zip(vectors, vectors[1:])]
-
-    def apply(expr: Basic) -> Basic:
-        if not expr.has(target):
-            raise RuleNotApplicable(f"{target} does not occur in {expr}")
-        return expr.xreplace({target: MatMul(*factors)})
-
-    return Rule(
+    return ChainRule(
         "chain rule",
         r"If $a$ depends on $c$ only through $b$, then "
         r"$\frac{\partial a}{\partial c} = \frac{\partial a}{\partial b}\frac{\partial b}{\partial c}$ "
         r"(the Jacobian of a composition is the product of the Jacobians).",
-        apply,
+        target, tuple(through),
     )
 
 
-def entrywise_jacobian(row: Symbol, col: Symbol) -> Rule:
-    r"""``∂u/∂v = [∂u_i/∂v_j]`` for vectors ``u``, ``v`` (entries by :func:`~symderive.jacobians.entry_of`)."""
+@dataclass(frozen=True)
+class EntrywiseJacobian(ParametricRule):
+    r"""``∂u/∂v -> [∂u_i/∂v_j]`` for vectors ``u``, ``v``, with ``i = row`` and ``j = col``."""
 
-    def entries(node: Jacobian) -> EntryMatrix:
+    row: Symbol
+    col: Symbol
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, Jacobian), self._entries)
+
+    def _entries(self, node: Jacobian) -> EntryMatrix:
         of, wrt = node.of, node.wrt
         if not (isinstance(of, IndexedMatrix) and isinstance(wrt, IndexedMatrix)):
             raise RuleNotApplicable(f"{node} is not a Jacobian of one named vector by another")
-        return EntryMatrix(Derivative(entry_of(of, row), entry_of(wrt, col)), (row, of.rows), (col, wrt.rows))
+        return EntryMatrix(Derivative(entry_of(of, self.row), entry_of(wrt, self.col)),
+                           (self.row, of.rows), (self.col, wrt.rows))
 
-    return Rule(
+
+def entrywise_jacobian(row: Symbol, col: Symbol) -> EntrywiseJacobian:
+    r"""``∂u/∂v = [∂u_i/∂v_j]`` for vectors ``u``, ``v`` (entries by :func:`~symderive.jacobians.entry_of`)."""
+    return EntrywiseJacobian(
         "Jacobian entry by entry",
         r"By definition, entry $(i, j)$ of $\frac{\partial u}{\partial v}$ is "
         r"$\frac{\partial u_i}{\partial v_j}$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, Jacobian), entries),
+        row, col,
     )
 
 
@@ -182,42 +204,60 @@ def sum_over_the_band(expr: Basic) -> Basic:
     return expr.replace(lambda e: isinstance(e, Sum) and len(e.limits) == 1, _band)
 
 
-def entries_of_transposed_product(row: Symbol, summation: Symbol) -> Rule:
-    r"""``M^T v = [\sum_i M_{ij} v_i]_j`` for a named matrix ``M`` and a named vector ``v``."""
+@dataclass(frozen=True)
+class EntriesOfTransposedProduct(ParametricRule):
+    r"""``M^T v -> [\sum_i M_{ij} v_i]_j`` for a named matrix ``M`` and vector ``v``, ``j = row``, ``i = summation``."""
 
-    def entries(product: MatMul) -> Expr:
+    row: Symbol
+    summation: Symbol
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, MatMul), self._entries)
+
+    def _entries(self, product: MatMul) -> Expr:
         coefficient, matrices = product.as_coeff_matrices()
         if coefficient != 1 or len(matrices) != 2 or not isinstance(matrices[0], Transpose):
             return product
         matrix, vector = matrices[0].arg, matrices[1]
         if not (isinstance(matrix, IndexedMatrix) and isinstance(vector, IndexedMatrix) and vector.cols == 1):
             return product
-        entry = IndexedBase(matrix.name)[matrix.index, summation, row] * entry_of(vector, summation)
-        return EntryMatrix(Sum(entry, (summation, 1, matrix.rows)), (row, matrix.cols))
+        entry = IndexedBase(matrix.name)[matrix.index, self.summation, self.row] * entry_of(vector, self.summation)
+        return EntryMatrix(Sum(entry, (self.summation, 1, matrix.rows)), (self.row, matrix.cols))
 
-    return Rule(
+
+def entries_of_transposed_product(row: Symbol, summation: Symbol) -> EntriesOfTransposedProduct:
+    r"""``M^T v = [\sum_i M_{ij} v_i]_j`` for a named matrix ``M`` and a named vector ``v``."""
+    return EntriesOfTransposedProduct(
         "entries of a matrix-vector product",
         r"$(M^\top v)_j = \sum_i (M^\top)_{ji} v_i = \sum_i M_{ij} v_i$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), entries),
+        row, summation,
     )
 
 
 # --- naming a matrix given by its entries -------------------------------------------------------------
 
 
-def name_the_matrix(named, name: str, justification: str) -> Rule:
+@dataclass(frozen=True)
+class NameTheMatrix(ParametricRule):
     """Replace the one entry-wise matrix of the expression (of ``named``'s shape) by ``named``."""
 
-    def apply(expr: Basic) -> Basic:
-        found = [e for e in expr.atoms(EntryMatrix) if e.shape == named.shape]
-        if len(found) != 1:
-            raise RuleNotApplicable(f"expected one entry-wise matrix of shape {named.shape}, found {len(found)}")
-        return expr.xreplace({found[0]: named})
+    named: Basic
 
-    return Rule(name, justification, apply)
+    def apply(self, expr: Basic) -> Basic:
+        shape = getattr(self.named, "shape", None)
+        found = [e for e in expr.atoms(EntryMatrix) if e.shape == shape]
+        if len(found) != 1:
+            raise RuleNotApplicable(f"expected one entry-wise matrix of shape {shape}, found {len(found)}")
+        return expr.xreplace({found[0]: self.named})
+
+
+def name_the_matrix(named, name: str, justification: str) -> NameTheMatrix:
+    """Replace the one entry-wise matrix of the expression (of ``named``'s shape) by ``named``."""
+    return NameTheMatrix(name, justification, named)
 
 
 __all__ = [
     "evaluate_integrals", "chain_rule", "entrywise_jacobian", "differentiate", "sum_against_kronecker_delta",
     "sum_over_the_band", "entries_of_transposed_product", "name_the_matrix",
+    "ChainRule", "EntrywiseJacobian", "EntriesOfTransposedProduct", "NameTheMatrix",
 ]

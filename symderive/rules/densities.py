@@ -10,6 +10,7 @@ the caller may then cite a stated assumption instead (:func:`~.theorems.assumed`
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Sequence
 
 from sympy import (
@@ -31,13 +32,15 @@ from sympy import (
     powsimp,
     log,
 )
+from sympy.core.function import UndefinedFunction
 from sympy.core.relational import Relational
 
 from ..densities import KL, Density
 from ..model import Status
 from ..inequalities import prove_convex, prove_positive
 from ..integrals import evaluate_integrals
-from . import Rule, RuleNotApplicable, rule
+from . import ParametricRule, RuleNotApplicable, rule
+from .kl import unfold_kl
 from .theorems import Discharge, Hypothesis, Theorem, TheoremRule, checked
 
 # -- change of variables --------------------------------------------------------
@@ -190,19 +193,23 @@ def _random_invertible(n: int, rng: random.Random) -> Matrix:
             return ImmutableMatrix(candidate)
 
 
-def density_definition(function: Function, density: Density, label: str) -> Rule:
-    """``f(a) -> p(a)`` for every application of the function naming the density ``p``."""
+@dataclass(frozen=True)
+class DensityDefinition(ParametricRule):
+    """``f(a) -> p(a)`` for every application of ``function``, the name of the density ``p``."""
+
+    function: UndefinedFunction
+    density: Density
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: getattr(e, "func", None) == self.function and len(e.args) == 1,
+                            lambda e: self.density.at(e.args[0]))
+
+
+def density_definition(function: Function, density: Density, label: str) -> DensityDefinition:
+    """``f(a) -> p(a)``, citing where ``f`` is defined (``label``)."""
     (variable,) = density.variables
-
-    def unfold(expr: Basic) -> Basic:
-        return expr.replace(lambda e: getattr(e, "func", None) == function and len(e.args) == 1,
-                            lambda e: density.at(e.args[0]))
-
-    return Rule(
-        f"the density {function}",
-        f"Definition of ${latex(function(variable))}$ ({label}).",
-        unfold,
-    )
+    return DensityDefinition(f"the density {function}", f"Definition of ${latex(function(variable))}$ ({label}).",
+                             function, density)
 
 
 @rule("evaluate the integral",
@@ -264,30 +271,36 @@ def check_values_in(z: Expr, domain_lower: Expr, assumptions: Sequence[Relationa
 # -- KL divergence ----------------------------------------------------------------
 
 
-def kl_definition(p: Density, q: Density) -> Rule:
+@dataclass(frozen=True)
+class KLDefinition(ParametricRule):
+    """``KL(p, q) -> ∫ p log(p/q)`` over the support of ``p`` (two densities of the same variables)."""
+
+    p: Density
+    q: Density
+
+    def apply(self, expr: Basic) -> Basic:
+        if self.p.variables != self.q.variables:
+            raise RuleNotApplicable(f"{self.p.name} and {self.q.name} are over different variables")
+        definition = Integral(self.p.expr * log(self.p.expr / self.q.expr), *self.p.limits())
+        return unfold_kl(expr, self.p.expr, self.q.expr, definition)
+
+
+def kl_definition(p: Density, q: Density) -> KLDefinition:
     """``KL(p, q) -> ∫_{supp p} p log(p/q)`` (finite only when ``q > 0`` wherever ``p > 0``)."""
     if p.variables != q.variables:
         raise ValueError(f"{p.name} and {q.name} are over different variables")
-    limits = p.limits()
-    definition = Integral(p.expr * log(p.expr / q.expr), *limits)
-
-    def transform(expr: Basic) -> Basic:
-        return expr.replace(
-            lambda e: isinstance(e, KL) and e.args[0] == p.expr and e.args[1] == q.expr,
-            lambda e: definition,
-        )
-
-    return Rule(
+    p.limits()  # scalar variables only: raises NotEvaluable for a density over a matrix symbol
+    return KLDefinition(
         "definition of the KL divergence",
         r"$D_{\mathrm{KL}}(p\,\|\,q) = \int_{\operatorname{supp} p} p \log\frac{p}{q}$, "
         r"which requires $q > 0$ wherever $p > 0$.",
-        transform,
+        p, q,
     )
 
 
 __all__ = [
     "CHANGE_OF_VARIABLES", "change_of_variables", "check_bijective", "check_differentiable",
     "check_jacobian_nonzero", "affine_change_of_variables", "check_affine", "affine_jacobian_entry",
-    "density_definition", "integrate_exactly",
-    "JENSEN", "jensen", "check_convex", "check_values_in", "kl_definition",
+    "DensityDefinition", "density_definition", "integrate_exactly",
+    "JENSEN", "jensen", "check_convex", "check_values_in", "KLDefinition", "kl_definition",
 ]

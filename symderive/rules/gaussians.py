@@ -32,7 +32,7 @@ from sympy.matrices.expressions.transpose import Transpose
 from ..matrices import MatrixFacts
 from ..randomvars import Expect
 from ..randomvectors import MatExpect, VectorModel
-from . import ParametricRule, Rule, RuleNotApplicable, rule
+from . import ParametricRule, RuleNotApplicable, rule
 from .algebra import Replace
 from .matrices import declared_invertible
 
@@ -96,19 +96,25 @@ def _adjacent_pairs(node: MatMul, merge) -> MatrixExpr:
     return node
 
 
-def inverse_times_matrix(facts: MatrixFacts) -> Rule:
-    def cancel(left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
+@dataclass(frozen=True)
+class InverseTimesMatrix(ParametricRule):
+    """``A⁻¹ A -> I`` and ``A A⁻¹ -> I`` for adjacent factors, ``A`` declared invertible in ``facts``."""
+
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, self._cancel))
+
+    def _cancel(self, left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
         if isinstance(left, Inverse) and left.arg == right or isinstance(right, Inverse) and right.arg == left:
-            if not declared_invertible(right if isinstance(left, Inverse) else left, facts):
+            if not declared_invertible(right if isinstance(left, Inverse) else left, self.facts):
                 raise RuleNotApplicable(f"{right} is not declared invertible")
             return Identity(left.rows)
         return None
 
-    return Rule(
-        "a matrix times its inverse",
-        r"$A^{-1}A = AA^{-1} = I$ for invertible $A$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, cancel)),
-    )
+
+def inverse_times_matrix(facts: MatrixFacts) -> InverseTimesMatrix:
+    return InverseTimesMatrix("a matrix times its inverse", r"$A^{-1}A = AA^{-1} = I$ for invertible $A$.", facts)
 
 
 @rule("the identity matrix", r"$I^{-1} = I$ and $\det I = 1$.")
@@ -130,21 +136,30 @@ def transpose_of_inverse(expr: Basic) -> Basic:
                         lambda e: Inverse(Transpose(e.arg.arg)))
 
 
-def product_of_inverses(facts: MatrixFacts) -> Rule:
-    """``B⁻¹ A⁻¹ -> (AB)⁻¹`` for adjacent inverses of square matrices declared invertible."""
+@dataclass(frozen=True)
+class ProductOfInverses(ParametricRule):
+    """``B⁻¹ A⁻¹ -> (AB)⁻¹`` for adjacent inverses of square matrices declared invertible in ``facts``."""
 
-    def combine(left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, self._combine))
+
+    def _combine(self, left: MatrixExpr, right: MatrixExpr) -> MatrixExpr | None:
         if not (isinstance(left, Inverse) and isinstance(right, Inverse)):
             return None
         a, b = right.arg, left.arg
-        if not all(_square(m) and declared_invertible(m, facts) for m in (a, b)):
+        if not all(_square(m) and declared_invertible(m, self.facts) for m in (a, b)):
             raise RuleNotApplicable(f"{a} and {b} are not both declared invertible")
         return Inverse(MatMul(a, b))
 
-    return Rule(
+
+def product_of_inverses(facts: MatrixFacts) -> ProductOfInverses:
+    """``B⁻¹ A⁻¹ -> (AB)⁻¹`` for adjacent inverses of square matrices declared invertible."""
+    return ProductOfInverses(
         "inverse of a product, read backwards",
         r"$B^{-1}A^{-1} = (AB)^{-1}$ for invertible square $A$, $B$: $(AB)B^{-1}A^{-1} = I$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, MatMul), lambda e: _adjacent_pairs(e, combine)),
+        facts,
     )
 
 
@@ -274,24 +289,34 @@ def expectation_of_transpose(expr: Basic) -> Basic:
                         lambda e: Transpose(MatExpect(e.arg.arg)))
 
 
-def linearity_of_scalar_expectation(model: VectorModel) -> Rule:
-    """``E[Σ c_k s_k] -> Σ c_k E[s_k]``, and ``E[c] = c`` for a term free of the random vectors."""
+@dataclass(frozen=True)
+class LinearityOfScalarExpectation(ParametricRule):
+    """``E[Σ c_k s_k] -> Σ c_k E[s_k]``, and ``E[c] = c`` for a term free of ``model``'s random vectors."""
 
-    def split(node: Expect) -> Expr:
+    model: VectorModel
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, Expect) and bool(self.model.random_symbols(e.args[0])),
+                            self._split)
+
+    def _split(self, node: Expect) -> Expr:
         total = []
         for term in Add.make_args(node.args[0]):
-            coefficient, rest = term.as_independent(*model.random_symbols(term), as_Add=False)
+            coefficient, rest = term.as_independent(*self.model.random_symbols(term), as_Add=False)
             total.append(term if rest == 1 else coefficient * Expect(rest))
         return Add(*total)
 
-    return Rule(
+
+def linearity_of_scalar_expectation(model: VectorModel) -> LinearityOfScalarExpectation:
+    return LinearityOfScalarExpectation(
         "linearity of the expectation",
         r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$ for constants $a$, $b$, $c$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, Expect) and bool(model.random_symbols(e.args[0])), split),
+        model,
     )
 
 
 __all__ = [
+    "InverseTimesMatrix", "ProductOfInverses", "LinearityOfScalarExpectation",
     "quadratic", "flatten_products", "drop_identity_factor", "identity_matrix", "in_coordinates",
     "inverse_times_matrix", "trace_of_identity",
     "transpose_of_inverse", "product_of_inverses", "square_of_determinant", "determinants_into_product",

@@ -9,6 +9,7 @@ the region, or by exact integration on instances).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from sympy import Basic, Expr, Indexed, Integer, Lambda, Mul, Product, S, Sum, Symbol, Tuple, expand, latex, log
@@ -16,22 +17,35 @@ from sympy.core.relational import GreaterThan, LessThan, Relational, StrictGreat
 
 from ..densities import KL, IntegralOver, Region
 from ..inequalities import prove_nonnegative, prove_positive
-from . import Rule, RuleNotApplicable, rule
+from . import ParametricRule, Rule, RuleNotApplicable, rule
 from .theorems import Discharge, Hypothesis, Theorem, TheoremRule, checked
 
 
-def kl_over_support(p: Expr, q: Expr, variable: Basic, support: Region) -> Rule:
+def unfold_kl(expr: Basic, p: Expr, q: Expr, definition: Expr) -> Basic:
+    """Every ``D_KL(p‖q)`` in ``expr`` replaced by ``definition`` (whichever integral defines it)."""
+    return expr.replace(lambda e: isinstance(e, KL) and e.args[0] == p and e.args[1] == q, lambda e: definition)
+
+
+@dataclass(frozen=True)
+class KLOverSupport(ParametricRule):
+    """``D_KL(p‖q) -> ∫_{support} p log(p/q) d(variable)``, the support a named region."""
+
+    p: Expr
+    q: Expr
+    variable: Basic
+    support: Region
+
+    def apply(self, expr: Basic) -> Basic:
+        return unfold_kl(expr, self.p, self.q, kl_definition_value(self.p, self.q, self.variable, self.support))
+
+
+def kl_over_support(p: Expr, q: Expr, variable: Basic, support: Region) -> KLOverSupport:
     """``D_KL(p‖q) -> ∫_{supp p} p log(p/q)``."""
-    definition = IntegralOver(p * log(p / q), variable, support)
-
-    def unfold(expr: Basic) -> Basic:
-        return expr.replace(lambda e: isinstance(e, KL) and e.args[0] == p and e.args[1] == q, lambda e: definition)
-
-    return Rule(
+    return KLOverSupport(
         "definition of the KL divergence",
         r"$D_{\mathrm{KL}}(p\,\|\,q) = \int_{\operatorname{supp} p} p \log\frac{p}{q}$, "
         r"finite only when $q > 0$ wherever $p > 0$.",
-        unfold,
+        p, q, variable, support,
     )
 
 
@@ -146,23 +160,31 @@ def check_decreasing(phi: Lambda, domain: Sequence) -> Discharge | None:
 # -- rewrites -----------------------------------------------------------------------------
 
 
-def log_of_product_ratio(index: Symbol) -> Rule:
-    """``log(Π_j a_j / Π_j b_j) -> Σ_i log(a_i / b_i)`` (a fresh index, so no product shares it)."""
+@dataclass(frozen=True)
+class LogOfProductRatio(ParametricRule):
+    """``log(Π_j a_j / Π_j b_j) -> Σ_i log(a_i / b_i)`` with ``i = index`` (fresh, so no product shares it)."""
 
-    def split(node: log) -> Expr:
-        numerator, denominator = node.args[0].as_numer_denom()
-        if not (isinstance(numerator, Product) and isinstance(denominator, Product)
-                and numerator.limits == denominator.limits and len(numerator.limits) == 1):
-            return node
-        j, lower, upper = numerator.limits[0]
-        ratio = (numerator.function / denominator.function).xreplace({j: index})
-        return Sum(log(ratio), (index, lower, upper))
+    index: Symbol
 
-    return Rule(
+    def apply(self, expr: Basic) -> Basic:
+        def split(node: log) -> Expr:
+            numerator, denominator = node.args[0].as_numer_denom()
+            if not (isinstance(numerator, Product) and isinstance(denominator, Product)
+                    and numerator.limits == denominator.limits and len(numerator.limits) == 1):
+                return node
+            j, lower, upper = numerator.limits[0]
+            ratio = (numerator.function / denominator.function).xreplace({j: self.index})
+            return Sum(log(ratio), (self.index, lower, upper))
+
+        return expr.replace(lambda e: isinstance(e, log), split)
+
+
+def log_of_product_ratio(index: Symbol) -> LogOfProductRatio:
+    return LogOfProductRatio(
         "logarithm of a product",
         r"$\log\frac{\prod_j a_j}{\prod_j b_j} = \sum_i \log\frac{a_i}{b_i}$ for $a_j, b_j > 0$ "
         r"(finitely many factors; on $\operatorname{supp} f$ every $f_j > 0$, and $g_j > 0$ by H2).",
-        lambda expr: expr.replace(lambda e: isinstance(e, log), split),
+        index,
     )
 
 
@@ -188,42 +210,64 @@ def integral_of_sum(expr: Basic) -> Basic:
     return expr.replace(lambda e: isinstance(e, IntegralOver), split)
 
 
-def marginalise(factor_index: Symbol, own: Region) -> Rule:
-    r"""``∫ Π_j f_j(x_j) h(x_i) dx -> ∫ f_i(x_i) h(x_i) dx_i`` over ``own = supp f_i``.
+@dataclass(frozen=True)
+class Marginalise(ParametricRule):
+    r"""``∫ Π_j f_j(x_j) h(x_i) dx -> ∫ f_i(x_i) h(x_i) dx_i`` over ``own = supp f_i``, ``i = factor_index``.
 
     The integrand must be a product over ``j`` times a function of the one
     coordinate ``x_i`` (checked: ``h`` involves no other coordinate).
     """
 
-    def integrate_out(node: IntegralOver) -> Expr:
+    factor_index: Symbol
+    own: Region
+
+    def apply(self, expr: Basic) -> Basic:
+        return expr.replace(lambda e: isinstance(e, IntegralOver), self._integrate_out)
+
+    def _integrate_out(self, node: IntegralOver) -> Expr:
         products = [f for f in Mul.make_args(node.integrand) if isinstance(f, Product)]
         if len(products) != 1 or len(products[0].limits) != 1:
             return node
         product = products[0]
         j = product.limits[0][0]
         rest = node.integrand / product
-        coordinate = node.variable[factor_index]
+        coordinate = node.variable[self.factor_index]
         others = {e for e in rest.atoms(Indexed) if e.base == node.variable and e != coordinate}
         if others:
             raise RuleNotApplicable(f"{rest} depends on other coordinates than {coordinate}")
-        marginal = product.function.xreplace({j: factor_index})
-        return IntegralOver(marginal * rest, coordinate, own)
+        marginal = product.function.xreplace({j: self.factor_index})
+        return IntegralOver(marginal * rest, coordinate, self.own)
 
-    return Rule(
+
+def marginalise(factor_index: Symbol, own: Region) -> Marginalise:
+    return Marginalise(
         "marginalisation",
         r"Fubini's theorem for the integrable $\prod_j f_j(x_j)\,h(x_i)$, then $\int f_j = 1$ for every $j \neq i$: "
         r"$\int_{\mathbb{R}^d} \prod_j f_j(x_j)\, h(x_i)\,\mathrm{d}x = \int f_i(x_i)\, h(x_i)\,\mathrm{d}x_i$.",
-        lambda expr: expr.replace(lambda e: isinstance(e, IntegralOver), integrate_out),
+        factor_index, own,
     )
 
 
-def kl_of_marginals(p: Expr, q: Expr, variable: Basic, support: Region) -> Rule:
+@dataclass(frozen=True)
+class KLOfMarginals(ParametricRule):
+    """``∫_{support} p log(p/q) d(variable) -> D_KL(p‖q)``: the definition read backwards."""
+
+    p: Expr
+    q: Expr
+    variable: Basic
+    support: Region
+
+    def apply(self, expr: Basic) -> Basic:
+        definition = kl_definition_value(self.p, self.q, self.variable, self.support)
+        return expr.xreplace({definition: KL(self.p, self.q, Tuple(self.variable))})
+
+
+def kl_of_marginals(p: Expr, q: Expr, variable: Basic, support: Region) -> KLOfMarginals:
     """``∫_{supp p} p log(p/q) -> D_KL(p‖q)``: the definition read backwards."""
-    definition = IntegralOver(p * log(p / q), variable, support)
-    return Rule(
+    return KLOfMarginals(
         "definition of the KL divergence",
         r"$\int_{\operatorname{supp} p} p \log\frac{p}{q} = D_{\mathrm{KL}}(p\,\|\,q)$, read backwards.",
-        lambda expr: expr.xreplace({definition: KL(p, q, Tuple(variable))}),
+        p, q, variable, support,
     )
 
 
@@ -239,6 +283,7 @@ nonnegative_number = Rule(
 )
 
 __all__ = [
+    "unfold_kl", "KLOverSupport", "LogOfProductRatio", "Marginalise", "KLOfMarginals",
     "kl_over_support", "kl_definition_value", "JENSEN_ON_A_REGION", "jensen_on_region", "check_values_in_domain",
     "MASS_ON_A_SUBSET", "mass_at_most_one", "check_decreasing", "cancel_density", "integral_of_sum",
     "log_of_product_ratio", "marginalise", "kl_of_marginals", "write_out_sum", "nonnegative_number",

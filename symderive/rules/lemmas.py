@@ -14,7 +14,7 @@ from sympy import Basic
 
 from ..model import Chain
 from ..render.printer import to_latex
-from . import Rule
+from .algebra import Claim, Replace
 
 
 def lemma_instances(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]]) -> dict[Basic, Basic]:
@@ -22,21 +22,18 @@ def lemma_instances(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]]
     return {lemma.start.xreplace(dict(s)): lemma.end.xreplace(dict(s)) for s in substitutions}
 
 
-def use_lemma(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]], label: str) -> Rule:
+def use_lemma(lemma: Chain, substitutions: Sequence[Mapping[Basic, Basic]], label: str) -> Replace:
+    """Replace each instance of the lemma's start by the same instance of its end (a :class:`Replace`, so a
+    transcript records the instances and ``verify`` replays them)."""
     instances = lemma_instances(lemma, substitutions)
     shown = "; ".join(", ".join(f"${to_latex(k)} = {to_latex(v)}$" for k, v in s.items()) for s in substitutions)
-    return Rule(
-        f"lemma: {label}",
-        f"{lemma.heading} (derived above), with {shown}.",
-        lambda expr: expr.xreplace(instances),
-    )
+    return Replace(f"lemma: {label}", f"{lemma.heading} (derived above), with {shown}.", tuple(instances.items()))
 
 
-def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> Rule:
+def result_at(result: Basic, substitution: Mapping[Basic, Basic], name: str, justification: str) -> Claim:
     """``expr -> result`` with the substitution made and evaluated: the step claims ``expr`` equals
     a derived result at a special case (the judge checks the claim)."""
-    value = result.xreplace(dict(substitution)).doit()
-    return Rule(name, justification, lambda expr: value)
+    return Claim(name, justification, result.xreplace(dict(substitution)).doit())
 
 
 __all__ = ["lemma_instances", "use_lemma", "result_at"]

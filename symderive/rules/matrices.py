@@ -16,6 +16,8 @@ results on instances (directional derivatives computed exactly).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sympy import (
     Add, Basic, Determinant, Expr, Identity, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Mul, S, Trace, expand, log,
 )
@@ -23,7 +25,7 @@ from sympy.matrices.expressions.inverse import Inverse
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..matrices import ScalarDifferential, IndexedMatrix, MatrixDifferential, MatrixFacts, OrderedProduct
-from . import Rule, RuleNotApplicable, rule
+from . import ParametricRule, RuleNotApplicable, rule
 
 
 def _square(m: MatrixExpr) -> bool:
@@ -73,38 +75,57 @@ def transpose_of_product(expr: Basic) -> Basic:
     return _rewrite(expr, lambda e: isinstance(e, Transpose) and isinstance(e.arg, MatMul), reverse)
 
 
-def inverse_of_product(facts: MatrixFacts) -> Rule:
-    def reverse(node: Inverse) -> Expr:
+@dataclass(frozen=True)
+class InverseOfProduct(ParametricRule):
+    """``(c A B)⁻¹ -> c⁻¹ B⁻¹ A⁻¹`` for square factors declared invertible in ``facts`` and ``c ≠ 0``."""
+
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        return _rewrite(expr, lambda e: isinstance(e, Inverse) and isinstance(e.arg, MatMul), self._reverse)
+
+    def _reverse(self, node: Inverse) -> Expr:
         coefficient, matrices = node.arg.as_coeff_matrices()
         for m in matrices:
-            if not (_square(m) and declared_invertible(m, facts)):
+            if not (_square(m) and declared_invertible(m, self.facts)):
                 raise RuleNotApplicable(f"{m} is not a square matrix declared invertible")
         if coefficient.is_zero is not False:
             raise RuleNotApplicable(f"the factor {coefficient} may be 0")
         return _product(1 / coefficient, [_inverse(m) for m in reversed(matrices)])
 
-    return Rule(
+
+def inverse_of_product(facts: MatrixFacts) -> InverseOfProduct:
+    return InverseOfProduct(
         "inverse of a product",
         r"$(AB)^{-1} = B^{-1}A^{-1}$ for invertible square $A$, $B$: $(AB)(B^{-1}A^{-1}) = I$.",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, Inverse) and isinstance(e.arg, MatMul), reverse),
+        facts,
     )
 
 
-def trace_cyclicity(shift: int = 1) -> Rule:
+@dataclass(frozen=True)
+class TraceCyclicity(ParametricRule):
     """Move the first ``shift`` factors of every trace of a product to its end."""
 
-    def rotate(node: Trace) -> Expr:
+    shift: int
+
+    def apply(self, expr: Basic) -> Basic:
+        return _rewrite(expr, lambda e: isinstance(e, Trace) and isinstance(e.arg, MatMul), self._rotate)
+
+    def _rotate(self, node: Trace) -> Expr:
         coefficient, matrices = node.arg.as_coeff_matrices()
         if len(matrices) < 2:
             return node
-        k = shift % len(matrices)
+        k = self.shift % len(matrices)
         return coefficient * Trace(MatMul(*matrices[k:], *matrices[:k]))
 
-    return Rule(
+
+def trace_cyclicity(shift: int = 1) -> TraceCyclicity:
+    """Move the first ``shift`` factors of every trace of a product to its end."""
+    return TraceCyclicity(
         "cyclicity of the trace",
         r"$\operatorname{tr}(XY) = \operatorname{tr}(YX)$ for $X$ of size $m\times n$ and $Y$ of size $n\times m$ "
         r"(both are $\sum_{i,j} x_{ij} y_{ji}$).",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, Trace) and isinstance(e.arg, MatMul), rotate),
+        shift,
     )
 
 
@@ -156,73 +177,111 @@ def _require_nonempty(product: OrderedProduct, because: str | None) -> None:
         raise RuleNotApplicable(f"{product} may be empty (it has {product.count} factors); cite why it is not")
 
 
-def peel_first_factor(nonempty_because: str | None = None) -> Rule:
-    """``prod_{k=a}^{b} M_k = M_a prod_{k=a-1}^{b} M_k`` (descending; ascending likewise)."""
+@dataclass(frozen=True)
+class PeelFirstFactor(ParametricRule):
+    """``prod_{k=a}^{b} M_k = M_a prod_{k=a-1}^{b} M_k`` (descending; ascending likewise); a product that may
+    be empty is peeled only when ``nonempty_because`` cites why it is not."""
 
-    def peel(p: OrderedProduct) -> Expr:
-        _require_nonempty(p, nonempty_because)
-        rest = OrderedProduct(p.term, (p.index, p.start + p.step, p.stop), p.step)
-        return MatMul(p.factor(p.start), rest)
+    nonempty_because: str | None
 
+    def apply(self, expr: Basic) -> Basic:
+        def peel(p: OrderedProduct) -> Expr:
+            _require_nonempty(p, self.nonempty_because)
+            rest = OrderedProduct(p.term, (p.index, p.start + p.step, p.stop), p.step)
+            return MatMul(p.factor(p.start), rest)
+
+        return _rewrite(expr, lambda e: isinstance(e, OrderedProduct), peel)
+
+
+def peel_first_factor(nonempty_because: str | None = None) -> PeelFirstFactor:
     reason = f" ({nonempty_because})" if nonempty_because else ""
-    return Rule(
+    return PeelFirstFactor(
         "peel the first factor",
         rf"A non-empty ordered product is its first factor times the product of the others{reason}.",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, OrderedProduct), peel),
+        nonempty_because,
     )
 
 
-def peel_last_factor(nonempty_because: str | None = None) -> Rule:
-    """``prod_{k=a}^{b} M_k = (prod_{k=a}^{b+1} M_k) M_b`` (descending; ascending likewise)."""
+@dataclass(frozen=True)
+class PeelLastFactor(ParametricRule):
+    """``prod_{k=a}^{b} M_k = (prod_{k=a}^{b+1} M_k) M_b`` (descending; ascending likewise), as
+    :class:`PeelFirstFactor` for a product that may be empty."""
 
-    def peel(p: OrderedProduct) -> Expr:
-        _require_nonempty(p, nonempty_because)
-        rest = OrderedProduct(p.term, (p.index, p.start, p.stop - p.step), p.step)
-        return MatMul(rest, p.factor(p.stop))
+    nonempty_because: str | None
 
+    def apply(self, expr: Basic) -> Basic:
+        def peel(p: OrderedProduct) -> Expr:
+            _require_nonempty(p, self.nonempty_because)
+            rest = OrderedProduct(p.term, (p.index, p.start, p.stop - p.step), p.step)
+            return MatMul(rest, p.factor(p.stop))
+
+        return _rewrite(expr, lambda e: isinstance(e, OrderedProduct), peel)
+
+
+def peel_last_factor(nonempty_because: str | None = None) -> PeelLastFactor:
     reason = f" ({nonempty_because})" if nonempty_because else ""
-    return Rule(
+    return PeelLastFactor(
         "peel the last factor",
         rf"A non-empty ordered product is the product of all but its last factor, times the last factor{reason}.",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, OrderedProduct), peel),
+        nonempty_because,
     )
 
 
-def differential_of_log_det(facts: MatrixFacts) -> Rule:
-    def differentiate(node: ScalarDifferential) -> Expr:
+@dataclass(frozen=True)
+class DifferentialOfLogDet(ParametricRule):
+    """``d log det Σ -> tr(Σ⁻¹ dΣ)`` for ``Σ`` declared invertible in ``facts``."""
+
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        return _rewrite(
+            expr,
+            lambda e: isinstance(e, ScalarDifferential) and isinstance(e.args[0], log)
+            and isinstance(e.args[0].args[0], Determinant),
+            self._differentiate,
+        )
+
+    def _differentiate(self, node: ScalarDifferential) -> Expr:
         (x,) = node.args[0].args[0].args
-        if not declared_invertible(x, facts):
+        if not declared_invertible(x, self.facts):
             raise RuleNotApplicable(f"{x} is not declared invertible")
         return Trace(Inverse(x) * MatrixDifferential(x))
 
-    return Rule(
+
+def differential_of_log_det(facts: MatrixFacts) -> DifferentialOfLogDet:
+    return DifferentialOfLogDet(
         "differential of log det",
         r"$\mathrm{d}\log\det\Sigma = \operatorname{tr}(\Sigma^{-1}\,\mathrm{d}\Sigma)$ for invertible $\Sigma$: "
         r"Jacobi's formula $\mathrm{d}\det\Sigma = \det\Sigma\,\operatorname{tr}(\Sigma^{-1}\mathrm{d}\Sigma)$ "
         r"divided by $\det\Sigma$.",
-        lambda expr: _rewrite(
-            expr,
-            lambda e: isinstance(e, ScalarDifferential) and isinstance(e.args[0], log)
-            and isinstance(e.args[0].args[0], Determinant),
-            differentiate,
-        ),
+        facts,
     )
 
 
-def differential_of_inverse(facts: MatrixFacts) -> Rule:
-    def differentiate(node: MatrixDifferential) -> Expr:
+@dataclass(frozen=True)
+class DifferentialOfInverse(ParametricRule):
+    """``d(Σ⁻¹) -> -Σ⁻¹ dΣ Σ⁻¹`` for ``Σ`` declared invertible in ``facts``."""
+
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        return _rewrite(expr, lambda e: isinstance(e, MatrixDifferential) and isinstance(e.arg, Inverse),
+                        self._differentiate)
+
+    def _differentiate(self, node: MatrixDifferential) -> Expr:
         x = node.arg.arg
-        if not declared_invertible(x, facts):
+        if not declared_invertible(x, self.facts):
             raise RuleNotApplicable(f"{x} is not declared invertible")
         return -Inverse(x) * MatrixDifferential(x) * Inverse(x)
 
-    return Rule(
+
+def differential_of_inverse(facts: MatrixFacts) -> DifferentialOfInverse:
+    return DifferentialOfInverse(
         "differential of an inverse",
         r"$\mathrm{d}(\Sigma^{-1}) = -\Sigma^{-1}\,\mathrm{d}\Sigma\,\Sigma^{-1}$ for invertible $\Sigma$: "
         r"differentiate $\Sigma\Sigma^{-1} = I$ to get "
         r"$\mathrm{d}\Sigma\,\Sigma^{-1} + \Sigma\,\mathrm{d}(\Sigma^{-1}) = 0$.",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, MatrixDifferential) and isinstance(e.arg, Inverse),
-                              differentiate),
+        facts,
     )
 
 
@@ -230,6 +289,8 @@ __all__ = [
     "declared_invertible", "transpose_of_product", "inverse_of_product", "trace_cyclicity", "trace_linearity",
     "determinant_of_product", "determinant_of_inverse", "determinant_of_transpose",
     "peel_first_factor", "peel_last_factor", "differential_of_log_det", "differential_of_inverse",
+    "InverseOfProduct", "TraceCyclicity", "PeelFirstFactor", "PeelLastFactor", "DifferentialOfLogDet",
+    "DifferentialOfInverse",
 ]
 
 
@@ -298,22 +359,32 @@ def transpose_of_ordered_product(expr: Basic) -> Basic:
     return _rewrite(expr, lambda e: isinstance(e, Transpose) and isinstance(e.arg, OrderedProduct), reverse)
 
 
-def symmetric_is_its_transpose(facts: MatrixFacts) -> Rule:
-    def drop(node: Transpose) -> Expr:
-        leaf = node.arg
-        if isinstance(leaf, (MatrixSymbol, IndexedMatrix)) and facts.is_symmetric(leaf):
-            return leaf
-        return node
+@dataclass(frozen=True)
+class SymmetricIsItsTranspose(ParametricRule):
+    """``Dᵀ -> D`` for a matrix ``D`` declared symmetric (a diagonal one is) in ``facts``."""
 
-    return Rule(
+    facts: MatrixFacts
+
+    def apply(self, expr: Basic) -> Basic:
+        def drop(node: Transpose) -> Expr:
+            leaf = node.arg
+            if isinstance(leaf, (MatrixSymbol, IndexedMatrix)) and self.facts.is_symmetric(leaf):
+                return leaf
+            return node
+
+        return _rewrite(expr, lambda e: isinstance(e, Transpose), drop)
+
+
+def symmetric_is_its_transpose(facts: MatrixFacts) -> SymmetricIsItsTranspose:
+    return SymmetricIsItsTranspose(
         "a diagonal matrix is symmetric",
         r"$D^\top = D$ for a diagonal (more generally, symmetric) matrix $D$.",
-        lambda expr: _rewrite(expr, lambda e: isinstance(e, Transpose), drop),
+        facts,
     )
 
 
 __all__ += ["drop_identity_factors", "absorb_next_factor", "transpose_of_ordered_product",
-            "symmetric_is_its_transpose"]
+            "symmetric_is_its_transpose", "SymmetricIsItsTranspose"]
 
 
 @rule("associativity", r"$(AB)C = A(BC) = ABC$: a product of matrices needs no brackets.")
