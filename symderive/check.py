@@ -495,6 +495,8 @@ def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[
         checked = recheck(left, right, sign, values, context)
         if checked.refuted:
             return values, checked
+        if checked.undecidable:
+            raise Undecidable(checked.reason)
         if checked.hopeless:
             return None  # functions or sums of unknown length remain: no point can decide
     return None

@@ -48,7 +48,8 @@ MAX_TERMS = 10_000
 class Recheck:
     """The outcome of a re-check: ``refuted`` (with both sides' values) or not, and why not.
 
-    ``hopeless`` says no other point could do better (the sides do not become numbers).
+    ``hopeless`` says no other point could do better (the sides do not become numbers);
+    ``undecidable`` that the evaluation refused something (an E of no random variable, say).
     """
 
     refuted: bool
@@ -56,6 +57,7 @@ class Recheck:
     lhs: Basic | None = None
     rhs: Basic | None = None
     hopeless: bool = False
+    undecidable: bool = False
 
 
 @dataclass
@@ -250,9 +252,11 @@ def moment_by_sympy_stats(operator: RandomOperator, constants: dict, model: Rand
     from sympy.stats import E, covariance, variance
 
     arguments = Tuple(*operator.args)
-    entries = sorted({e for e in arguments.atoms(Indexed) if _random(e, model)}, key=str)
     if model is None:
         raise Undecidable("E/Var/Cov appear but no random model is declared")
+    entries = sorted({e for e in arguments.atoms(Indexed) if _random(e, model)}, key=str)
+    if not entries:  # a name under it may stand for an undeclared random quantity
+        raise Undecidable(f"{operator} involves no declared random variable")
     _require_independence(entries, model)
     symbols = {entry: _random_symbol(entry, constants, model) for entry in entries}
     args = [a.xreplace(symbols) for a in operator.args]
@@ -333,15 +337,16 @@ def recheck_at(left: Basic, right: Basic, sign: str, point: Point, context: Cont
     problem = outside_declarations(point, context.matrix_facts, context.random_model)
     if problem:
         return Recheck(False, f"the point is not one the declarations allow: {problem}")
+    random_names = set(point.realisations) | {e.base for e in point.realisations}
+    if point.realisations and not all(continuous_in(side, random_names) for side in (left, right)):
+        return Recheck(False, "the step has a function that may jump at the realisation given, so one value of "
+                       "a continuous law cannot refute it", hopeless=True)
     try:
-        left, right = written_out(left, point), written_out(right, point)
-        random_names = set(point.realisations) | {e.base for e in point.realisations}
-        if point.realisations and not all(continuous_in(side, random_names) for side in (left, right)):
-            return Recheck(False, "the step has a function that may jump at the realisation given, so one value of "
-                           "a continuous law cannot refute it", hopeless=True)
         left_value = value_at(left, point, context.random_model)
         right_value = value_at(right, point, context.random_model)
-    except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError) as exc:
+    except Undecidable as exc:
+        return Recheck(False, str(exc), hopeless=True, undecidable=True)
+    except (ValueError, TypeError, ArithmeticError, AttributeError, RecursionError) as exc:
         return Recheck(False, f"the sides could not be evaluated there ({type(exc).__name__}: {exc})", hopeless=True)
     if isinstance(left_value, MatrixBase) or isinstance(right_value, MatrixBase):
         return _matrices_differ(left_value, right_value, sign)
@@ -400,22 +405,34 @@ def real_throughout(left: Basic, right: Basic, point: Point, strict: bool = Fals
     """Every root and logarithm on the way is of a real, nonnegative (positive) number.
 
     ``sqrt(x) sqrt(y)`` at ``x, y < 0`` is the real ``-sqrt(xy)``, but its factors are not
-    real: the point lies outside the real domain of the step.  ``strict`` asks for positive
-    roots' arguments too (a root of 0 may have no real neighbour).
+    real: the point lies outside the real domain of the step.  Checked on the sides as
+    written (a value put in first would evaluate the roots away), each term of a sum with
+    numeric bounds at its own index.  ``strict`` asks for positive roots' arguments too (a
+    root of 0 may have no real neighbour).
     """
     values = {**point.constants, **point.realisations}
-    for side in (left, right):
-        side = side.replace(lambda e: isinstance(e, RandomOperator), lambda e: Dummy(positive=True))  # numbers
-        for power in side.atoms(Pow):
-            if not power.exp.is_integer:
-                base = _concrete(power.base, values)
-                if base.is_number and (base.is_positive if strict else base.is_nonnegative) is not True:
-                    return False
-        for logarithm in side.atoms(log):
-            argument = _concrete(logarithm.args[0], values)
-            if argument.is_number and argument.is_positive is not True:
-                return False
-    return True
+    return _real_domain(left, values, strict) and _real_domain(right, values, strict)
+
+
+def _real_domain(expr: Basic, values: dict, strict: bool) -> bool:
+    if isinstance(expr, RandomOperator) or not expr.args:
+        return True  # E/Var/Cov are numbers whatever their argument's domain
+    if isinstance(expr, (Sum, Product)) and len(expr.limits) == 1:
+        (variable, low, high), = expr.limits
+        low, high = low.xreplace(values), high.xreplace(values)
+        if not (low.is_Integer and high.is_Integer) or high - low + 1 > MAX_TERMS:
+            return True  # not written out: its value is no number, which the caller refuses anyway
+        return all(_real_domain(expr.function, {**values, variable: Integer(v)}, strict)
+                   for v in range(int(low), int(high) + 1))
+    if isinstance(expr, Pow) and not expr.exp.is_integer:
+        base = _concrete(expr.base, values)
+        if base.is_number and (base.is_positive if strict else base.is_nonnegative) is not True:
+            return False
+    if isinstance(expr, log):
+        argument = _concrete(expr.args[0], values)
+        if argument.is_number and argument.is_positive is not True:
+            return False
+    return all(_real_domain(arg, values, strict) for arg in expr.args)
 
 
 def _concrete(expr: Basic, values: dict) -> Basic:
