@@ -183,7 +183,8 @@ def test_a_jump_at_a_single_value_of_a_continuous_law_refutes_nothing():
     (UNIFORM, r"\text{Var}(2 a)", r"4 \text{Var}(a)", {"c": "2"}),  # true: 4 Var(a)
     (UNIFORM, r"E(a) a", "0", {"c": "1", "a[0]": "1/2"}),  # inside E, a is the variable, not 1/2
     (["matrix A, B : n x n"], "(A B)^T", "B^T A^T", {"n": "2", "A": "[[1, 2], [0, 1]]", "B": "[[1, 0], [3, 1]]"}),
-    (["scalar x : positive"], r"\sqrt{x^2}", "x", {"x": "-1"}),  # x = -1 contradicts the declaration
+    (["scalar n : positive integer"], r"\sum_{k=1}^{n} 1", "n", {"n": "-2"}),  # n = -2 contradicts the declaration
+    (UNIFORM, "|a|", "a", {"a[0]": "-3"}),  # the support of a is not known without c
     (["random a ~ U(-c, c)"], r"\text{Var}(a)", r"\frac{c^2}{3}", {"c": "-1"}),  # U(1, -1) is no law
     (UNIFORM, "a^2", "a", {"c": "1", "a[0]": "2 + I"}),  # not a rational
     (UNIFORM, "a", "2", {"c": "1", "b": "3"}),  # a name the step does not have
