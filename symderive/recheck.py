@@ -12,9 +12,10 @@ judged again from scratch:
    realisation of a random variable lies strictly inside its law's support at the given
    parameters;
 3. both sides are evaluated there without the judge's code: sums written out (the human
-   convention, an empty sum is 0), every E/Var/Cov computed by ``sympy.stats`` on the declared
-   laws with the parameters substituted (one independent random symbol per entry, as the
-   declarations state), matrices multiplied out by SymPy;
+   convention, an empty sum is 0), every E/Var/Cov computed on the declared laws with the
+   parameters substituted -- a polynomial in independent entries monomial by monomial from the
+   laws' moments in closed form, anything else by ``sympy.stats`` (one independent random
+   symbol per entry, as the declarations state) -- and matrices multiplied out by SymPy;
 4. the relation must certainly fail there, between real numbers (every root and logarithm on
    the way real).  With a realisation in the point the failure must also persist near it
    (continuous sides, roots and logarithms of positive numbers, a strict failure of an
@@ -31,7 +32,7 @@ from typing import Callable
 
 from sympy import (
     Abs, Add, Basic, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Max, Min, Mul, Pow, Product, Rational, S, Sum,
-    Symbol, Tuple, cos, exp, eye, log, sin,
+    Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
 )
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
@@ -238,19 +239,18 @@ def value_at(expr: Basic, point: Point, model: RandomModel | None) -> Basic:
     value = written_out(expr, point)
     if value.atoms(RandomOperator):
         value = value.replace(lambda e: isinstance(e, RandomOperator),
-                              lambda e: moment_by_sympy_stats(e, point.constants, model))
+                              lambda e: moment_of_operator(e, point.constants, model))
     return value.xreplace(point.realisations).doit()
 
 
-def moment_by_sympy_stats(operator: RandomOperator, constants: dict, model: RandomModel | None) -> Expr:
-    """E/Var/Cov of an expression in random entries, by ``sympy.stats`` on the declared laws.
+def moment_of_operator(operator: RandomOperator, constants: dict, model: RandomModel | None) -> Expr:
+    """E/Var/Cov of an expression in random entries, on the declared laws at the point's parameters.
 
-    Each distinct entry becomes its own sympy.stats random symbol, which makes them
-    independent: allowed only where the declarations state it (the entries of an i.i.d.
-    family, families declared independent).  Raises Undecidable otherwise.
+    Distinct entries must be declared independent (the entries of an i.i.d. family,
+    families declared independent); raises Undecidable otherwise.  A polynomial in the
+    entries takes the laws' moments in closed form (:func:`law_moment`); anything else
+    (``|a|``, ``e^a``) goes to ``sympy.stats``, each entry its own random symbol.
     """
-    from sympy.stats import E, covariance, variance
-
     arguments = Tuple(*operator.args)
     if model is None:
         raise Undecidable("E/Var/Cov appear but no random model is declared")
@@ -258,17 +258,53 @@ def moment_by_sympy_stats(operator: RandomOperator, constants: dict, model: Rand
     if not entries:  # a name under it may stand for an undeclared random quantity
         raise Undecidable(f"{operator} involves no declared random variable")
     _require_independence(entries, model)
-    symbols = {entry: _random_symbol(entry, constants, model) for entry in entries}
-    args = [a.xreplace(symbols) for a in operator.args]
+    laws = {entry: _law_at(entry, constants, model) for entry in entries}
     if isinstance(operator, Expect):
-        value = E(args[0])
-    elif isinstance(operator, Var):
-        value = variance(args[0])
-    elif isinstance(operator, Cov):
-        value = covariance(args[0], args[1])
-    else:
-        raise Undecidable(f"{type(operator).__name__} is not re-checked")
-    return value.doit()
+        (x,) = operator.args
+        return _expectation(x, laws)
+    if isinstance(operator, Var):
+        (x,) = operator.args
+        return _expectation(x**2, laws) - _expectation(x, laws) ** 2
+    if isinstance(operator, Cov):
+        x, y = operator.args
+        return _expectation(x * y, laws) - _expectation(x, laws) * _expectation(y, laws)
+    raise Undecidable(f"{type(operator).__name__} is not re-checked")
+
+
+def _expectation(expr: Expr, laws: dict[Indexed, EntryLaw]) -> Expr:
+    """E[expr] for independent entries with these laws: monomial by monomial, else by sympy.stats."""
+    variables = {entry: Dummy(str(entry)) for entry in laws}
+    polynomial = expand(expr.xreplace(variables)).as_poly(*variables.values()) if variables else None
+    if polynomial is None:
+        return _expectation_by_sympy_stats(expr, laws)
+    total = S.Zero
+    for powers, coefficient in polynomial.terms():
+        term = coefficient
+        for law, power in zip(laws.values(), powers):
+            term *= law_moment(law, power)
+        total += term
+    return total
+
+
+def law_moment(law: EntryLaw, order: int) -> Expr:
+    """``E[X^order]`` in closed form: ``(h^(k+1) - l^(k+1)) / ((k+1)(h-l))`` for ``U(l, h)``;
+    ``sum over even j of C(k, j) mu^(k-j) sigma^j (j-1)!!`` for ``N(mu, sigma^2)``."""
+    if order == 0:
+        return S.One
+    if law.kind == "uniform":
+        low, high = law.parameters
+        return (high ** (order + 1) - low ** (order + 1)) / ((order + 1) * (high - low))
+    mean, deviation = law.parameters
+    return sum((binomial(order, j) * mean ** (order - j) * deviation**j * factorial2(j - 1)
+                for j in range(0, order + 1, 2)), S.Zero)
+
+
+def _expectation_by_sympy_stats(expr: Expr, laws: dict[Indexed, EntryLaw]) -> Expr:
+    from sympy.stats import E, Normal, Uniform
+
+    symbols = {entry: (Uniform if law.kind == "uniform" else Normal)(str(entry), *law.parameters)
+               for entry, law in laws.items()}
+    return E(expr.xreplace(symbols)).doit()
 
 
 def _require_independence(entries: list[Indexed], model: RandomModel) -> None:
@@ -282,17 +318,14 @@ def _require_independence(entries: list[Indexed], model: RandomModel) -> None:
         raise Undecidable("an entry under E/Var/Cov has an index that is not a number")
 
 
-def _random_symbol(entry: Indexed, constants: dict, model: RandomModel) -> Expr:
-    from sympy.stats import Normal, Uniform
-
+def _law_at(entry: Indexed, constants: dict, model: RandomModel) -> EntryLaw:
     law = entry_law(entry, model)
     if law is None:
         raise Undecidable(f"{entry} is not a declared random entry")
     at = law.at(constants)
     if at.well_defined is not True:
         raise Undecidable(f"the law of {entry} is not certainly well-defined at this point")
-    make = Uniform if at.kind == "uniform" else Normal
-    return make(str(entry), *at.parameters)
+    return at
 
 
 def human_sums(expr: Basic) -> Basic:
@@ -450,5 +483,5 @@ def _certainly_nonzero(value: Basic) -> bool:
     return bool(value.is_number and value.is_zero is False)
 
 
-__all__ = ["Point", "Recheck", "has_assumptions", "human_sums", "matrix_value", "moment_by_sympy_stats",
+__all__ = ["Point", "Recheck", "has_assumptions", "human_sums", "matrix_value", "law_moment", "moment_of_operator",
            "outside_declarations", "read_point", "real_throughout", "recheck", "recheck_at", "value_at"]

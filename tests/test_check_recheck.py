@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from sympy import Abs, Matrix, Rational, sign
+from sympy import Abs, Matrix, Rational, sign, simplify, sqrt
+from sympy import stats
 
 from symderive import check
 from symderive.check import Settings, check_document, judge_context, judge_relation
@@ -22,7 +23,8 @@ from symderive.latex_in.directives import parse_directive
 from symderive.latex_in.document import parse_document
 from symderive.latex_in.notation import Declarations, read_side
 from symderive.model import Outcome, Verdict
-from symderive.recheck import continuous_in, recheck
+from symderive.realisations import EntryLaw
+from symderive.recheck import continuous_in, law_moment, recheck
 
 UNIFORM = ["read E as expectation", "scalar c : positive", "random a ~ U(-c, c)", "random d ~ U(-c, c)"]
 
@@ -81,6 +83,24 @@ def test_a_normal_law_with_a_parameter_is_rechecked():
     left, right, context = sides(declared, r"E(g^2)", "1 + 2 s")
     checked = recheck(left, right, "=", {"s": "3"}, context)
     assert checked.refuted and (checked.lhs, checked.rhs) == (4, 7)  # E g^2 = 1 + s
+
+
+@pytest.mark.parametrize("law, random_symbol", [
+    (EntryLaw("uniform", (Rational(-3), Rational(5))), lambda: stats.Uniform("u", -3, 5)),
+    (EntryLaw("normal", (Rational(1), sqrt(2))), lambda: stats.Normal("z", 1, sqrt(2))),
+])
+def test_closed_form_moments_agree_with_sympy_stats(law, random_symbol):
+    X = random_symbol()
+    for order in range(5):
+        assert simplify(law_moment(law, order) - stats.E(X**order)) == 0, order
+
+
+def test_a_moment_that_is_no_polynomial_is_rechecked_by_sympy_stats():
+    left, right, context = sides(UNIFORM, "E(|a|)", "c")
+    checked = recheck(left, right, "=", {"c": "2"}, context)
+    assert checked.refuted and (checked.lhs, checked.rhs) == (1, 2)  # E|U(-c, c)| = c/2
+    half, _, _ = sides(UNIFORM, r"\frac{c}{2}", "c")
+    assert not recheck(left, half, "=", {"c": "2"}, context).refuted
 
 
 # -- (b) matrices --------------------------------------------------------------------------------
