@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -650,5 +649,5 @@ def exit_status(reports: list[FileReport]) -> int:
 __all__ = [
     "DEFAULT_TIMEOUT", "Entry", "FileReport", "Settings", "check_document", "check_paths", "collect_files",
     "exit_status", "judge_context", "judge_relation", "notation_directives", "report_json", "report_text",
-    "DocumentError", "check_documents", "grader_for",
+    "DocumentError", "check_documents", "grader_for", "human_sums",
 ]

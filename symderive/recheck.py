@@ -169,6 +169,11 @@ def outside_declarations(point: Point, facts: MatrixFacts, model: RandomModel | 
         problem = _realisation_problem(entry, value, scalars, model)
         if problem:
             return problem
+    if len(point.realisations) > 1 and model is not None:
+        try:  # values inside each marginal support lie in the joint support only for independent entries
+            _require_independence(sorted(point.realisations, key=str), model)
+        except Undecidable as exc:
+            return str(exc)
     return ""
 
 

@@ -188,6 +188,16 @@ def test_a_realisation_on_the_boundary_or_outside_is_no_counterexample():
     assert recheck(left, right, ">", {"c": "2", "a[0]": "-1"}, context).refuted
 
 
+def test_values_of_dependent_entries_are_no_counterexample():
+    """Each value inside its own support need not be a value the pair takes together (x_1 = x_2, say)."""
+    declared = ["random x_{i} ~ U(-1, 1), dependent"]
+    left, right, context = sides(declared, "x_1", "x_2")
+    checked = recheck(left, right, "=", {"x[1]": "1/2", "x[2]": "-1/2"}, context)
+    assert not checked.refuted and "not declared independent" in checked.reason
+    left, right, context = sides(["random x_{i} ~ U(-1, 1)"], "x_1", "x_2")  # i.i.d.: a genuine counterexample
+    assert recheck(left, right, "=", {"x[1]": "1/2", "x[2]": "-1/2"}, context).refuted
+
+
 def test_a_jump_at_a_single_value_of_a_continuous_law_refutes_nothing():
     declarations = declarations_of(UNIFORM)
     a = read_side("a", declarations).expr
