@@ -372,6 +372,15 @@ def recheck(left: Basic, right: Basic, sign: str, values: dict[str, str], contex
 
 def recheck_at(left: Basic, right: Basic, sign: str, point: Point, context: Context) -> Recheck:
     """Whether ``left sign right`` certainly fails at ``point``, evaluated here; see the module's rules."""
+    try:
+        return _recheck_at(left, right, sign, point, context)
+    except RecursionError:
+        return Recheck(False, "the expression is nested too deeply to re-check", hopeless=True)
+    except Exception as exc:  # an unforeseen input leaves the step unknown, never refuted
+        return Recheck(False, f"the re-check failed ({type(exc).__name__}: {exc})", hopeless=True)
+
+
+def _recheck_at(left: Basic, right: Basic, sign: str, point: Point, context: Context) -> Recheck:
     problem = outside_declarations(point, context.matrix_facts, context.random_model)
     if problem:
         return Recheck(False, f"the point is not one the declarations allow: {problem}")
