@@ -236,7 +236,7 @@ def written_out(expr: Basic, point: Point) -> Basic:
 
 
 def value_at(expr: Basic, point: Point, model: RandomModel | None) -> Basic:
-    """The exact value of ``expr`` (its sums written out) at ``point``: moments by sympy.stats.
+    """The exact value of ``expr`` (its sums written out) at ``point``, E/Var/Cov on the declared laws.
 
     Realisations are put in only after every E/Var/Cov is evaluated: inside them the
     entries are random variables, not the values they take.
