@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import Basic, Dummy, Indexed, Integer, Product, Rational, S, Sum, Symbol
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
@@ -45,7 +44,9 @@ from .latex_in.document import (
 from .latex_in.notation import Declarations, LatexInputError, prescreen, read_side
 from .model import Outcome, Status
 from .matrices import MatrixFacts
-from .randomvars import Independence, RandomModel, RandomOperator, Undecidable, evaluate_moments
+from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
+from .realisations import draw_realisation, entry_law, law_parameters
+from .recheck import Recheck, human_sums, recheck
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RELATIONS = 2_000
@@ -428,148 +429,29 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
 
 
 def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, context: Context) -> dict:
-    """Re-evaluate both sides at the judge's counterexample, independently of the judge.
+    """The judge's counterexample, re-checked by :mod:`symderive.recheck` (independently of the judge).
 
-    A counterexample counts only where both sides are real, finite numbers under the human
-    conventions (an empty sum is 0): a step about real quantities is not refuted by a point
-    outside its domain, nor by Karr's convention for reversed sums.
+    A counterexample counts only where the declarations allow it and both sides are real,
+    finite numbers under the human conventions (an empty sum is 0); otherwise the step
+    stays ``unknown``, with the judge's reason and the re-check's.
     """
-    try:
-        values = _point_from_names(point, left, right)
-        left_value = _value_at(left, values, context)
-        right_value = _value_at(right, values, context)
-    except (Undecidable, ValueError, TypeError, ArithmeticError, AttributeError, RecursionError):
-        return {"verdict": "unknown", "reason": f"a counterexample was found but could not be re-checked ({reason})"}
-    if isinstance(left_value, MatrixBase) and isinstance(right_value, MatrixBase):
-        return _confirmed_matrices(left_value, right_value, point, reason)
-    if not (left_value.is_number and right_value.is_number):
-        return {"verdict": "unknown", "reason": f"a counterexample was found but the sides do not evaluate to numbers "
-                f"there, so it could not be re-checked ({reason})"}
-    if not (_real_number(left_value) and _real_number(right_value)) or not _real_throughout(left, right, values):
-        return {"verdict": "unknown", "reason": "the only counterexample found lies outside the real domain of the "
-                f"step ({reason}; there lhs = {left_value}, rhs = {right_value})"}
-    if not _certainly_nonzero(left_value - right_value):
-        return {"verdict": "unknown", "reason": f"a counterexample did not survive the re-check ({reason})"}
-    shown = ", ".join(f"{name} = {value}" for name, value in point.items()) or "any values"
-    return {"verdict": "refuted", "method": "counterexample search",
-            "reason": f"the two sides differ at {shown}: lhs = {left_value}, rhs = {right_value}",
-            "counterexample": {"values": dict(point), "lhs": str(left_value), "rhs": str(right_value)}}
+    checked = recheck(left, right, "=", point, context)
+    if not checked.refuted:
+        return {"verdict": "unknown", "reason": f"a counterexample was found but did not survive the re-check: "
+                f"{checked.reason} ({reason})"}
+    return _refutation(point, checked)
 
 
-def _confirmed_matrices(left: MatrixBase, right: MatrixBase, point: dict, reason: str) -> dict:
-    """Two concrete matrices: refuted when they differ in shape or in a real entry, certainly."""
-    entries = list(left) + list(right)
-    if left.shape == right.shape and not all(_real_number(e) for e in entries):
-        return {"verdict": "unknown", "reason": f"a counterexample was found but its entries are not all real "
-                f"numbers, so it could not be re-checked ({reason})"}
-    if left.shape == right.shape and not any(_certainly_nonzero(a - b) for a, b in zip(left, right)):
-        return {"verdict": "unknown", "reason": f"a counterexample did not survive the re-check ({reason})"}
-    shown = ", ".join(f"{name} = {value}" for name, value in point.items())
-    lhs, rhs = str(left.tolist()), str(right.tolist())
-    return {"verdict": "refuted", "method": "counterexample search",
-            "reason": f"the two sides differ at {shown}: lhs = {lhs}, rhs = {rhs}",
-            "counterexample": {"values": dict(point), "lhs": lhs, "rhs": rhs}}
-
-
-def _point_from_names(point: dict, *expressions: Basic) -> dict:
-    atoms: dict[str, Basic] = {}
-    for expr in expressions:
-        for atom in expr.atoms(Symbol, Indexed, MatrixSymbol):
-            atoms.setdefault(str(atom), atom)
-        for matrix in expr.atoms(MatrixExpr):
-            for size in matrix.shape:
-                if isinstance(size, (Symbol, Indexed)):
-                    atoms.setdefault(str(size), size)
-    for expr in expressions:  # an entry that only appears once a sum is written out, such as n[0]
-        for entry in expr.atoms(Indexed):
-            for name in point:
-                found = re.fullmatch(rf"{re.escape(str(entry.base))}\[(-?\d+(?:, -?\d+)*)\]", name)
-                if found and name not in atoms:
-                    atoms[name] = entry.base[tuple(Integer(i) for i in found.group(1).split(", "))]
-    missing = [name for name in point if name not in atoms]
-    if missing:
-        raise ValueError(f"unknown names in a counterexample: {missing}")
-    return {atoms[name]: _matrix_value(value) if isinstance(atoms[name], MatrixSymbol) else Rational(value)
-            for name, value in point.items()}
-
-
-def _matrix_value(text: str) -> ImmutableMatrix:
-    """A matrix of a counterexample, written ``[[1/2, -3], [0, 5/7]]``: exact rationals, read without eval."""
-    rows = re.findall(r"\[([^\[\]]*)\]", text.strip()[1:-1]) if text.strip().startswith("[[") else []
-    if not rows:
-        raise ValueError(f"not a matrix of rationals: {text!r}")
-    return ImmutableMatrix([[Rational(entry.strip()) for entry in row.split(",")] for row in rows])
-
-
-def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
-    """The exact value of ``expr`` at ``point``: sums written out (empty ones 0), moments evaluated."""
-    value = human_sums(expr.xreplace(point)).xreplace(point)  # entries of written-out sums too
-    if value.atoms(RandomOperator):
-        if context.random_model is None:
-            raise Undecidable("no random model")
-        value = human_sums(evaluate_moments(value, context.random_model.subs(point)))
-    return value.doit()
-
-
-def human_sums(expr: Basic) -> Basic:
-    """Sums and products with whole-number bounds written out; an empty one (upper < lower) is 0 or 1.
-
-    This is the human convention, whatever the bounds (SymPy and the judge follow Karr's,
-    for which a reversed sum is minus a sum).
-    """
-
-    def write_out(node: Basic) -> Basic:
-        *inner, (variable, low, high) = node.limits
-        if not (low.is_Integer and high.is_Integer):
-            return node
-        body = type(node)(node.function, *inner) if inner else node.function
-        if high - low + 1 > MAX_TERMS:
-            raise Undecidable(f"a sum of {high - low + 1} terms is too long to write out")
-        terms = [human_sums(body.xreplace({variable: Integer(v)})) for v in range(int(low), int(high) + 1)]
-        if isinstance(node, Sum):
-            return S.Zero + sum(terms, S.Zero)
-        product = S.One
-        for term in terms:
-            product *= term
-        return product
-
-    return expr.replace(lambda e: isinstance(e, (Sum, Product)), write_out)
-
-
-MAX_TERMS = 10_000
-
-
-def _real_throughout(left: Basic, right: Basic, point: dict) -> bool:
-    """Every root and logarithm on the way is of a real, nonnegative (positive) number.
-
-    ``sqrt(x) sqrt(y)`` at ``x, y < 0`` is the real ``-sqrt(xy)``, but its factors are not
-    real: the point lies outside the real domain of the step.
-    """
-    for side in (left, right):
-        for power in side.atoms(Pow):
-            if not power.exp.is_integer:
-                base = power.base.xreplace(point)
-                if base.has(MatrixExpr):  # a determinant or a quadratic form of concrete matrices
-                    base = base.doit()
-                if base.is_number and base.is_nonnegative is not True:
-                    return False
-        for logarithm in side.atoms(log):
-            argument = logarithm.args[0].xreplace(point)
-            if argument.has(MatrixExpr):
-                argument = argument.doit()
-            if argument.is_number and argument.is_positive is not True:
-                return False
-    return True
-
-
-def _real_number(value: Basic) -> bool:
-    return bool(value.is_number and value.is_extended_real is True and value.is_finite is True)
-
-
-def _certainly_nonzero(value: Basic) -> bool:
-    if value.is_Rational:
-        return value != 0
-    return bool(value.is_number and value.is_zero is False)
+def _refutation(values: dict[str, str], checked: Recheck, sign: str = "=") -> dict:
+    lhs, rhs = (str(v.tolist()) if isinstance(v, MatrixBase) else str(v) for v in (checked.lhs, checked.rhs))
+    shown = ", ".join(f"{name} = {value}" for name, value in values.items()) or "any values"
+    if sign == "=":
+        method, reason = "counterexample search", f"the two sides differ at {shown}: lhs = {lhs}, rhs = {rhs}"
+    else:
+        method = "exact evaluation at a point"
+        reason = f"{sign} fails: lhs - rhs = {checked.lhs - checked.rhs} at {shown}"
+    return {"verdict": "refuted", "method": method, "reason": reason,
+            "counterexample": {"values": dict(values), "lhs": lhs, "rhs": rhs}}
 
 
 # -- inequalities: refutation only (until the judge judges them) ----------------------------------
@@ -596,35 +478,53 @@ def _inequality(left: Basic, right: Basic, sign: str, context: Context) -> dict:
     except Undecidable as exc:
         return {"verdict": "unknown", "reason": str(exc)}
     if violation is not None:
-        point, left_value, right_value = violation
-        return {"verdict": "refuted", "method": "exact evaluation at a point",
-                "reason": f"{sign} fails: lhs - rhs = {left_value - right_value} at {_shown(point)}",
-                "counterexample": {"values": {str(k): str(v) for k, v in point.items()},
-                                   "lhs": str(left_value), "rhs": str(right_value)}}
+        return _refutation(*violation, sign=sign)
     return {"verdict": "unknown", "reason": f"no counterexample at {INEQUALITY_POINTS} points; inequalities are "
             "refuted when they fail, not yet proved"}
 
 
-def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[dict, Basic, Basic] | None:
-    """A point where both sides are real numbers and ``left sign right`` certainly fails."""
+def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[dict, Recheck] | None:
+    """A point where ``left sign right`` certainly fails, found by drawing and re-checked (see recheck)."""
     variables, sizes = _free_variables(left + right if not isinstance(left + right, MatrixExpr) else S.Zero)
     rng = random.Random(context.seed)
     for _ in range(INEQUALITY_POINTS):
-        point = {v: _sample(v, rng, size=v in sizes) for v in variables}
-        if None in point.values():
+        values = _drawn_point(variables, sizes, context.random_model, rng)
+        if values is None:
             return None
-        left_value, right_value = _value_at(left, point, context), _value_at(right, point, context)
-        if not (left_value.is_number and right_value.is_number):
+        checked = recheck(left, right, sign, values, context)
+        if checked.refuted:
+            return values, checked
+        if checked.undecidable:
+            raise Undecidable(checked.reason)
+        if checked.hopeless:
             return None  # functions or sums of unknown length remain: no point can decide
-        if not (_real_number(left_value) and _real_number(right_value)) or not _real_throughout(left, right, point):
-            continue  # outside the real domain of the step
-        value = left_value - right_value
-        wrong = {
-            "<": value.is_nonnegative, "<=": value.is_positive, ">": value.is_nonpositive, ">=": value.is_negative,
-        }[sign]
-        if wrong is True:
-            return point, left_value, right_value
     return None
+
+
+def _drawn_point(variables: list[Basic], sizes: set[Basic], model: RandomModel | None,
+                 rng: random.Random) -> dict[str, str] | None:
+    """Values by name: the constants first, then each realisation strictly inside its law's support.
+
+    A law's parameters get values even when the step does not mention them (``c`` in
+    ``|a| < 1`` for ``a ~ U(-c, c)``).  None when some variable can get no value.
+    """
+    drawn: dict[Basic, Basic] = {}
+    laws = {}
+    for variable in variables:
+        law = entry_law(variable, model) if isinstance(variable, Indexed) else None
+        if law is not None:
+            laws[variable] = law
+            continue
+        drawn[variable] = _sample(variable, rng, size=variable in sizes)
+    for law in laws.values():
+        for parameter in law_parameters(law):
+            if parameter not in drawn:
+                drawn[parameter] = _sample(parameter, rng)
+    for entry, law in laws.items():
+        drawn[entry] = draw_realisation(law.at({k: v for k, v in drawn.items() if v is not None}), rng)
+    if None in drawn.values():
+        return None
+    return {str(k): str(v) for k, v in drawn.items()}
 
 
 def _free_variables(expr: Basic) -> tuple[list[Basic], set[Basic]]:
@@ -666,10 +566,6 @@ def _consistent(variable: Basic, value: Basic) -> bool:
         if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
             return False
     return True
-
-
-def _shown(point: dict) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in point.items()) or "any point"
 
 
 # -- entries ----------------------------------------------------------------------------------------
@@ -753,5 +649,5 @@ def exit_status(reports: list[FileReport]) -> int:
 __all__ = [
     "DEFAULT_TIMEOUT", "Entry", "FileReport", "Settings", "check_document", "check_paths", "collect_files",
     "exit_status", "judge_context", "judge_relation", "notation_directives", "report_json", "report_text",
-    "DocumentError", "check_documents", "grader_for",
+    "DocumentError", "check_documents", "grader_for", "human_sums",
 ]

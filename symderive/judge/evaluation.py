@@ -12,6 +12,7 @@ from sympy.core.function import UndefinedFunction
 
 from ..integrals import evaluate_integrals
 from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
+from ..realisations import draw_realisation, entry_law, law_parameters
 from .functions import arities, functions_in, random_polynomials, with_functions
 from .context import Context
 from .numbers import Sign, classify
@@ -203,10 +204,8 @@ class Sampler:
             assignment[size] = _integer(rng.choice(values))
         value = evaluate_at(self.prepared, assignment, self.context, used)
         for entry in entries_of(value):
-            drawn = draw_value(entry, rng)
-            if drawn is None:
+            if entry not in assignment and not draw_entry(entry, assignment, self.context, rng):
                 return None
-            assignment[entry] = drawn
         if not self._draw_cancelled_entries(assignment):
             return None
         return Point(assignment, value.xreplace({e: assignment[e] for e in entries_of(value)}).doit())
@@ -226,11 +225,37 @@ class Sampler:
                    if all(i.is_number for i in e.indices) and e not in assignment]
         rng = random.Random(f"{self.context.seed}:{sorted(map(str, assignment.items()))}")
         for entry in canonical_order(set(missing)):
-            drawn = draw_value(entry, rng)
-            if drawn is None:
+            if entry not in assignment and not draw_entry(entry, assignment, self.context, rng):
                 return False
-            assignment[entry] = drawn
         return True
+
+
+def draw_entry(entry: Indexed, assignment: dict, context: Context, rng: random.Random) -> bool:
+    """Give ``entry`` a value in ``assignment`` (False when none can be found).
+
+    The realisation of a random entry with a declared law lies strictly inside the law's
+    support, at the parameters' values (drawn here first when the point has none yet, such
+    as ``c`` for ``a ~ U(-c, c)`` in ``|a| = a``); any other entry gets a value with its
+    assumptions.
+    """
+    try:
+        law = entry_law(entry, context.random_model)
+    except Undecidable:  # random, but its values cannot be placed: drawn as an unknown, as before
+        law = None
+    if law is not None:
+        for parameter in law_parameters(law):
+            if parameter not in assignment:
+                drawn = draw_value(parameter, rng)
+                if drawn is None:
+                    return False
+                assignment[parameter] = drawn
+        value = draw_realisation(law.at(assignment), rng)
+    else:
+        value = draw_value(entry, rng)
+    if value is None:
+        return False
+    assignment[entry] = value
+    return True
 
 
 MAX_PATTERNS = 15
