@@ -1,0 +1,126 @@
+"""``symderive verify`` attacked: edited and hand-made transcripts that must not pass, hang or crash.
+
+Each transcript here is small (one chain, the default context) so that a test
+takes a second or two; the attacks on the committed transcripts live in
+``test_verify.py``.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symderive.datajson import encode_value
+from symderive.exprjson import Encoder, decode
+from symderive.judge import Context
+from symderive.render.latex import RELATION_SYMBOLS
+from symderive.render.printer import to_latex
+from symderive.verify import UNKNOWN, TranscriptReport, Verifier, parse_transcript
+
+X = ["Symbol", "x", {}]
+
+
+def integer(value: int) -> list:
+    return ["Integer", str(value)]
+
+
+def step(before: list, after: list, relation: str = "=", replay: dict | None = None) -> dict:
+    return {
+        "latex": f"{to_latex(decode(before))} {RELATION_SYMBOLS[relation]} {to_latex(decode(after))}",
+        "relation": relation, "rule": "forged", "justification": "forged", "part": "c", "chain": 0,
+        "verification": {"status": "proved", "method": "forged", "detail": "", "premises": [], "evidence": None},
+        "before": before, "after": after, "replay": replay,
+    }
+
+
+def transcript(start: list, *afters: list, result: list | None = None, replay: dict | None = None,
+               context: dict | None = None) -> dict:
+    """One chain from ``start`` through ``afters`` (the first step replaying ``replay``), its end the result."""
+    sides = [start, *afters]
+    steps = [step(b, a, replay=replay if i == 0 else None) for i, (b, a) in enumerate(zip(sides, sides[1:]))]
+    result = sides[-1] if result is None else result
+    return {
+        "name": "attack", "title": "attack", "assumptions": [], "steps": steps,
+        "result": {"latex": to_latex(decode(result)), "srepr": "", "tree": result},
+        "format": "symderive-transcript/1",
+        "contexts": [context or encode_value(Context(seconds=5.0), Context, Encoder())],
+        "chains": [{"heading": "c", "start": start, "hypotheses": [], "context": 0}],
+    }
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    with Verifier(jobs=1, seconds=3.0) as shared:
+        yield shared
+
+
+def check(verifier: Verifier, data: dict) -> TranscriptReport:
+    return verifier.verify_data(parse_transcript(json.dumps(data).encode()), "attack.json")
+
+
+def test_the_control_transcript_passes_and_its_false_twin_fails(verifier):
+    """The harness itself: a true step passes, a false one does not."""
+    assert check(verifier, transcript(["Add", X, X], ["Mul", integer(2), X])).passed
+    assert not check(verifier, transcript(X, integer(0))).passed
+
+
+# ---------------------------------------------------------------- false PASSED
+
+
+def test_a_chain_without_steps_carries_no_result(verifier):
+    """A stepless chain 'ends' where it starts: it may not carry a result such as 1 = 2."""
+    false = ["Equality", integer(1), integer(2)]
+    data = transcript(["Add", X, X], ["Mul", integer(2), X], result=false)
+    data["chains"].append({"heading": "empty", "start": false, "hypotheses": [], "context": None})
+    report = check(verifier, data)
+    assert all(s.passed for s in report.steps) and not report.passed
+    assert "the result is not the end of any chain, nor the relation a chain shows" in report.problems
+
+
+@pytest.mark.parametrize("tree", [
+    ["Symbol", "x", {"zero": True}],
+    ["Mul", ["Symbol", "y", {"positive": True}], ["Symbol", "x", {"zero": True}]],
+])
+def test_an_assumption_a_step_rests_on_is_a_stated_premise(verifier, tree):
+    """``x = 0`` is true of a symbol assumed zero; the tree carries that, its LaTeX does not: the report must."""
+    report = check(verifier, transcript(tree, integer(0)))
+    assert report.passed  # the step is true given its assumption ...
+    assert "assumed: x is zero" in report.premises  # ... which the report states
+
+
+def test_the_assumptions_of_an_indexed_base_are_stated(verifier):
+    entry = ["Indexed", ["IndexedBase", {"positive": True}, ["Symbol", "a", {}]], X]
+    report = check(verifier, transcript(["Pow", ["Pow", entry, integer(2)], ["Rational", "1", "2"]], entry))
+    assert "assumed: a is positive" in report.premises
+
+
+def test_the_assumptions_shown_are_the_concise_ones():
+    from sympy import Function, Symbol
+
+    from symderive.verify import assumption_premises
+
+    f = Function("f", positive=True)
+    assert assumption_premises([f(Symbol("t", real=True)), Symbol("n", integer=True, positive=True)]) == [
+        "assumed: f (a function) is positive", "assumed: n is integer, positive", "assumed: t is real"]
+    assert assumption_premises([Symbol("z")]) == []
+
+
+# ---------------------------------------------------------------- bounded time
+
+
+def test_a_replay_that_evaluates_for_ever_is_bounded_by_the_step_limit(verifier):
+    """Substituting 7 for x in x**(10**8) computes a 10**8-digit power: the step is unknown within its limit,
+    the rest of the transcript is still read (not 'unreadable' after the whole file's 120 s)."""
+    power = ["Pow", X, integer(10**8)]
+    replay = {"type": "Substitute", "name": "forged", "justification": "forged", "pairs": [[X, integer(7)]]}
+    data = transcript(power, ["Pow", integer(7), integer(10**8)], replay=replay)
+    report = check(verifier, data)
+    (only,) = report.steps
+    assert not report.passed and only.outcome == UNKNOWN and "time limit" in only.reason
+
+
+def test_a_replay_that_gives_another_side_is_still_a_problem(verifier):
+    replay = {"type": "Substitute", "name": "forged", "justification": "forged", "pairs": [[X, integer(3)]]}
+    report = check(verifier, transcript(["Add", X, X], ["Mul", integer(2), X], replay=replay))
+    (only,) = report.steps
+    assert not report.passed and only.problems == ("replaying its rule gives 6, not its right side",)
