@@ -44,7 +44,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from .calc import VerificationFailed, judging_context
 from .datajson import DataJsonError, Reference, decode_dataclass, decode_tree, decode_value
 from .exprjson import Decoder, _indexed_base_assumptions
-from .judge import Context, judge
+from .judge import Context, Convention, judge
 from .limits import BoundedPool, ChildFailed, TimeLimitExceeded, bounded
 from .model import Chain, Hypothesis, Outcome, Status, Step, Verification
 from .render.json import EVIDENCE, REPLAYABLE, TRANSCRIPT_FORMAT
@@ -519,6 +519,8 @@ def _stated_premises(rebuilt: _Rebuilt) -> list[str]:
     for index in range(len(rebuilt.data["contexts"])):
         context = rebuilt.context(index)
         lines += [f"{d.label}: {_shown(d.target)} := {_shown(d.value)}" for d in context.definitions]
+        if context.convention is not Convention.TEXTBOOK:  # what a reader takes a reversed sum to mean
+            lines.append(f"convention: {context.convention.describe()}")
         model = context.random_model
         for family in model.families if model is not None else ():
             what = (f"law {_shown(family.law.pspace.distribution)}" if family.law is not None

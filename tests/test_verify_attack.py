@@ -12,7 +12,7 @@ import pytest
 
 from symderive.datajson import encode_value
 from symderive.exprjson import Encoder, decode
-from symderive.judge import Context
+from symderive.judge import Context, Convention
 from symderive.render.latex import RELATION_SYMBOLS
 from symderive.render.printer import to_latex
 from symderive.verify import UNKNOWN, TranscriptReport, Verifier, parse_transcript
@@ -92,6 +92,16 @@ def test_the_assumptions_of_an_indexed_base_are_stated(verifier):
     entry = ["Indexed", ["IndexedBase", {"positive": True}, ["Symbol", "a", {}]], X]
     report = check(verifier, transcript(["Pow", ["Pow", entry, integer(2)], ["Rational", "1", "2"]], entry))
     assert "assumed: a is positive" in report.premises
+
+
+def test_a_convention_other_than_the_textbook_one_is_a_stated_premise(verifier):
+    """Under Karr's convention sum_{k=3}^{1} 1 = -1; a reader takes it to be 0: the report must say."""
+    k = ["Symbol", "k", {"integer": True}]
+    reversed_sum = ["Sum", integer(1), ["Tuple", k, integer(3), integer(1)]]
+    karr = encode_value(Context(seconds=5.0, convention=Convention.KARR), Context, Encoder())
+    report = check(verifier, transcript(reversed_sum, integer(-1), context=karr))
+    assert report.passed and f"convention: {Convention.KARR.describe()}" in report.premises
+    assert not check(verifier, transcript(reversed_sum, integer(-1))).passed
 
 
 def test_the_assumptions_shown_are_the_concise_ones():
