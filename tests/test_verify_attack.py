@@ -134,3 +134,26 @@ def test_a_replay_that_gives_another_side_is_still_a_problem(verifier):
     report = check(verifier, transcript(["Add", X, X], ["Mul", integer(2), X], replay=replay))
     (only,) = report.steps
     assert not report.passed and only.problems == ("replaying its rule gives 6, not its right side",)
+
+
+def test_a_lemma_is_not_instantiated_beyond_its_constants_assumptions(verifier):
+    """A lemma sqrt(x^2) = x proved for x > 0, used with x = y for a real y, would 'prove' |y| = y."""
+    x, y = ["Symbol", "x", {"positive": True}], ["Symbol", "y", {"real": True}]
+    data = transcript(["Pow", ["Pow", x, integer(2)], ["Rational", "1", "2"]], x)
+    use = step(["Abs", y], y)
+    use.update(chain=1, part="use")
+    use["verification"]["evidence"] = {"type": "ByLemma", "lemma": {"chain": 0}, "substitutions": [[[x, y]]],
+                                       "label": "L", "context": {"context": 0}}
+    data["steps"].append(use)
+    data["chains"].append({"heading": "use", "start": ["Abs", y], "hypotheses": [], "context": 0})
+    data["result"] = {"tree": y, "latex": "y", "srepr": ""}
+    report = check(verifier, data)
+    assert report.steps[0].passed and not report.passed
+    assert "is not known to satisfy the assumptions on x" in report.steps[1].reason
+    positive = ["Symbol", "z", {"positive": True}]  # a value that keeps the assumption may be used
+    data["steps"][1].update(step(["Abs", positive], positive), chain=1, part="use",
+                            verification=use["verification"])
+    data["steps"][1]["verification"]["evidence"]["substitutions"] = [[[x, positive]]]
+    data["chains"][1]["start"] = ["Abs", positive]
+    data["result"] = {"tree": positive, "latex": "z", "srepr": ""}
+    assert check(verifier, data).passed
