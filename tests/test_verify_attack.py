@@ -157,3 +157,44 @@ def test_a_lemma_is_not_instantiated_beyond_its_constants_assumptions(verifier):
     data["chains"][1]["start"] = ["Abs", positive]
     data["result"] = {"tree": positive, "latex": "z", "srepr": ""}
     assert check(verifier, data).passed
+
+
+# ---------------------------------------------------------------- evidence on degenerate instances
+
+
+def _cnn_chain_with_forged_last_step(number: int, evidence_edit) -> dict:
+    """cnn-jacobian cut to step ``number``'s chain, that step's right side transposed, its replay dropped."""
+    from test_verify import committed, only_chains
+
+    data = committed("cnn-jacobian")
+    forged = data["steps"][number]
+    forged["after"] = ["Transpose", forged["after"]]
+    forged["latex"] = step(forged["before"], forged["after"])["latex"]
+    forged["replay"] = None  # a replay is optional: without it only the evidence speaks for the step
+    evidence_edit(forged["verification"])
+    data = only_chains(data, data["chains"][forged["chain"]]["heading"])
+    data["result"] = {"tree": forged["after"], "latex": to_latex(decode(forged["after"])), "srepr": ""}
+    return data
+
+
+def test_a_layer_check_at_1x1_sizes_only_does_not_show_a_transpose(verifier):
+    """'[y_{i+j-1}] = Y^T' holds for 1x1 matrices: evidence at (1, 1) alone may not pass it."""
+    def at_one_by_one(verification: dict) -> None:
+        verification["evidence"]["sizes"] = [{"type": "LayerSize", "width_in": 1, "filter": 1}]
+        verification["detail"] = "exact at (n[l - 1], f[l]) in {(1, 1)} with l = 2; sigma undefined"
+
+    data = _cnn_chain_with_forged_last_step(4, at_one_by_one)
+    assert data["steps"][-1]["rule"] == "the Hankel matrix"
+    report = check(verifier, data)
+    assert not report.passed and "a transpose goes unnoticed" in report.steps[-1].reason
+
+
+def test_a_network_check_needs_a_shape_with_distinct_widths():
+    from symderive.calc import VerificationFailed
+    from symderive.cnn import Shape
+    from symderive.cnn_instances import Layers, NetworkCheck
+
+    for degenerate in (Shape(1, (1,)), Shape(4, (1, 1))):  # widths (1, 1) and (4, 4, 4)
+        with pytest.raises(VerificationFailed, match="a transpose goes unnoticed"):
+            NetworkCheck(Layers.NONE, (degenerate,))._check_shapes()
+    NetworkCheck(Layers.NONE, (Shape(1, (1,)), Shape(4, (2,))))._check_shapes()  # widths (4, 3) tell them apart
