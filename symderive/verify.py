@@ -53,6 +53,7 @@ from .render.printer import to_latex
 from .rules import ParametricRule, RuleNotApplicable
 
 MAX_FILE_BYTES = 16 * 2**20
+MAX_STEPS = MAX_CHAINS = MAX_CONTEXTS = 5_000  # each step is a task that gets its chains: time grows faster than this
 READ_SECONDS = 120.0  # to rebuild and cross-check a whole transcript
 MAX_STEP_SECONDS = 60.0  # a transcript's own time limit is honoured up to this
 
@@ -170,8 +171,8 @@ def _check_shape(data: Any) -> None:
         _text(item, f"$.assumptions[{i}]")
     _keys(data["result"], _RESULT, "$.result")
     _text(data["result"]["latex"], "$.result.latex")
-    _list(data["contexts"], "$.contexts")
-    chains = _list(data["chains"], "$.chains")
+    _list(data["contexts"], "$.contexts", MAX_CONTEXTS)
+    chains = _list(data["chains"], "$.chains", MAX_CHAINS)
     for i, chain in enumerate(chains):
         where = f"$.chains[{i}]"
         _keys(chain, _CHAIN, where)
@@ -181,7 +182,7 @@ def _check_shape(data: Any) -> None:
             _text(hypothesis["label"], f"{where}.hypotheses[{j}].label")
         if chain["context"] is not None:
             _index(chain["context"], len(data["contexts"]), f"{where}.context")
-    for i, step in enumerate(_list(data["steps"], "$.steps")):
+    for i, step in enumerate(_list(data["steps"], "$.steps", MAX_STEPS)):
         where = f"$.steps[{i}]"
         _keys(step, _STEP, where)
         for key in ("latex", "rule", "justification", "part"):
@@ -220,9 +221,11 @@ def _text(value: Any, where: str) -> None:
         raise DataJsonError(f"{where}: expected a string, got {_show(value)}")
 
 
-def _list(value: Any, where: str) -> list:
+def _list(value: Any, where: str, most: int | None = None) -> list:
     if not isinstance(value, list):
         raise DataJsonError(f"{where}: expected a list, got {_show(value)}")
+    if most is not None and len(value) > most:
+        raise DataJsonError(f"{where}: more than {most} items")
     return value
 
 

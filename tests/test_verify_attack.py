@@ -159,6 +159,16 @@ def test_a_lemma_is_not_instantiated_beyond_its_constants_assumptions(verifier):
     assert check(verifier, data).passed
 
 
+def test_a_transcript_of_too_many_steps_is_refused(monkeypatch):
+    """Verifying n steps costs more than n step-limits (each task carries its chains): the count is bounded."""
+    from symderive import verify
+
+    monkeypatch.setattr(verify, "MAX_STEPS", 3)
+    with pytest.raises(verify.TranscriptError, match=r"\$.steps: more than 3 items"):
+        parse_transcript(json.dumps(transcript(X, X, X, X, X)).encode())
+    assert parse_transcript(json.dumps(transcript(X, X, X, X)).encode())
+
+
 # ---------------------------------------------------------------- evidence on degenerate instances
 
 
