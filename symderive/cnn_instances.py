@@ -738,9 +738,9 @@ class NetworkCheck:
                                          f"width at most {MAX_NETWORK_INPUT}")
         if len({shape.scalar_bias for shape in self.shapes}) > 1:
             raise VerificationFailed("the shapes mix the two kinds of bias")
-        if not any(_generic(shape.widths) for shape in self.shapes):
+        if not any(min(shape.widths) >= 2 and len(set(shape.widths)) > 1 for shape in self.shapes):
             raise VerificationFailed(f"no shape among {', '.join(map(str, self.shapes))} has its widths all at least 2 "
-                                     "and distinct: at such shapes alone a transpose goes unnoticed")
+                                     "and not all equal: at such shapes alone a transpose goes unnoticed")
 
     @property
     def detail(self) -> str:

@@ -138,6 +138,10 @@ def parse_transcript(raw: bytes, name: str = "the transcript") -> dict[str, Any]
         raise TranscriptError(f"{name}: JSON nested too deeply") from None
     except ValueError as exc:  # malformed JSON, or an integer literal beyond Python's limit
         raise TranscriptError(f"{name} is not valid JSON: {_short(str(exc))}") from None
+    try:  # JSON's "\ud800" escapes a lone surrogate, which no report could print
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise TranscriptError(f"{name}: a string is not Unicode text (it escapes a lone surrogate)") from None
     try:
         _check_shape(data)
     except DataJsonError as exc:

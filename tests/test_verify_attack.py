@@ -169,6 +169,19 @@ def test_a_transcript_of_too_many_steps_is_refused(monkeypatch):
     assert parse_transcript(json.dumps(transcript(X, X, X, X)).encode())
 
 
+def test_a_lone_surrogate_is_refused_with_a_message(tmp_path, capsys):
+    """'\\ud800' is valid JSON but no text: printing the report would fail with an internal error."""
+    from symderive import cli
+
+    data = transcript(X, X)
+    data["chains"][0]["heading"] = data["steps"][0]["part"] = "\ud800"
+    path = tmp_path / "surrogate.json"
+    path.write_text(json.dumps(data), encoding="ascii")
+    assert cli.main(["verify", "--jobs", "1", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "a lone surrogate" in captured.err and "internal error" not in captured.err
+
+
 # ---------------------------------------------------------------- evidence on degenerate instances
 
 
