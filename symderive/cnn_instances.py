@@ -666,6 +666,11 @@ class LayerCheck:
                 raise VerificationFailed(f"the size {size} is not a layer of width at most {MAX_LAYER_WIDTH}")
             if self.kind is not LayerKind.CONVOLUTION and size.filter != 1:
                 raise VerificationFailed(f"the {self.kind.value} has no filter, got {size}")
+        dimensions = [(s.width_in, s.filter, s.width_out) if self.kind is LayerKind.CONVOLUTION else (s.width_in,)
+                      for s in self.sizes]
+        if not any(_generic(sizes) for sizes in dimensions):
+            raise VerificationFailed(f"no size among {', '.join(map(str, self.sizes))} has its dimensions all at "
+                                     "least 2 and distinct: at such sizes alone a transpose goes unnoticed")
 
     @property
     def method(self) -> str:
@@ -677,6 +682,11 @@ class LayerCheck:
         named = f"(n[{self.layer - 1}], f[{self.layer}])" if self.kind is LayerKind.CONVOLUTION else f"n[{self.layer}]"
         shown = ", ".join(world.describe() for world in _layer_worlds(self))
         return f"exact at {named} in {{{shown}}} with {symbol} = {LAYER_VALUE - (self.layer - symbol)}; sigma undefined"
+
+
+def _generic(dimensions: tuple[int, ...]) -> bool:
+    """Dimensions a check can tell apart: a 1x1 matrix is its transpose, an n x n one has the shape of it."""
+    return all(d >= 2 for d in dimensions) and len(set(dimensions)) == len(dimensions)
 
 
 @lru_cache(maxsize=64)
@@ -728,6 +738,9 @@ class NetworkCheck:
                                          f"width at most {MAX_NETWORK_INPUT}")
         if len({shape.scalar_bias for shape in self.shapes}) > 1:
             raise VerificationFailed("the shapes mix the two kinds of bias")
+        if not any(min(shape.widths) >= 2 and len(set(shape.widths)) > 1 for shape in self.shapes):
+            raise VerificationFailed(f"no shape among {', '.join(map(str, self.shapes))} has its widths all at least 2 "
+                                     "and not all equal: at such shapes alone a transpose goes unnoticed")
 
     @property
     def detail(self) -> str:

@@ -304,6 +304,8 @@ class ByLemma:
                     raise VerificationFailed(f"{constant} is not a generic constant of the lemma")
                 if _random_symbols(self.context, value):
                     raise VerificationFailed(f"{value} is random: the lemma holds for constants only")
+                if not _keeps_assumptions(constant, value):  # a lemma about x > 0 says nothing of x = -1
+                    raise VerificationFailed(f"{value} is not known to satisfy the assumptions on {constant}")
         if before.xreplace(self.instances()) != after:
             raise VerificationFailed(f"the step is not an instance of the lemma '{lemma.heading}'")
         weakest = min(lemma.steps, key=lambda s: s.verification.status.strength).verification
@@ -313,6 +315,12 @@ class ByLemma:
         return Verification(weakest.status, "the derived lemma, instantiated",
                             f"as strong as the lemma's weakest step ({weakest.method}: {weakest.detail})",
                             _sorted_labels(premises, (self.label,)), evidence=self)
+
+
+def _keeps_assumptions(constant: Basic, value: Basic) -> bool:
+    """Whether SymPy knows ``value`` to have every assumption of ``constant`` (positive, integer, ...)."""
+    return all(getattr(value, f"is_{fact}", None) is truth for fact, truth in constant.assumptions0.items()
+               if truth is not None)
 
 
 def _constrained_symbols(context: Context) -> set[Basic]:

@@ -36,12 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from sympy import Eq, Ge, Gt, Le, Lt
+from sympy import Basic, Eq, Ge, Gt, IndexedBase, Le, Lt, Symbol
+from sympy.core.assumptions import StdFactKB, _assume_defined
+from sympy.core.facts import InconsistentAssumptions
+from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from .calc import VerificationFailed, judging_context
 from .datajson import DataJsonError, Reference, decode_dataclass, decode_tree, decode_value
-from .exprjson import Decoder
-from .judge import Context, judge
+from .exprjson import Decoder, _indexed_base_assumptions
+from .judge import Context, Convention, judge
 from .limits import BoundedPool, ChildFailed, TimeLimitExceeded, bounded
 from .model import Chain, Hypothesis, Outcome, Status, Step, Verification
 from .render.json import EVIDENCE, REPLAYABLE, TRANSCRIPT_FORMAT
@@ -50,6 +53,7 @@ from .render.printer import to_latex
 from .rules import ParametricRule, RuleNotApplicable
 
 MAX_FILE_BYTES = 16 * 2**20
+MAX_STEPS = MAX_CHAINS = MAX_CONTEXTS = 5_000  # each step is a task that gets its chains: time grows faster than this
 READ_SECONDS = 120.0  # to rebuild and cross-check a whole transcript
 MAX_STEP_SECONDS = 60.0  # a transcript's own time limit is honoured up to this
 
@@ -134,6 +138,10 @@ def parse_transcript(raw: bytes, name: str = "the transcript") -> dict[str, Any]
         raise TranscriptError(f"{name}: JSON nested too deeply") from None
     except ValueError as exc:  # malformed JSON, or an integer literal beyond Python's limit
         raise TranscriptError(f"{name} is not valid JSON: {_short(str(exc))}") from None
+    try:  # JSON's "\ud800" escapes a lone surrogate, which no report could print
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise TranscriptError(f"{name}: a string is not Unicode text (it escapes a lone surrogate)") from None
     try:
         _check_shape(data)
     except DataJsonError as exc:
@@ -167,8 +175,8 @@ def _check_shape(data: Any) -> None:
         _text(item, f"$.assumptions[{i}]")
     _keys(data["result"], _RESULT, "$.result")
     _text(data["result"]["latex"], "$.result.latex")
-    _list(data["contexts"], "$.contexts")
-    chains = _list(data["chains"], "$.chains")
+    _list(data["contexts"], "$.contexts", MAX_CONTEXTS)
+    chains = _list(data["chains"], "$.chains", MAX_CHAINS)
     for i, chain in enumerate(chains):
         where = f"$.chains[{i}]"
         _keys(chain, _CHAIN, where)
@@ -178,7 +186,7 @@ def _check_shape(data: Any) -> None:
             _text(hypothesis["label"], f"{where}.hypotheses[{j}].label")
         if chain["context"] is not None:
             _index(chain["context"], len(data["contexts"]), f"{where}.context")
-    for i, step in enumerate(_list(data["steps"], "$.steps")):
+    for i, step in enumerate(_list(data["steps"], "$.steps", MAX_STEPS)):
         where = f"$.steps[{i}]"
         _keys(step, _STEP, where)
         for key in ("latex", "rule", "justification", "part"):
@@ -217,9 +225,11 @@ def _text(value: Any, where: str) -> None:
         raise DataJsonError(f"{where}: expected a string, got {_show(value)}")
 
 
-def _list(value: Any, where: str) -> list:
+def _list(value: Any, where: str, most: int | None = None) -> list:
     if not isinstance(value, list):
         raise DataJsonError(f"{where}: expected a list, got {_show(value)}")
+    if most is not None and len(value) > most:
+        raise DataJsonError(f"{where}: more than {most} items")
     return value
 
 
@@ -340,6 +350,7 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
     problems: dict[int, list[str]] = {}
     dependencies: dict[int, list[int]] = {}
     evidence_premises: list[str] = []
+    read: list[Any] = []  # every value rebuilt, for the assumptions its symbols carry
     try:
         for index in range(len(data["contexts"])):
             rebuilt.context(index)
@@ -351,6 +362,7 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
             for number in step_numbers(data, index):
                 step = data["steps"][number]
                 before, after = rebuilt.sides(number)
+                read += [before, after]
                 found = problems.setdefault(number, [])
                 if before != current:
                     found.append("its left side is not where the chain stood (the previous step's right side)")
@@ -358,22 +370,28 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
                     found.append("its LaTeX does not show its two sides")
                 if step["part"] != chain["heading"]:
                     found.append("its part is not its chain's heading")
-                if step["replay"] is not None:
-                    found.extend(_replay_problems(rebuilt.replay(number), step["rule"], before, after))
+                # A malformed replay makes the file unreadable; it is applied by the step's worker, under
+                # the step's time limit (applying a rule evaluates: x**(10**10) with x = 7 would run for ever).
+                if step["replay"] is not None and rebuilt.replay(number).name != step["rule"]:
+                    found.append(f"its recorded rule is {rebuilt.replay(number).name!r}, not {step['rule']!r}")
                 relations.append(step["relation"])
                 current = after
-            spans.append((start, chained_relation(relations), current))
+            if relations:  # a chain without steps shows nothing: its start would carry any result
+                spans.append((start, chained_relation(relations), current))
         for number, step in enumerate(data["steps"]):
             evidence = step["verification"]["evidence"]
             if evidence is not None:
                 rebuilt.chains_used = set()
                 verifier = rebuilt.evidence(number)
+                read.append(verifier)
                 dependencies[number] = sorted(rebuilt.chains_used)
                 if "context" in evidence and evidence["context"] != {"context": data["chains"][step["chain"]]["context"]}:
                     problems.setdefault(number, []).append("its evidence was checked in another context than its chain's")
                 evidence_premises += [f"{line} (in the evidence of step {number + 1})"
                                       for line in _evidence_statements(verifier)]
         result = rebuilt.tree(data["result"]["tree"], "$.result.tree")
+        read += [result, *rebuilt._contexts.values(), *(s[0] for s in spans)]
+        read += [rebuilt.hypotheses(index) for index in range(len(data["chains"]))]
     except DataJsonError as exc:
         return {"error": str(exc)}
     file_problems = [] if data["steps"] else ["no steps: nothing is derived"]
@@ -382,14 +400,20 @@ def _survey(data: dict[str, Any]) -> dict[str, Any]:
     if data["result"]["latex"] != to_latex(result):
         file_problems.append("the result's LaTeX does not show its tree")
     return {"problems": {str(n): p for n, p in problems.items() if p}, "file_problems": file_problems,
-            "premises": _stated_premises(rebuilt) + evidence_premises,
+            "premises": _stated_premises(rebuilt) + evidence_premises + assumption_premises(read),
             "dependencies": {str(n): d for n, d in dependencies.items()}}
 
 
-def _replay_problems(rule: ParametricRule, name: str, before: Any, after: Any) -> list[str]:
-    """Apply the recorded rule to the step's left side: it must give the step's right side."""
-    if rule.name != name:
-        return [f"its recorded rule is {rule.name!r}, not {name!r}"]
+def replay_problems(data: dict[str, Any], number: int) -> list[str]:
+    """Apply step ``number``'s recorded rule to its left side: it must give its right side (run it bounded)."""
+    if data["steps"][number]["replay"] is None:
+        return []
+    rebuilt = _Rebuilt(data)
+    before, after = rebuilt.sides(number)
+    return _replay_problems(rebuilt.replay(number), before, after)
+
+
+def _replay_problems(rule: ParametricRule, before: Any, after: Any) -> list[str]:
     try:
         replayed = rule(before)
     except RuleNotApplicable as exc:
@@ -430,6 +454,65 @@ def _shows(result: Any, span: tuple[Any, str | None, Any]) -> bool:
     return (result.lhs, result.rhs) == (start, end) and claimed in _IMPLIED[relation]
 
 
+def assumption_premises(values: list[Any]) -> list[str]:
+    """What the symbols, indexed bases and undeclared functions in ``values`` are assumed to be.
+
+    They are premises like any definition: ``x`` assumed zero makes ``x = 0`` true,
+    and a tree carries its symbols' assumptions where neither the LaTeX nor the
+    context shows them.
+    """
+    found: dict[str, None] = {}
+    for expr in _expressions_in(values, 0):
+        for atom in expr.atoms(Symbol, IndexedBase, AppliedUndef) if isinstance(expr, Basic) else (expr,):
+            name, facts = _assumed(atom)
+            facts = _concise(facts)
+            if facts:
+                shown = ", ".join(fact if value else f"not {fact}" for fact, value in sorted(facts.items()))
+                found[f"assumed: {_short(name)} is {shown}"] = None
+    return sorted(found)
+
+
+def _concise(facts: dict[str, bool]) -> dict[str, bool]:
+    """``facts`` without those the others imply (``positive`` for ``extended_positive, finite, ...``)."""
+    kept = dict(facts)
+    for fact in sorted(facts, key=lambda name: (-len(name), name)):  # long derived names first
+        others = {k: v for k, v in kept.items() if k != fact}
+        try:
+            implied = StdFactKB(others).get(fact)
+        except InconsistentAssumptions:  # SymPy refuses such a symbol: nothing to shorten
+            return facts
+        if implied == kept[fact]:
+            kept = others
+    return kept
+
+
+def _assumed(atom: Any) -> tuple[str, dict[str, bool]]:
+    if isinstance(atom, Symbol):
+        return str(atom), {k: bool(v) for k, v in atom._assumptions_orig.items() if v is not None}
+    if isinstance(atom, IndexedBase):
+        return str(atom), _indexed_base_assumptions(atom)
+    function = atom.func if isinstance(atom, AppliedUndef) else atom
+    return f"{function} (a function)", {k: bool(v) for k, v in function._kwargs.items()
+                                         if k in _assume_defined and v is not None}
+
+
+def _expressions_in(value: Any, depth: int) -> Any:
+    """The SymPy values and undeclared functions in ``value``, through dataclasses and containers."""
+    if depth > 100:
+        return
+    if isinstance(value, (Basic, UndefinedFunction)):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _expressions_in(getattr(value, item.name), depth + 1)
+    elif isinstance(value, dict):
+        for pair in value.items():
+            yield from _expressions_in(pair, depth + 1)
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        for item in value:
+            yield from _expressions_in(item, depth + 1)
+
+
 def _evidence_statements(verifier: Any) -> tuple[str, ...]:
     """What a step's evidence itself states (the positivity a pointwise step rests on, the families
     it was checked with, the hypotheses of a theorem it cites): the step holds given these."""
@@ -443,6 +526,8 @@ def _stated_premises(rebuilt: _Rebuilt) -> list[str]:
     for index in range(len(rebuilt.data["contexts"])):
         context = rebuilt.context(index)
         lines += [f"{d.label}: {_shown(d.target)} := {_shown(d.value)}" for d in context.definitions]
+        if context.convention is not Convention.TEXTBOOK:  # what a reader takes a reversed sum to mean
+            lines.append(f"convention: {context.convention.describe()}")
         model = context.random_model
         for family in model.families if model is not None else ():
             what = (f"law {_shown(family.law.pspace.distribution)}" if family.law is not None
@@ -487,8 +572,12 @@ def _shown(expr: Any) -> str:
 
 
 def _rejudge_step(payload: str) -> dict[str, Any]:
-    """Re-judge step ``number`` of a transcript (given as JSON text) in its chain's context."""
+    """Replay and re-judge step ``number`` of a transcript (given as JSON text) in its chain's context."""
     data, number = _unpack(payload)
+    return {**_rejudged(data, number), "problems": replay_problems(data, number)}
+
+
+def _rejudged(data: dict[str, Any], number: int) -> dict[str, Any]:
     rebuilt = _Rebuilt(data)
     chain = data["steps"][number]["chain"]
     context = rebuilt.step_context(chain)
@@ -506,8 +595,12 @@ def _rejudge_step(payload: str) -> dict[str, Any]:
 
 
 def _recheck_evidence(payload: str) -> dict[str, Any]:
-    """Re-run a step's recorded custom verifier on its chains with their re-judged verifications."""
+    """Replay step ``number`` and re-run its recorded custom verifier on its chains as re-judged."""
     data, number = _unpack(payload)
+    return {**_rechecked(data, number), "problems": replay_problems(data, number)}
+
+
+def _rechecked(data: dict[str, Any], number: int) -> dict[str, Any]:
     verifications = {int(n): _verification_from(v) for n, v in data["rejudged"].items()}
     rebuilt = _Rebuilt(data, verifications)
     verifier = rebuilt.evidence(number)
@@ -568,13 +661,21 @@ class Verifier:
     def verify_data(self, data: dict[str, Any], path: str = "") -> TranscriptReport:
         survey = _bounded_survey(data, path)
         answers: dict[int, dict[str, Any]] = {}
+        problems: dict[str, list[str]] = dict(survey["problems"])  # and each worker's (its replay's)
+
+        def answered(number: int, answer: dict[str, Any]) -> None:
+            answers[number] = answer
+            found = problems.get(str(number), []) + answer.get("problems", [])
+            if found:
+                problems[str(number)] = found
+
         plain = [n for n, s in enumerate(data["steps"]) if s["verification"]["evidence"] is None]
-        answers.update(self._rejudge(data, plain))
+        for number, answer in self._rejudge(data, plain).items():
+            answered(number, answer)
         for number in sorted(set(range(len(data["steps"]))) - set(plain)):
-            answers[number] = self._recheck(data, number, survey["dependencies"][str(number)], answers,
-                                            survey["problems"])
+            answered(number, self._recheck(data, number, survey["dependencies"][str(number)], answers, problems))
         steps = tuple(
-            _report(number, data, answers[number], survey["problems"].get(str(number), []))
+            _report(number, data, answers[number], problems.get(str(number), []))
             for number in range(len(data["steps"]))
         )
         return TranscriptReport(path, data["name"], steps, tuple(survey["file_problems"]), tuple(survey["premises"]))

@@ -190,7 +190,7 @@ def test_an_equality_check_does_not_establish_another_relation(verifier, transcr
 
 def test_evidence_at_other_sizes_is_refused(verifier, transcript):
     data = cut(transcript, FILTER)
-    data["steps"][0]["verification"]["evidence"]["sizes"] = [{"type": "LayerSize", "width_in": 2, "filter": 1}]
+    data["steps"][0]["verification"]["evidence"]["sizes"] = [{"type": "LayerSize", "width_in": 5, "filter": 2}]
     report = check(verifier, data)
     assert not report.passed
     assert "re-checked other instances than the step records" in report.steps[0].reason
