@@ -38,6 +38,7 @@ from sympy import (
     I,
     IndexedBase,
     Integer,
+    Integral,
     Max,
     Min,
     Mul,
@@ -49,6 +50,7 @@ from sympy import (
     S,
     Sum,
     Symbol,
+    Tuple,
     gamma,
     log,
     zeta,
@@ -67,6 +69,7 @@ from sympy.matrices.expressions import (
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..densities import KL, IntegralOver, Region, indexed_function
 from ..randomvars import Cov, Expect, Var
 from .tokens import Token, matching_brace, next_non_space, tokenize
 
@@ -210,13 +213,13 @@ PASS_THROUGH = SCALAR_FUNCTIONS | frozenset((r"\pi", r"\infty", r"\cdot", r"\tim
                                              r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"))
 DROPPED = frozenset((r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\big",
                      r"\Big", r"\bigg", r"\Bigg", r"\displaystyle", r"\textstyle", r"\limits", r"\nolimits",
-                     "\\,", "\\;", "\\:", "\\!", "\\ ", r"\quad", r"\qquad"))
+                     "\\,", "\\;", "\\:", "\\!", "\\ ", r"\quad", r"\qquad", r"\middle"))
 UNSUPPORTED_COMMANDS = {
     r"\partial": "partial derivatives are not supported yet",
     r"\nabla": "gradients are not supported yet",
-    r"\int": "integrals are not supported here yet", r"\iint": "integrals are not supported here yet",
-    r"\oint": "integrals are not supported here yet",
-    r"\lim": "limits are not supported", r"\|": "norms are not supported yet", r"\Vert": "norms are not supported yet",
+    r"\iint": "multiple integrals (\\iint) are not supported: write one \\int per variable",
+    r"\oint": "contour integrals are not supported",
+    r"\lim": "limits are not supported",
     r"\mid": "conditional notation is not supported", r"\cdots": "elided terms (\\cdots) cannot be judged",
     r"\ldots": "elided terms (\\ldots) cannot be judged", r"\dots": "elided terms (\\dots) cannot be judged",
     r"\vdots": "elided terms (\\vdots) cannot be judged", r"\ddots": "elided terms (\\ddots) cannot be judged",
@@ -228,9 +231,11 @@ UNSUPPORTED_COMMANDS = {
     r"\prime": "primes are not supported outside names",
 }
 UNSUPPORTED_NAMES = {
-    "D_{KL}": "the KL divergence is not supported yet", r"D_{\text{KL}}": "the KL divergence is not supported yet",
-    r"\text{KL}": "the KL divergence is not supported yet",
+    r"\text{KL}": "write the KL divergence as D_{\\mathrm{KL}}(p \\| q)",
 }
+KL_NAMES = frozenset(("D_{KL}", r"D_{\text{KL}}", r"D_{\mathrm{KL}}", r"D_{\operatorname{KL}}"))
+NORM_OPENERS = {r"\|": r"\|", r"\lVert": r"\rVert", r"\Vert": r"\Vert"}
+DIFFERENTIAL_WORDS = frozenset((r"\mathrm", r"\text", r"\operatorname", r"\mathit"))
 SPECIAL_FUNCTIONS = {r"\Gamma": (gamma, "the gamma function"), r"\zeta": (zeta, "the Riemann zeta function")}
 TRANSPOSE_SPELLINGS = frozenset((r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\mathsf T", r"\mathrm T",
                                  "{\\top}", "{\\intercal}"))
@@ -448,6 +453,12 @@ class _Reader:
             return self.braces(tokens, index, end)
         if text in SPECIAL_FUNCTIONS:
             return self.name(tokens, index, end)
+        if text == r"\int":
+            return self.integral(tokens, index, end)
+        if text in NORM_OPENERS:
+            return self.norm(tokens, index, end)
+        if text == r"\rVert":
+            raise LatexInputError(r"\rVert without an opening \lVert", token.start)
         if text in UNSUPPORTED_COMMANDS:
             raise Unsupported(UNSUPPORTED_COMMANDS[text], token.start)
         if text in PASS_THROUGH:
@@ -474,10 +485,18 @@ class _Reader:
         found = _read_name(tokens, index, end)
         after = next_non_space(tokens, found.end)
         applied = after < end and tokens[after].is_char("(", "[")
+        if (found.subscript is not None and found.base in self.decl.functions and applied
+                and found.canonical not in self.decl.functions and found.canonical not in self.decl.symbols):
+            return self.family_application(found, tokens, after, end)
         if found.canonical in self.decl.functions and found.canonical not in self.decl.symbols:
             if not applied:
                 raise Unsupported(f"the function {found.canonical} needs an argument", tokens[index].start)
             return self.application(found, tokens, after, end)
+        if found.canonical in KL_NAMES:
+            if not applied:
+                raise Unsupported(rf"{found.canonical} needs its two densities: {found.canonical}(p \| q)",
+                                  tokens[index].start)
+            return self.divergence(tokens, after, end)
         self.refuse_name(found, tokens)
         value = self.meaning(found, tokens)
         text = self.placeholder(value, found.canonical)
@@ -576,6 +595,21 @@ class _Reader:
             value = definition.function(*arguments)
         return self.placeholder(value), close + 1
 
+    def family_application(self, found: _Name, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        """``f_j(t)`` for a declared function ``f``: the ``j``-th member of the family ``f`` at ``t``."""
+        definition = self.decl.functions[found.base]
+        if definition.body is not None:
+            raise Unsupported(f"{found.canonical}: a member of the defined function {found.base} is not supported",
+                              tokens[found.start].start)
+        close = _closing(tokens, opening, end)
+        arguments = [self.sub_read(part) for part in _split_tokens(tokens[opening + 1 : close], ",")]
+        if len(arguments) != 1 or any(isinstance(a, MatrixExpr) for a in arguments):
+            raise Unsupported(f"{found.canonical}(…): a member of a family takes one scalar argument",
+                              tokens[found.start].start)
+        index = self.sub_read(found.subscript)
+        member = indexed_function(definition.function.__name__)
+        return self.placeholder(member(_scalar(index), _scalar(arguments[0]))), close + 1
+
     def special_function(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
         function, description = SPECIAL_FUNCTIONS[tokens[index].text]
         opening = next_non_space(tokens, index + 1)
@@ -585,6 +619,139 @@ class _Reader:
             raise LatexInputError(f"{tokens[index].text} takes one argument", tokens[index].start)
         self.conventions.add(f"{tokens[index].text}(…) is {description}")
         return self.placeholder(function(arguments[0], evaluate=False)), close + 1
+
+    # -- integrals, norms, divergences --
+
+    def integral(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\int_{a}^{b} f \, dx`` (an ``Integral``), ``\int_{\mathbb{R}} f \, dx`` (over the line),
+        ``\int_{\operatorname{supp} f} … \, \mathrm{d}x`` and ``\int_{\mathbb{R}^n} … \, dz`` (an
+        ``IntegralOver`` a named region).  The body runs to the differential that closes it."""
+        at = tokens[index]
+        lower = upper = None
+        position = index + 1
+        while True:
+            following = next_non_space(tokens, position)
+            if following < end and tokens[following].is_char("_") and lower is None:
+                lower, position = _argument(tokens, following + 1, end, tokens[following])
+            elif following < end and tokens[following].is_char("^") and upper is None:
+                upper, position = _argument(tokens, following + 1, end, tokens[following])
+            else:
+                break
+        closing = _differential(tokens, position, end)
+        if closing is None:
+            raise Unsupported(r"an integral without its differential (dx or \mathrm{d}x at the end): "
+                              "say what it integrates over", at.start)
+        marker, found = closing
+        variable = self.integration_variable(found, tokens)
+        body = self.bound_read(tokens[position:marker], found.canonical)
+        if isinstance(body, MatrixExpr) and body.shape != (1, 1):
+            raise Unsupported("integrals of vectors or matrices are not supported", at.start)
+        body = _scalar(body, at.start)
+        if lower is None and upper is None:
+            raise Unsupported("an integral without bounds (an antiderivative) is not judged: give its bounds "
+                              "or its region", at.start)
+        if lower is not None and upper is not None:
+            if not isinstance(variable, Symbol):
+                raise Unsupported(f"an integral with bounds over {found.canonical}, which is not a scalar",
+                                  at.start)
+            limits = (variable, _scalar(self.sub_read(lower[0][lower[1]:lower[2]]), at.start),
+                      _scalar(self.sub_read(upper[0][upper[1]:upper[2]]), at.start))
+            return self.placeholder(Integral(body, limits)), found.end
+        if lower is None:
+            raise Unsupported("an integral with an upper bound only is not judged", at.start)
+        region = self.region(list(lower[0][lower[1]:lower[2]]), at)
+        if region is None:
+            if not isinstance(variable, Symbol):
+                raise Unsupported(rf"\int_{{\mathbb{{R}}}} over {found.canonical}, which is not a scalar", at.start)
+            self.conventions.add(r"\int_{\mathbb{R}} is over the whole real line")
+            return self.placeholder(Integral(body, (variable, S.NegativeInfinity, S.Infinity))), found.end
+        return self.placeholder(IntegralOver(body, variable, region)), found.end
+
+    def region(self, subscript: list[Token], at: Token) -> Region | None:
+        r"""The region below ``\int``: None for ``\mathbb{R}`` (the real line), a named
+        :class:`Region` for ``\mathbb{R}^n`` and ``\operatorname{supp} f``."""
+        content = [t for t in subscript if t.kind != "space"]
+        text = "".join(t.text for t in content)
+        if text == r"\mathbb{R}":
+            return None
+        if text.startswith(r"\mathbb{R}^") and len(content) > 5:
+            power = content[6:-1] if content[5].is_char("{") and content[-1].is_char("}") else content[5:]
+            dimension = self.sub_read(power)
+            if not (dimension.is_Symbol or dimension.is_Integer):
+                raise Unsupported(rf"\mathbb{{R}}^{{…}}: the dimension must be a number or a name", at.start)
+            shown = "".join(t.text for t in power)
+            return Region(f"R^{shown}", rf"\mathbb{{R}}^{{{shown}}}")
+        if content and content[0].is_command(*WORD_COMMANDS) and _group_text(content, 1, len(content)) == "supp":
+            rest = _group_after(content, 1, len(content))
+            if rest < len(content):
+                density = _read_name(content, rest, len(content))
+                if density.end == len(content):
+                    return Region(f"supp {density.canonical}", rf"\operatorname{{supp}} {density.canonical}")
+        raise Unsupported(rf"an integral over {text}: the regions read are bounds _{{a}}^{{b}}, \mathbb{{R}}, "
+                          r"\mathbb{R}^n and \operatorname{supp} f", at.start)
+
+    def integration_variable(self, found: _Name, tokens: Sequence[Token]) -> Basic:
+        """The variable after ``d``: a declared or undeclared scalar, a vector, or all entries of a family."""
+        if found.subscript is None and found.base in self.decl.families and found.canonical not in self.decl.symbols:
+            return self.decl.families[found.base].base  # dx over the entries x_j
+        return _Reader(self.decl, self.depth + 1).meaning(found, tokens)
+
+    def bound_read(self, tokens: list[Token], variable: str) -> Basic:
+        """A body in which ``variable`` is bound: it is not an undeclared name of the relation."""
+        if not any(t.kind != "space" for t in tokens):
+            return S.One
+        if self.depth >= MAX_NESTING:
+            raise LatexInputError("the expression is nested too deeply", tokens[0].start)
+        reader = _Reader(self.decl, self.depth + 1)
+        value = reader.read(tokens)
+        reader.undeclared.discard(variable)
+        self.undeclared |= reader.undeclared
+        self.conventions |= reader.conventions
+        self.used |= reader.used
+        self.subscripted.update(reader.subscripted)
+        return value
+
+    def norm(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\|v\|``, ``\lVert v \rVert``: the Euclidean norm of a vector, ``|a|`` of a scalar."""
+        at = tokens[index]
+        closer = NORM_OPENERS[at.text]
+        close = next((k for k in range(index + 1, end) if tokens[k].is_command(closer)), None)
+        if close is None:
+            raise LatexInputError(f"{at.text} without its closing {closer}", at.start)
+        inner = tokens[index + 1 : close]
+        if not any(t.kind != "space" for t in inner):
+            raise LatexInputError(f"an empty norm {at.text}{closer}", at.start)
+        value = self.sub_read(inner)
+        if isinstance(value, MatrixExpr) and value.shape != (1, 1):
+            if value.shape[1] != 1:
+                raise Ambiguous(f"{at.text}A{closer} of a matrix: which norm (Frobenius, spectral, …)? "
+                                "not supported", at.start)
+            self.conventions.add(r"\|v\| is the Euclidean norm, \sqrt{v^T v}")
+            return self.placeholder(Pow(_as_scalar_if_1x1(MatMul(Transpose(value), value)), S.Half)), close + 1
+        self.conventions.add(r"\|a\| of a scalar is its absolute value")
+        return self.placeholder(Abs(_scalar(value, at.start))), close + 1
+
+    def divergence(self, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        r"""``D_{\mathrm{KL}}(p \| q)``: an unevaluated divergence, given meaning by definitions and hypotheses."""
+        close = _closing(tokens, opening, end)
+        parts: list[list[Token]] = [[]]
+        depth = 0
+        for token in tokens[opening + 1 : close]:
+            if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+                depth += 1
+            elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+                depth -= 1
+            if depth == 0 and token.is_command(r"\|"):
+                parts.append([])
+            else:
+                parts[-1].append(token)
+        if len(parts) != 2 or not all(any(t.kind != "space" for t in part) for part in parts):
+            raise LatexInputError(r"D_{\mathrm{KL}}(p \| q) takes two densities separated by \|",
+                                  tokens[opening].start)
+        p, q = (_scalar(self.sub_read(part), tokens[opening].start) for part in parts)
+        self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
+                             "in force")
+        return self.placeholder(KL(p, q, Tuple())), close + 1
 
     # -- operators --
 
@@ -863,12 +1030,41 @@ def _normalise(tokens: list[Token]) -> list[Token]:
         else:
             out.append(token)
         index += 1
+    return _unbrace_arguments(out)
+
+
+def _unbrace_arguments(tokens: list[Token]) -> list[Token]:
+    r"""``\log{\left(x\right)} y`` (SymPy's printing) is ``\log(x) y``: braces around a bracketed
+    argument of a function are dropped, so that the bracket says what the function applies to."""
+    out = list(tokens)
+    for index, token in enumerate(out):
+        if not token.is_command(*SCALAR_FUNCTIONS):
+            continue
+        group = next_non_space(out, index + 1)
+        if group < len(out) and out[group].is_char("^"):
+            power = next_non_space(out, group + 1)
+            if power < len(out) and out[power].is_char("{"):
+                close = matching_brace(out, power)
+                group = next_non_space(out, (close if close is not None else len(out)) + 1)
+            else:
+                group = next_non_space(out, power + 1)
+        if group >= len(out) or not out[group].is_char("{"):
+            continue
+        close = matching_brace(out, group)
+        inner = next_non_space(out, group + 1)
+        if close is None or inner >= close or not out[inner].is_char("(", "["):
+            continue
+        inner_close = matching_brace(out, inner)
+        if inner_close is not None and next_non_space(out, inner_close + 1) == close:
+            out[group] = Token("space", " ", out[group].start)
+            out[close] = Token("space", " ", out[close].start)
     return out
 
 
 KNOWN_COMMANDS = (GREEK | DECORATIONS | WORD_COMMANDS | PASS_THROUGH | frozenset(UNSUPPORTED_COMMANDS)
                   | frozenset(SPECIAL_FUNCTIONS) | frozenset((r"\mathbb", r"\det", r"\frac", r"\binom", r"\sqrt",
-                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal")))
+                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal", r"\int",
+                                                           r"\|", r"\lVert", r"\rVert", r"\Vert")))
 ALLOWED_CHARACTERS = frozenset("+-*/=!,|<>()[]{}^_'.") | DIGITS
 _BRACKETS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
@@ -1018,6 +1214,53 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
         return (tokens, index, index + 1), index + 1
     raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
+
+
+def _differential(tokens: list[Token], start: int, end: int) -> tuple[int, _Name] | None:
+    r"""The differential closing an integral whose body starts at ``start``: (where its ``d`` stands,
+    the variable's name), or None.  Inner integrals close first (``\int \int f \,dx \,dy``)."""
+    depth = pending = 0
+    index = start
+    while index < end:
+        token = tokens[index]
+        if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+            depth -= 1
+        elif depth == 0 and token.is_command(r"\int"):
+            pending += 1
+        elif depth == 0:
+            name_at = _differential_name_at(tokens, index, end)
+            if name_at is not None:
+                found = _read_name(tokens, name_at, end)
+                if pending == 0:
+                    return index, found
+                pending -= 1
+                index = found.end
+                continue
+        index += 1
+    return None
+
+
+def _differential_name_at(tokens: list[Token], index: int, end: int) -> int | None:
+    r"""Where the variable's name starts if a differential ``dx``, ``d\alpha`` or ``\mathrm{d}x`` starts at ``index``."""
+    token = tokens[index]
+    if token.is_command(*DIFFERENTIAL_WORDS):
+        group = next_non_space(tokens, index + 1)
+        if not (group + 2 < end and tokens[group].is_char("{") and tokens[group + 1].is_char("d")
+                and tokens[group + 2].is_char("}")):
+            return None
+        name_at = next_non_space(tokens, group + 3)
+    elif token.is_char("d") and not (index > 0 and tokens[index - 1].kind == "char" and tokens[index - 1].text.isalpha()):
+        name_at = index + 1  # written together: dx, d\alpha
+    else:
+        return None
+    if name_at >= end:
+        return None
+    following = tokens[name_at]
+    starts_name = (following.kind == "char" and following.text.isascii() and following.text.isalpha()) or (
+        following.kind == "command" and (following.text in GREEK or following.text in DECORATIONS))
+    return name_at if starts_name else None
 
 
 def _subscript_tokens(tokens: list[Token], underscore: int, end: int) -> tuple[list[Token], int]:
