@@ -30,6 +30,7 @@ from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Scope, empty_scope
+from .density_instances import density_counterexample
 from .judge import Context, judge
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
@@ -424,6 +425,12 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
         }
     if verdict.outcome is Outcome.REFUTED:
         return _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+    found = density_counterexample(left, right) if not isinstance(left, MatrixExpr) else None
+    if found is not None:
+        shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
+        return {"verdict": "refuted", "method": "exact integration on concrete densities",
+                "reason": f"the two sides differ for the densities {shown}: lhs = {found.lhs}, rhs = {found.rhs}",
+                "counterexample": {"values": found.values, "lhs": str(found.lhs), "rhs": str(found.rhs)}}
     return {"verdict": "unknown", "reason": verdict.reason}
 
 

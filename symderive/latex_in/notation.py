@@ -36,6 +36,7 @@ from sympy import (
     Expr,
     Function,
     I,
+    Indexed,
     IndexedBase,
     Integer,
     Integral,
@@ -53,6 +54,7 @@ from sympy import (
     Tuple,
     gamma,
     log,
+    preorder_traversal,
     zeta,
 )
 from sympy.core.function import AppliedUndef, FunctionClass
@@ -751,7 +753,7 @@ class _Reader:
         p, q = (_scalar(self.sub_read(part), tokens[opening].start) for part in parts)
         self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
                              "in force")
-        return self.placeholder(KL(p, q, Tuple())), close + 1
+        return self.placeholder(KL(p, q, _divergence_variables(p, q))), close + 1
 
     # -- operators --
 
@@ -1214,6 +1216,27 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
         return (tokens, index, index + 1), index + 1
     raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
+
+
+def _divergence_variables(p: Basic, q: Basic) -> Tuple:
+    r"""What ``D_{\mathrm{KL}}(p \| q)`` integrates over: the arguments of the unknown functions in
+    ``p`` and ``q`` (``x`` for ``f_j(x_j)``, ``\alpha`` for ``f(\alpha)``); else their one free
+    variable; else nothing known (then only a definition or a hypothesis can give it meaning)."""
+    found: list[Basic] = []
+    for side in (p, q):
+        for node in preorder_traversal(side):
+            if isinstance(node, AppliedUndef) and node.args:
+                argument = node.args[-1]
+                variable = argument
+                if isinstance(argument, Indexed) and not set().union(*(i.free_symbols for i in argument.indices)) <= (
+                        side.free_symbols):
+                    variable = argument.base  # x_j under a product over j: all the coordinates x
+                if isinstance(variable, (Symbol, Indexed, IndexedBase)) and variable not in found:
+                    found.append(variable)
+    if not found:
+        free = [s for s in (p.free_symbols | q.free_symbols) if isinstance(s, Symbol)]
+        found = free if len(free) == 1 else []
+    return Tuple(*found)
 
 
 def _differential(tokens: list[Token], start: int, end: int) -> tuple[int, _Name] | None:
