@@ -738,15 +738,21 @@ class _Reader:
         close = _closing(tokens, opening, end)
         parts: list[list[Token]] = [[]]
         depth = 0
-        for token in tokens[opening + 1 : close]:
+        inner = tokens[opening + 1 : close]
+        index = 0
+        while index < len(inner):
+            token = inner[index]
             if token.is_char("(", "[", "{") or token.is_command(r"\{"):
                 depth += 1
             elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
                 depth -= 1
-            if depth == 0 and token.is_command(r"\|"):
+            double_bar = token.is_char("|") and index + 1 < len(inner) and inner[index + 1].is_char("|")
+            if depth == 0 and (token.is_command(r"\|") or double_bar):
                 parts.append([])
-            else:
-                parts[-1].append(token)
+                index += 2 if double_bar else 1
+                continue
+            parts[-1].append(token)
+            index += 1
         if len(parts) != 2 or not all(any(t.kind != "space" for t in part) for part in parts):
             raise LatexInputError(r"D_{\mathrm{KL}}(p \| q) takes two densities separated by \|",
                                   tokens[opening].start)
