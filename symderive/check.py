@@ -25,12 +25,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Integral, Pow, Product, Rational, S, Sum, Symbol, log
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Scope, empty_scope
 from .density_instances import density_counterexample
+from .integrals import evaluate_integrals
 from .judge import Context, judge
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
@@ -515,6 +516,11 @@ def _value_at(expr: Basic, point: dict, context: Context) -> Basic:
         if context.random_model is None:
             raise Undecidable("no random model")
         value = human_sums(evaluate_moments(value, context.random_model.subs(point)))
+    if value.has(Integral):  # the exact integrator first: SymPy's integrate is slow on Gaussians
+        try:
+            value = evaluate_integrals(value)
+        except Undecidable:
+            pass
     return value.doit()
 
 

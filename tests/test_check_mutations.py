@@ -13,7 +13,9 @@ seeded sample, so the test is bounded and repeatable.
 from __future__ import annotations
 
 import json
+import math
 import random
+import warnings
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,12 @@ from sympy import (
 from sympy.matrices.exceptions import ShapeError
 from sympy.matrices.expressions import MatrixExpr
 
+from scipy.integrate import nquad
+from sympy import Float, Indexed, IndexedBase, Integral, Product, expand_log, lambdify, log
+from sympy.core.function import AppliedUndef
+
 from symderive.check import Settings, check_document
+from symderive.densities import KL, IntegralOver, exponential, laplace, normal
 from symderive.exprjson import decode
 from symderive.latex_in.document import read_document
 from symderive.render.printer import to_latex
@@ -88,7 +95,11 @@ def _node_mistakes(node: Basic) -> list[tuple[str, Basic]]:
 
 def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random.Random) -> bool | None:
     """True if the two differ at a random exact point, False if they agree at every point tried,
-    None if SymPy cannot evaluate them (expectations, integrals, unevaluable sums)."""
+    None if SymPy cannot evaluate them (expectations, integrals, unevaluable sums).  Statements
+    about unknown densities (integrals over a region, divergences) are compared on concrete
+    densities instead (:func:`differs_on_densities`)."""
+    if any(isinstance(n, (IntegralOver, KL)) for e in (true, mutant) for n in preorder_traversal(e)):
+        return differs_on_densities(true, mutant)
     if any(type(n).__name__ in UNDECIDABLE for e in (true, mutant) for n in preorder_traversal(e)):
         return None
     for _ in range(EVALUATION_POINTS):
@@ -107,6 +118,96 @@ def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random
             if value != 0:
                 return True
     return False
+
+
+# Concrete densities for the unknown f, g (f_j, g_j): the derivation's families, and a second set where
+# supp f_j is a proper part of supp g_j; integrals are evaluated numerically by SymPy's evalf (mpmath),
+# not by symderive's exact integrator.
+_t = Symbol("t", real=True)
+DENSITY_PAIRS = (
+    ((normal(_t, 0, 1), normal(_t, 1, 2)), (exponential(_t, 2), exponential(_t, 3)), (laplace(_t, 0, 1), laplace(_t, 1, 2))),
+    ((exponential(_t, 2), laplace(_t, 0, 1)), (exponential(_t, 1), laplace(_t, 0, 2)), (exponential(_t, 3), laplace(_t, 1, 1))),
+)
+DIMENSION = 2
+
+
+def differs_on_densities(true: Basic, mutant: Basic) -> bool | None:
+    """True if the two differ (by more than quadrature error) for some concrete densities, False if
+    they agree for every set tried, None if an integral is not a convergent one over a density."""
+    for pairs in DENSITY_PAIRS:
+        values = [_on_densities(e, pairs) for e in (true, mutant)]
+        if any(v is None for v in values):
+            return None
+        if abs(values[0] - values[1]) > 1e-6:
+            return True
+    return False
+
+
+def _on_densities(expr: Basic, pairs) -> float | None:
+    expr = expr.xreplace({s: Integer(DIMENSION) for s in expr.free_symbols if isinstance(s, Symbol) and s.is_integer})
+    expr = expr.replace(lambda e: isinstance(e, (Sum, Product)), lambda e: e.doit())
+    role = {"f": 0, "g": 1}  # the transcripts' densities: f against g
+    coordinates = {}
+
+    def coordinate(entry):
+        if isinstance(entry, Indexed):
+            j = int(entry.indices[0])
+            return coordinates.setdefault(entry, Symbol(f"c_{j}", real=True)), pairs[j - 1]
+        return entry, pairs[0]
+
+    def limits(variable, who):
+        entries = [variable[j] for j in range(1, DIMENSION + 1)] if isinstance(variable, IndexedBase) else [variable]
+        found = []
+        for entry in entries:
+            symbol, pair = coordinate(entry)
+            found.append((symbol, *pair[who].support[0]))
+        return found
+
+    def integral(node):
+        who = 1 if node.region.name.split(" ")[-1].startswith("g") else 0
+        return Integral(node.integrand, *limits(node.variable, who))
+
+    def divergence(node):
+        p, q, variables = node.args
+        return Integral(p * log(p / q), *[limit for v in variables for limit in limits(v, 0)])
+
+    def density(application):
+        if len(application.args) == 2:
+            j, argument = application.args
+            return pairs[int(j) - 1][role[application.func.__name__]].at(argument)
+        return pairs[0][role[application.func.__name__]].at(application.args[0])
+
+    try:
+        expr = expr.replace(lambda e: isinstance(e, IntegralOver), integral)
+        expr = expr.replace(lambda e: isinstance(e, KL), divergence)
+        expr = expr.replace(lambda e: isinstance(e, AppliedUndef), density).xreplace(coordinates)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    for node in expr.atoms(Integral):  # over an infinite range the integrand must depend on the variable
+        if any(v not in node.function.free_symbols for v, *_ in node.limits) or node.free_symbols:
+            return None
+    try:
+        value = complex(expr.xreplace({node: _quadrature(node) for node in expr.atoms(Integral)}).evalf(15))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if abs(value.imag) > 1e-9 or not math.isfinite(value.real) or abs(value.real) > 1e6:
+        return None
+    return value.real
+
+
+def _quadrature(node: Integral) -> Float:
+    """The integral by scipy's adaptive quadrature (innermost variable first)."""
+    variables = [v for v, *_ in node.limits]
+    # log(e^{a} e^{b} / c) as a + b - log c: the exponentials alone overflow far out
+    integrand = lambdify(variables, expand_log(node.function, force=True), modules=["mpmath"])
+    ranges = [(float(low), float(high)) for _, low, high in node.limits]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a quadrature that does not converge raises: then no decision
+        try:
+            value, _ = nquad(lambda *point: float(integrand(*point)), ranges)
+        except Exception:  # noqa: BLE001 (scipy's IntegrationWarning and domain errors alike)
+            raise ValueError("no quadrature") from None
+    return Float(value)
 
 
 def _evaluate(expr: Basic, point: dict) -> Basic:
