@@ -425,7 +425,21 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
             "reason": verdict.reason,
         }
     if verdict.outcome is Outcome.REFUTED:
-        return _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+        confirmed = _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+        if confirmed["verdict"] == "refuted" or isinstance(left, MatrixExpr):
+            return confirmed
+        # the judge's point lies outside the real domain (log of a negative entry): look for one inside
+        try:
+            violation = _violation(left, right, "=", context)
+        except (Undecidable, ValueError, TypeError, ArithmeticError):
+            violation = None
+        if violation is None:
+            return confirmed
+        point, left_value, right_value = violation
+        return {"verdict": "refuted", "method": "exact evaluation at a point",
+                "reason": f"the two sides differ at {_shown(point)}: lhs = {left_value}, rhs = {right_value}",
+                "counterexample": {"values": {str(k): str(v) for k, v in point.items()},
+                                   "lhs": str(left_value), "rhs": str(right_value)}}
     found = density_counterexample(left, right) if not isinstance(left, MatrixExpr) else None
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
@@ -619,7 +633,7 @@ def _inequality(left: Basic, right: Basic, sign: str, context: Context) -> dict:
 
 
 def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[dict, Basic, Basic] | None:
-    """A point where both sides are real numbers and ``left sign right`` certainly fails."""
+    """A point where both sides are real numbers and ``left sign right`` certainly fails (``=``: they differ)."""
     variables, sizes = _free_variables(left + right if not isinstance(left + right, MatrixExpr) else S.Zero)
     rng = random.Random(context.seed)
     for _ in range(INEQUALITY_POINTS):
@@ -632,6 +646,10 @@ def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[
         if not (_real_number(left_value) and _real_number(right_value)) or not _real_throughout(left, right, point):
             continue  # outside the real domain of the step
         value = left_value - right_value
+        if sign == "=":
+            if _certainly_nonzero(value):
+                return point, left_value, right_value
+            continue
         wrong = {
             "<": value.is_nonnegative, "<=": value.is_positive, ">": value.is_nonpositive, ">=": value.is_negative,
         }[sign]
