@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, Mul, Product, Sum, Symbol,
                    preorder_traversal, sqrt)
-from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol
+from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.stats import Normal, Uniform
 
 from ..randomvars import RandomFamily
@@ -352,6 +352,8 @@ def _define_entries(declarations: Declarations, pattern, lhs: str, rhs: str, lab
 def _assume(declarations: Declarations, directive: d.Assume, label: str) -> Declarations:
     target = _read(directive.lhs, declarations)
     value = _read(directive.rhs, declarations)
+    if isinstance(target, MatrixExpr) and value == 0:
+        value = ZeroMatrix(*target.shape)  # assume \mu_1 = 0: the zero vector
     _check_same_kind(target, value, directive.lhs)
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "hypothesis"))
 

@@ -929,6 +929,11 @@ class _Reader:
         raw_base, raw_exponent = node.args
         base = self.rebuild(raw_base)
         key = _placeholder_key(raw_exponent.name) if isinstance(raw_exponent, Symbol) else None
+        is_transpose = key in self.transposes or (key is not None and self.names.get(key) == "T"
+                                                  and not self._declared_name("T"))
+        if is_transpose and base == 0:
+            self.undeclared.discard("T")
+            return S.Zero  # 0^T: the transpose of a zero vector (or of the number 0) is zero again
         if key in self.transposes:
             if not isinstance(base, MatrixExpr):
                 raise Undeclared("a transpose of a scalar: declare the matrix or vector it applies to")
@@ -1607,6 +1612,11 @@ def _add(terms: list[Basic]) -> Basic:
     matrices = [t for t in terms if isinstance(t, MatrixExpr)]
     if not matrices:
         return _checked_add(terms)
+    if len({m.shape for m in matrices}) == 1 and any(t == 0 for t in terms if not isinstance(t, MatrixExpr)):
+        # a literal 0 beside vectors (0 - \mu_0) is the zero vector, as a reader takes it
+        terms = [t for t in terms if isinstance(t, MatrixExpr) or t != 0]
+        if len(terms) == 1:
+            return terms[0]
     shapes = {m.shape for m in matrices}
     if len(shapes) == 1 and len(matrices) == len(terms):
         return MatAdd(*terms)
@@ -1644,8 +1654,8 @@ def _multiply(factors: list[Basic]) -> Basic:
             raise LatexInputError(f"cannot multiply a {current[0]}×{current[1]} matrix by a "
                                   f"{factor.shape[0]}×{factor.shape[1]} one")
     coefficient = Mul(*scalars) if scalars else S.One
-    if not matrices:
-        return coefficient
+    if not matrices or coefficient == 0:
+        return coefficient  # 0^T \Sigma 0: zero, whatever shape the zeros stand for (0 + … drops it)
     if coefficient == 1:
         return MatMul(*matrices) if len(matrices) > 1 else matrices[0]
     return MatMul(coefficient, *matrices)
@@ -1710,6 +1720,8 @@ def _apply_operator(kind: str, values: list[Basic], spelling: str, where: int) -
         operator = {"expectation": Expect, "variance": Var, "covariance": Cov}[kind]
         return operator(*(_scalar(v) for v in values))
     (value,) = values
+    if kind in ("trace", "det") and isinstance(value, MatrixElement) and value.parent.shape == (1, 1):
+        return value  # tr(v^T M v): a quadratic form is a 1×1 matrix, its own trace and determinant
     if not isinstance(value, MatrixExpr):
         raise Undeclared(f"{spelling} of a scalar: declare the matrix it applies to (matrix NAME : n x n)", where)
     if kind == "trace":
