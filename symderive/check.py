@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, ImmutableMatrix, Indexed, Integer, Integral, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import (Basic, Dummy, ImmutableMatrix, Indexed, Integer, Integral, Pow, Product, Rational, S, Sum, Symbol, log,
+                   preorder_traversal)
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
@@ -48,6 +49,8 @@ from .latex_in.notation import Declarations, LatexInputError, prescreen, read_si
 from .model import Outcome, Status
 from .matrices import MatrixFacts
 from .randomvars import Independence, RandomModel, RandomOperator, Undecidable, evaluate_moments
+from .randomvectors import Independence as VectorIndependence
+from .randomvectors import MatExpect, VectorModel
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RELATIONS = 2_000
@@ -330,7 +333,22 @@ def judge_context(declarations: Declarations) -> Context:
 
     Sums are read by the textbook convention (an empty range is 0), the judge's default.
     """
-    return Context(random_model=random_model(declarations), matrix_facts=matrix_facts(declarations))
+    return Context(random_model=random_model(declarations), matrix_facts=matrix_facts(declarations),
+                   vector_model=vector_model(declarations))
+
+
+VECTOR_INDEPENDENCE = "declared random vectors (independent unless stated otherwise)"
+
+
+def vector_model(declarations: Declarations) -> VectorModel | None:
+    """The declared random vectors with their laws; distinct ones independent (the declaration's convention)."""
+    if not declarations.vector_laws:
+        return None
+    vectors = tuple(vector for vector, _ in declarations.vector_laws.values())
+    labels = ", ".join(dict.fromkeys(label for _, label in declarations.vector_laws.values()))
+    independent = (VectorIndependence(frozenset(v.symbol for v in vectors), VECTOR_INDEPENDENCE),) \
+        if len(vectors) > 1 else ()
+    return VectorModel(vectors, independent, labels)
 
 
 _PROPERTY = {"symmetric": "symmetric", "positive definite": "positive_definite", "invertible": "invertible",
@@ -393,7 +411,7 @@ def _unjudgeable(left: Basic, right: Basic, undeclared: frozenset[str], declarat
         listed = ", ".join(sorted(names))
         return {"verdict": "unknown", "reason": f"{listed} appear(s) under E/Var/Cov without a declaration: declare "
                 "them (e.g. 'scalar …' for a constant or 'random … ~ …')"}
-    vectors = [name for name, _ in declarations.random_vectors.items()
+    vectors = [name for name, _ in declarations.random_vectors.items() if name not in declarations.vector_laws
                if any(declarations.matrices[name] in side.atoms(MatrixExpr) or side.has(declarations.matrices[name])
                       for side in (left, right))]
     if vectors:
@@ -424,6 +442,14 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
             "method": verdict.verification.method,
             "reason": verdict.reason,
         }
+    if verdict.outcome is Outcome.REFUTED and verdict.counterexample and "re-checked with sympy.stats" in verdict.reason \
+            and (_about_random_vectors(left) or _about_random_vectors(right)):
+        # expectations of random vectors: the judge's instance was re-checked with sympy.stats, an
+        # independent computation of the moments (check's own evaluator has no vector laws)
+        shown = ", ".join(f"{name} = {value}" for name, value in verdict.counterexample.items())
+        return {"verdict": "refuted", "method": "exact evaluation on matrix instances",
+                "reason": f"the two sides differ at {shown} ({verdict.reason})",
+                "counterexample": {"values": dict(verdict.counterexample), "lhs": "", "rhs": ""}}
     if verdict.outcome is Outcome.REFUTED:
         confirmed = _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
         if confirmed["verdict"] == "refuted" or isinstance(left, MatrixExpr):
@@ -447,6 +473,12 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
                 "reason": f"the two sides differ for the densities {shown}: lhs = {found.lhs}, rhs = {found.rhs}",
                 "counterexample": {"values": found.values, "lhs": str(found.lhs), "rhs": str(found.rhs)}}
     return {"verdict": "unknown", "reason": verdict.reason}
+
+
+def _about_random_vectors(expr: Basic) -> bool:
+    """``E[x]`` of a vector, or ``E[…]`` of a scalar made of vectors (a quadratic form)."""
+    return any(isinstance(node, MatExpect) or (isinstance(node, RandomOperator) and node.has(MatrixSymbol))
+               for node in preorder_traversal(expr))
 
 
 def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, context: Context) -> dict:

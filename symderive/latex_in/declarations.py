@@ -28,6 +28,7 @@ from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroM
 from sympy.stats import Normal, Uniform
 
 from ..randomvars import RandomFamily
+from ..randomvectors import RandomVector
 from . import directives as d
 from .notation import (
     Declarations,
@@ -198,7 +199,12 @@ def _random_target(declarations: Declarations, directive: d.Random, target: str,
         canonical, base, subscript = canonical_name(target)
         if canonical in declarations.matrices:
             law = f"{directive.law}({', '.join(directive.parameters)})" if directive.law else "mean and variance"
-            return replace(declarations, random_vectors={**declarations.random_vectors, canonical: law})
+            declarations = replace(declarations, random_vectors={**declarations.random_vectors, canonical: law},
+                                   vector_laws={k: v for k, v in declarations.vector_laws.items() if k != canonical})
+            vector = _random_vector(declarations, directive, declarations.matrices[canonical])
+            if vector is None:
+                return declarations
+            return replace(declarations, vector_laws={**declarations.vector_laws, canonical: (vector, label)})
         letters = _letters(subscript)
         if letters and not base.startswith("\\text{"):
             pattern = (base, base, None, letters)
@@ -226,6 +232,24 @@ def _random_target(declarations: Declarations, directive: d.Random, target: str,
             if not (f.base == new.base and f.prefix == new.prefix)]
     return replace(declarations, random_families=tuple(f for f, _ in kept) + (new,),
                    random_labels=tuple(l for _, l in kept) + (label,))
+
+
+def _random_vector(declarations: Declarations, directive: d.Random, symbol: MatrixExpr) -> RandomVector | None:
+    """``x ~ N(\mu, \Sigma)`` (or ``x : mean \mu, variance \Sigma``) for a declared vector ``x``: its law
+    for the judge; None (the vector stays unjudged) for another law or ill-shaped parameters."""
+    if directive.law == "normal":
+        mean, covariance = (_read(p, declarations) for p in directive.parameters)
+        gaussian = True
+    elif directive.law is None and directive.mean and directive.variance:
+        mean, covariance = _read(directive.mean, declarations), _read(directive.variance, declarations)
+        gaussian = False
+    else:
+        return None
+    n = symbol.shape[0]
+    if not (isinstance(symbol, MatrixSymbol) and isinstance(mean, MatrixExpr) and isinstance(covariance, MatrixExpr)
+            and symbol.shape[1] == 1 and mean.shape == (n, 1) and covariance.shape == (n, n)):
+        raise DeclarationError(f"{symbol} ~ N(mean, covariance) needs an {n}×1 mean and an {n}×{n} covariance")
+    return RandomVector(symbol, mean, covariance, gaussian)
 
 
 def _random_scalar(declarations: Declarations, directive: d.Random, canonical: str, label: str) -> Declarations:
@@ -320,6 +344,7 @@ def _define_function(declarations: Declarations, name: str, parameters: str, rhs
     canonical, _, _ = canonical_name(name)
     inner = declarations.without(canonical)
     params = []
+    parameters = re.sub(r"\\right\s*$", "", parameters.strip())  # f\left(x\right): the bracket's \right
     for parameter in d.split_top_level(parameters):
         parameter_name, _, _ = canonical_name(parameter)
         params.append(_read(parameter_name, inner))

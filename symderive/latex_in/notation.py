@@ -73,6 +73,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..densities import KL, IntegralOver, Region, indexed_function
 from ..randomvars import Cov, Expect, Var
+from ..randomvectors import MatExpect
 from .tokens import Token, matching_brace, next_non_space, tokenize
 
 MAX_SIDE_CHARS = 5_000
@@ -161,7 +162,8 @@ class Declarations:
     ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     random_families: tuple = ()  # RandomFamily, with the label of their directive in random_labels
     random_labels: tuple[str, ...] = ()
-    random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, not yet judged
+    random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, as written
+    vector_laws: Mapping[str, Any] = field(default_factory=dict)  # name -> (RandomVector, label) when judged
     rewrites: tuple[Rewrite, ...] = ()
     # Undeclared scalars become real; the older Notation API keeps plain symbols.
     undeclared_assumptions: Mapping[str, bool] = field(default_factory=lambda: {"real": True})
@@ -175,6 +177,7 @@ class Declarations:
             matrix_properties={k: v for k, v in self.matrix_properties.items() if k != name},
             functions={k: v for k, v in self.functions.items() if k != name},
             random_vectors={k: v for k, v in self.random_vectors.items() if k != name},
+            vector_laws={k: v for k, v in self.vector_laws.items() if k != name},
             families={k: v for k, v in self.families.items() if k != name},
         )
 
@@ -1714,6 +1717,8 @@ def _apply_operator(kind: str, values: list[Basic], spelling: str, where: int) -
     arity = 2 if kind == "covariance" else 1
     if len(values) != arity:
         raise LatexInputError(f"{spelling} takes {arity} argument(s)", where)
+    if kind == "expectation" and isinstance(values[0], MatrixExpr) and values[0].shape != (1, 1):
+        return MatExpect(values[0])  # E[x], E[x x^T]: entrywise, judged with the declared vector laws
     if kind in ("expectation", "variance", "covariance"):
         if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in values):
             raise Unsupported(f"{spelling} of a vector or matrix is not supported yet", where)
