@@ -295,7 +295,9 @@ def _define(declarations: Declarations, directive: d.Define, label: str) -> Decl
 def define(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations:
     """``lhs := rhs``: a function, an entry pattern or a name (the document's ``:=`` comes here too)."""
     function = re.fullmatch(r"\s*(.+?)\s*(?:\\left)?\s*\((.*)\)\s*(?:\\right\s*\)?)?\s*", lhs)
-    if function is not None and _is_name(function.group(1)) and canonical_name(function.group(1))[0] in KL_NAMES:
+    if function is not None and _is_name(function.group(1)) and (
+            canonical_name(function.group(1))[0] in KL_NAMES or not _plain_parameters(function.group(2))):
+        # D_KL(p \| q) = …, or p_Y(A^{-1}(x - b)) = …: that application is replaced by its value
         return _define_expression(declarations, lhs, rhs, label)
     if function is not None and _is_name(function.group(1)):
         return _define_function(declarations, function.group(1), function.group(2), rhs, label)
@@ -317,8 +319,15 @@ def define(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declar
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "definition"))
 
 
+def _plain_parameters(parameters: str) -> bool:
+    """Whether the parameters of a definition ``f(x, y) = …`` are names (else it defines one application)."""
+    parameters = re.sub(r"\\right\s*$", "", parameters.strip())
+    return all(_is_name(p) for p in d.split_top_level(parameters))
+
+
 def _define_expression(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations:
-    r"""``define D_{\mathrm{KL}}(p \| q) = …``: the divergence of those two densities is replaced by its value."""
+    r"""``define D_{\mathrm{KL}}(p \| q) = …`` or ``define p_Y(A^{-1}(x - b)) = …``: that expression is
+    replaced by its value wherever it stands."""
     target = _read(lhs, declarations)
     value = _read(rhs, declarations)
     _check_same_kind(target, value, lhs)

@@ -594,9 +594,10 @@ class _Reader:
             self.used.add(definition.label)
             value = definition.body.xreplace(dict(zip(definition.params, arguments)))
         else:
-            if any(isinstance(a, MatrixExpr) for a in arguments):
-                raise Unsupported(f"{found.canonical} applied to a matrix or vector is not supported yet",
+            if any(isinstance(a, MatrixExpr) and a.shape[1] != 1 for a in arguments):
+                raise Unsupported(f"{found.canonical} applied to a matrix is not supported yet",
                                   tokens[found.start].start)
+            # p_X(x) of a vector: an opaque application that only definitions and hypotheses rewrite
             value = definition.function(*arguments)
         return self.placeholder(value), close + 1
 
