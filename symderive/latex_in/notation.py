@@ -65,8 +65,10 @@ from sympy.matrices.expressions import (
     MatMul,
     MatPow,
     MatrixExpr,
+    OneMatrix,
     Trace,
     Transpose,
+    ZeroMatrix,
 )
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -536,6 +538,13 @@ class _Reader:
         if found.base in decl.families and found.subscript is None:
             raise Undeclared(f"{canonical} is declared through its entries; write an entry such as {canonical}_i",
                              where)
+        if found.base in (r"\mathbf{1}", r"\mathbf{0}") and found.subscript is not None:
+            size = self.sub_read(found.subscript)
+            if not (size.is_Symbol or size.is_Integer or isinstance(size, Indexed)) or size.is_positive is False:
+                raise LatexInputError(f"{canonical}: the subscript must be a size", where)
+            ones = found.base == r"\mathbf{1}"
+            self.conventions.add(f"{found.base}_n is the column of n {'ones' if ones else 'zeros'}")
+            return OneMatrix(size, 1) if ones else ZeroMatrix(size, 1)
         if canonical == "e":
             self.conventions.add("e is Euler's number")
             return E
