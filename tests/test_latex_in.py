@@ -28,7 +28,7 @@ from sympy import (
     pi,
     sin,
 )
-from sympy.matrices.expressions import Determinant, Inverse, MatMul, Trace, Transpose
+from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, OneMatrix, Trace, Transpose, ZeroMatrix
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -38,6 +38,7 @@ from symderive.latex_in.declarations import apply_rewrites, declarations_from
 from symderive.render.printer import to_latex
 from symderive.latex_in.notation import Ambiguous, Declarations, Undeclared, Unsupported, read_side
 from symderive.randomvars import Cov, Expect, Var
+from symderive.randomvectors import MatExpect
 
 a, b, x, y, z, X = (Symbol(s, real=True) for s in ("a", "b", "x", "y", "z", "X"))
 NONE = Declarations()
@@ -465,3 +466,62 @@ def test_rewrites_reach_written_out_sums_and_terms_of_a_sum():
     decl = declared(*DENSITIES, r"define D_{\mathrm{KL}}(f_{i}(x_{i}) \| g_{i}(x_{i})) = 0")
     value, _ = apply_rewrites(read(r"\sum_{i=1}^{d} D_{\mathrm{KL}}(f_{i}(x_{i}) \| g_{i}(x_{i}))", decl), decl)
     assert value.doit() == 0
+
+
+# -- vectors: the zero vector, quadratic forms, columns of ones, expectations, functions of vectors ------
+
+VECTORS = ("scalar n : positive integer", "vector v, b : n", "matrix M, A : n x n")
+N = Symbol("n", integer=True, positive=True)
+V, M_ = MatrixSymbol("v", N, 1), MatrixSymbol("M", N, N)
+
+
+def test_a_literal_zero_beside_vectors_is_the_zero_vector():
+    decl = declared(*VECTORS)
+    assert read(r"(0 - v)^T M (0 - v)", decl) == MatrixElement(MatMul(Transpose(-V), M_, -V), 0, 0)
+    assert read(r"\left(0\right)^{T} M 0", decl) == 0
+    assert read("0 + v", decl) == V
+    with pytest.raises(LatexInputError, match="adding a scalar to a matrix"):
+        read("1 + v", decl)
+
+
+def test_the_trace_of_a_quadratic_form_is_the_form_but_not_of_a_scalar():
+    decl = declared(*VECTORS)
+    assert read(r"\operatorname{tr}\left(v^{T} M v \right)", decl) == read("v^T M v", decl)
+    with pytest.raises(Undeclared, match="of a scalar"):
+        read(r"\operatorname{tr}(a)", decl)
+
+
+def test_columns_of_ones_and_zeros():
+    decl = declared(*VECTORS)
+    assert read(r"\mathbf{1}_{n}", decl) == OneMatrix(N, 1)
+    assert read(r"M \mathbf{1}_{n} + \mathbf{0}_{n}", decl) == MatAdd(MatMul(M_, OneMatrix(N, 1)), ZeroMatrix(N, 1))
+    with pytest.raises(LatexInputError, match="must be a size"):
+        read(r"\mathbf{1}_{n + 1}", decl)
+
+
+def test_the_expectation_of_a_random_vector_and_its_law():
+    decl = declared(*VECTORS, r"vector \mu : n", r"matrix \Sigma : n x n", r"random v ~ N(\mu, \Sigma)")
+    assert read(r"\mathbb{E}\left[v v^{T}\right]", decl) == MatExpect(MatMul(V, Transpose(V)))
+    vector, label = decl.vector_laws["v"]
+    assert vector.mean == MatrixSymbol(r"\mu", N, 1) and vector.gaussian and label
+    with pytest.raises(Unsupported, match="vector or matrix"):
+        read(r"\operatorname{Var}(v)", decl)
+    with pytest.raises(LatexInputError, match="covariance"):
+        declared(*VECTORS, r"random v ~ N(b, b)")
+
+
+def test_a_declared_function_of_a_vector_and_a_definition_of_one_application():
+    decl = declared(*VECTORS, "function p_{X}, p_{Y}",
+                    r"define p_{Y}\left(A^{-1} \left(v - b\right)\right) = \left(2 \pi\right)^{- \frac{n}{2}}")
+    application = read(r"p_{X}\left(v\right)", decl)
+    assert application.args == (V,)
+    (rewrite,) = decl.rewrites
+    assert apply_rewrites(read(r"3 p_{Y}\left(A^{-1} \left(v - b\right)\right)", decl), decl)[0] == \
+        3 * (2 * pi) ** (-N / 2)
+    with pytest.raises(Unsupported, match="applied to a matrix"):
+        read(r"p_{X}(M)", decl)
+
+
+def test_a_function_defined_with_sized_brackets():
+    decl = declared(*VECTORS, r"define f\left(v\right) = v^{T} v")
+    assert read(r"f\left(b\right)", decl) == read("b^T b", decl)
