@@ -31,6 +31,12 @@ from typing import Any, Mapping, Sequence
 from sympy import (
     Abs,
     Add,
+    And,
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Piecewise,
     Basic,
     E,
     Expr,
@@ -462,6 +468,8 @@ class _Reader:
             return self.name(tokens, index, end)
         if text == r"\int":
             return self.integral(tokens, index, end)
+        if text == r"\begin" and _environment_name(tokens, index) == "cases":
+            return self.cases(tokens, index, end)
         if text in NORM_OPENERS:
             return self.norm(tokens, index, end)
         if text == r"\rVert":
@@ -726,6 +734,52 @@ class _Reader:
         self.subscripted.update(reader.subscripted)
         return value
 
+    def cases(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\begin{cases} v_1 & \text{for}\: c_1 \\ v_2 & \text{otherwise} \end{cases}``: a ``Piecewise``."""
+        at = tokens[index]
+        close = _environment_end(tokens, index, end)
+        if close is None:
+            raise LatexInputError(r"\begin{cases} without its \end{cases}", at.start)
+        body_start = _group_after(tokens, index + 1, end)
+        end_command = max(k for k in range(index, close) if tokens[k].is_command(r"\end"))
+        rows = _split_at(tokens[body_start:end_command], lambda t: t.is_command("\\\\"))
+        pieces = []
+        for number, row in enumerate(r for r in rows if any(t.kind != "space" for t in r)):
+            parts = _split_at(row, lambda t: t.is_char("&"))
+            if len(parts) != 2:
+                raise LatexInputError("each line of cases is 'value & condition'", at.start)
+            value = _scalar(self.sub_read(parts[0]), at.start)
+            pieces.append((value, self.condition(parts[1], at)))
+        if not pieces:
+            raise LatexInputError("an empty cases environment", at.start)
+        self.conventions.add(r"\begin{cases} is a piecewise expression, the first condition that holds chosen")
+        return self.placeholder(Piecewise(*pieces)), close
+
+    def condition(self, tokens: list[Token], at: Token) -> Basic:
+        r"""``\text{for}\: t \geq -1 \wedge t \leq 2``, ``\text{otherwise}``: a condition of a case."""
+        content = [t for t in tokens if t.kind != "space"]
+        if content and content[0].is_command(*WORD_COMMANDS):
+            word = _group_text(content, 1, len(content))
+            if word == "otherwise" and _group_after(content, 1, len(content)) == len(content):
+                return S.true
+            if word not in ("for", "if", "when"):
+                raise Unsupported(f"a condition in words ({word}) is not read", at.start)
+            content = content[_group_after(content, 1, len(content)):]
+        if not content:
+            raise LatexInputError("a case without its condition", at.start)
+        conjuncts = _split_at(content, lambda t: t.is_command(r"\wedge", r"\land") or t.is_char(","))
+        return And(*(self.comparison(part, at) for part in conjuncts))
+
+    def comparison(self, tokens: list[Token], at: Token) -> Basic:
+        """``a \leq b``, ``a < b \leq c``: one comparison, or a chain of them, between scalars."""
+        signs = {r"\geq": Ge, r"\ge": Ge, r"\leq": Le, r"\le": Le, "<": Lt, ">": Gt}
+        pieces = _split_at(tokens, lambda t: t.text in signs and t.kind != "space")
+        found = [signs[t.text] for t in tokens if t.text in signs and t.kind != "space"]
+        if not found or any(not any(t.kind != "space" for t in p) for p in pieces):
+            raise Unsupported("a condition of cases must compare expressions with <, >, \leq or \geq", at.start)
+        values = [_scalar(self.sub_read(p), at.start) for p in pieces]
+        return And(*(relation(a, b) for relation, a, b in zip(found, values, values[1:])))
+
     def norm(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
         r"""``\|v\|``, ``\lVert v \rVert``: the Euclidean norm of a vector, ``|a|`` of a scalar."""
         at = tokens[index]
@@ -769,7 +823,11 @@ class _Reader:
         if len(parts) != 2 or not all(any(t.kind != "space" for t in part) for part in parts):
             raise LatexInputError(r"D_{\mathrm{KL}}(p \| q) takes two densities separated by \|",
                                   tokens[opening].start)
-        p, q = (_scalar(self.sub_read(part), tokens[opening].start) for part in parts)
+        p, q = (self.sub_read(part) for part in parts)
+        if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in (p, q)):
+            raise Unsupported(r"D_{\mathrm{KL}} between random vectors is not judged: write it between their "
+                              r"densities, D_{\mathrm{KL}}(f(x) \| g(x))", tokens[opening].start)
+        p, q = (_scalar(v, tokens[opening].start) for v in (p, q))
         self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
                              "in force")
         return self.placeholder(KL(p, q, _divergence_variables(p, q))), close + 1
@@ -1090,7 +1148,7 @@ def _unbrace_arguments(tokens: list[Token]) -> list[Token]:
 KNOWN_COMMANDS = (GREEK | DECORATIONS | WORD_COMMANDS | PASS_THROUGH | frozenset(UNSUPPORTED_COMMANDS)
                   | frozenset(SPECIAL_FUNCTIONS) | frozenset((r"\mathbb", r"\det", r"\frac", r"\binom", r"\sqrt",
                                                            r"\sum", r"\prod", r"\{", r"\}", r"\intercal", r"\int",
-                                                           r"\|", r"\lVert", r"\rVert", r"\Vert")))
+                                                           r"\|", r"\lVert", r"\rVert", r"\Vert", r"\end")))
 ALLOWED_CHARACTERS = frozenset("+-*/=!,|<>()[]{}^_'.") | DIGITS
 _BRACKETS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
@@ -1115,6 +1173,11 @@ def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
             close = matching_brace(tokens, group)
             index = (close if close is not None else index) + 1
             continue
+        if token.is_command(r"\begin") and _environment_name(tokens, index) == "cases":
+            close = _environment_end(tokens, index, len(tokens))
+            if close is not None:
+                index = close
+                continue
         if token.is_command(r"\variable"):
             found.append(LatexInputError(r"\variable is reserved for symderive's placeholders", token.start))
         elif token.kind == "command" and token.text not in KNOWN_COMMANDS:
@@ -1152,8 +1215,8 @@ def _refuse_unsupported(tokens: list[Token]) -> None:
                 r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
     _refuse_leibniz(tokens)
-    for token in tokens:
-        if token.is_command(r"\begin"):
+    for index, token in enumerate(tokens):
+        if token.is_command(r"\begin") and _environment_name(tokens, index) != "cases":
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
 
 
@@ -1240,6 +1303,40 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
         return (tokens, index, index + 1), index + 1
     raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
+
+
+def _environment_name(tokens: Sequence[Token], index: int) -> str:
+    r"""``cases`` for the ``\begin{cases}`` (or ``\end{cases}``) at ``index``; '' if there is no name."""
+    return _group_text(list(tokens), index + 1, len(tokens))
+
+
+def _environment_end(tokens: Sequence[Token], index: int, end: int) -> int | None:
+    r"""The index after the ``\end{…}`` that closes the ``\begin{…}`` at ``index`` (nested ones counted)."""
+    depth = 0
+    for position in range(index, end):
+        if tokens[position].is_command(r"\begin"):
+            depth += 1
+        elif tokens[position].is_command(r"\end"):
+            depth -= 1
+            if depth == 0:
+                return _group_after(list(tokens), position + 1, end)
+    return None
+
+
+def _split_at(tokens: Sequence[Token], is_separator) -> list[list[Token]]:
+    """``tokens`` cut at every separator outside brackets, braces and nested environments."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.is_char("(", "[", "{") or token.is_command(r"\{", r"\begin"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}", r"\end"):
+            depth -= 1
+        if depth == 0 and is_separator(token):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
 
 
 def _divergence_variables(p: Basic, q: Basic) -> Tuple:
