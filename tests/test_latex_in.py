@@ -14,6 +14,7 @@ from sympy import (
     E,
     Integral,
     MatrixSymbol,
+    Piecewise,
     Product,
     Tuple,
     oo,
@@ -525,3 +526,25 @@ def test_a_declared_function_of_a_vector_and_a_definition_of_one_application():
 def test_a_function_defined_with_sized_brackets():
     decl = declared(*VECTORS, r"define f\left(v\right) = v^{T} v")
     assert read(r"f\left(b\right)", decl) == read("b^T b", decl)
+
+
+def test_cases_are_a_piecewise_expression():
+    t = Symbol("t", real=True)
+    printed = Piecewise((Rational(1, 3), (t >= -1) & (t <= 2)), (0, True))
+    assert read(to_latex(printed)) == printed
+    assert read(r"\begin{cases} 1 & -1 < t \leq 0 \\ 0 & \text{otherwise} \end{cases}") == Piecewise(
+        (1, (t > -1) & (t <= 0)), (0, True))
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    (r"\begin{cases} 1 \end{cases}", LatexInputError, "value & condition"),
+    (r"\begin{cases} 1 & \text{sometimes} \end{cases}", Unsupported, "in words"),
+    (r"\begin{cases} 1 & t \end{cases}", Unsupported, "compare"),
+    (r"\begin{cases} \foo & t > 0 \end{cases}", Unsupported, "unknown command"),
+    (r"\begin{cases} 1 & t > 0", LatexInputError, ""),
+    (r"\begin{pmatrix} 1 \end{pmatrix}", Unsupported, "environments"),
+    (r"D_{KL}(v \| v)", Unsupported, "between random vectors"),
+])
+def test_malformed_cases_are_refused_with_a_reason(text, kind, expected):
+    with pytest.raises(kind, match=expected):
+        read(text, declared("scalar n : positive integer", "vector v : n"))
