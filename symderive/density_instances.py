@@ -19,8 +19,7 @@ from sympy import (
 from sympy.core.function import AppliedUndef
 
 from .densities import KL, Density, FamilyMember, IntegralOver, exponential, laplace, normal
-from .integrals import NotEvaluable
-from .integrals import evaluate_integrals
+from .integrals import NotEvaluable, evaluate_integrals
 from .randomvars import Undecidable
 
 _t = Symbol("t", real=True)
