@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from scipy.integrate import nquad
 from sympy import (
-    Abs, Add, Basic, Float, Indexed, IndexedBase, Integer, Integral, MatMul, MatrixSymbol, Matrix, Mul, Pow, Product,
-    Rational, S, Sum, Symbol, Transpose, expand_log, eye, lambdify, log, preorder_traversal,
+    Abs, Add, Basic, Float, Indexed, IndexedBase, Integer, Integral, MatAdd, MatMul, MatrixSymbol, Matrix, Mul,
+    Pow, Product, Rational, S, Sum, Symbol, Transpose, expand_log, eye, lambdify, log, preorder_traversal,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices.exceptions import ShapeError
@@ -59,11 +59,24 @@ def mutants(expr: Basic) -> list[tuple[str, Basic]]:
                 mutated = expr.xreplace({node: replacement})
             except (ShapeError, TypeError, ValueError):  # a product that no longer chains: not an expression
                 continue
-            if mutated != expr:
+            if mutated != expr and _well_shaped(mutated):
                 found.append((kind, mutated))
     if not any(kind == "flip a sign" for kind, _ in found) and not isinstance(expr, MatrixExpr):
         found.append(("flip a sign", -expr))
     return found
+
+
+def _well_shaped(expr: Basic) -> bool:
+    """Every matrix product chains and every matrix sum adds equal shapes (xreplace does not check:
+    dropping the transpose of ``E[x]`` in ``m E[x]^T`` leaves a product of two columns)."""
+    for node in preorder_traversal(expr):
+        if isinstance(node, MatMul):
+            factors = [a for a in node.args if isinstance(a, MatrixExpr)]
+            if any(left.shape[1] != right.shape[0] for left, right in zip(factors, factors[1:])):
+                return False
+        elif isinstance(node, MatAdd) and len({a.shape for a in node.args}) > 1:
+            return False
+    return True
 
 
 def _node_mistakes(node: Basic) -> list[tuple[str, Basic]]:
