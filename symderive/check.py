@@ -25,8 +25,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import (Basic, Dummy, ImmutableMatrix, Indexed, Integer, Integral, Pow, Product, Rational, S, Sum, Symbol, log,
-                   preorder_traversal)
+from sympy import (
+    Basic, Dummy, ImmutableMatrix, Indexed, Integer, Integral, Pow, Product, Rational, S, Sum, Symbol, log,
+    preorder_traversal,
+)
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
@@ -442,8 +444,9 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
             "method": verdict.verification.method,
             "reason": verdict.reason,
         }
-    if verdict.outcome is Outcome.REFUTED and verdict.counterexample and "re-checked with sympy.stats" in verdict.reason \
-            and (_about_random_vectors(left) or _about_random_vectors(right)):
+    rechecked = verdict.counterexample and "re-checked with sympy.stats" in verdict.reason
+    vectors = _about_random_vectors(left) or _about_random_vectors(right)
+    if verdict.outcome is Outcome.REFUTED and rechecked and vectors:
         # expectations of random vectors: the judge's instance was re-checked with sympy.stats, an
         # independent computation of the moments (check's own evaluator has no vector laws)
         shown = ", ".join(f"{name} = {value}" for name, value in verdict.counterexample.items())

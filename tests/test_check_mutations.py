@@ -139,8 +139,10 @@ def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random
 # not by symderive's exact integrator.
 _t = Symbol("t", real=True)
 DENSITY_PAIRS = (
-    ((normal(_t, 0, 1), normal(_t, 1, 2)), (exponential(_t, 2), exponential(_t, 3)), (laplace(_t, 0, 1), laplace(_t, 1, 2))),
-    ((exponential(_t, 2), laplace(_t, 0, 1)), (exponential(_t, 1), laplace(_t, 0, 2)), (exponential(_t, 3), laplace(_t, 1, 1))),
+    ((normal(_t, 0, 1), normal(_t, 1, 2)), (exponential(_t, 2), exponential(_t, 3)),
+     (laplace(_t, 0, 1), laplace(_t, 1, 2))),
+    ((exponential(_t, 2), laplace(_t, 0, 1)), (exponential(_t, 1), laplace(_t, 0, 2)),
+     (exponential(_t, 3), laplace(_t, 1, 1))),
 )
 DIMENSION = 2
 

@@ -1387,7 +1387,7 @@ def _differential(tokens: list[Token], start: int, end: int) -> tuple[int, _Name
 
 
 def _differential_name_at(tokens: list[Token], index: int, end: int) -> int | None:
-    r"""Where the variable's name starts if a differential ``dx``, ``d\alpha`` or ``\mathrm{d}x`` starts at ``index``."""
+    r"""Where the variable's name starts if a differential (``dx``, ``d\alpha``, ``\mathrm{d}x``) is at ``index``."""
     token = tokens[index]
     if token.is_command(*DIFFERENTIAL_WORDS):
         group = next_non_space(tokens, index + 1)
@@ -1395,7 +1395,7 @@ def _differential_name_at(tokens: list[Token], index: int, end: int) -> int | No
                 and tokens[group + 2].is_char("}")):
             return None
         name_at = next_non_space(tokens, group + 3)
-    elif token.is_char("d") and not (index > 0 and tokens[index - 1].kind == "char" and tokens[index - 1].text.isalpha()):
+    elif token.is_char("d") and not (index > 0 and tokens[index - 1].is_char() and tokens[index - 1].text.isalpha()):
         name_at = index + 1  # written together: dx, d\alpha
     else:
         return None
