@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, Indexed, Integer, Product, Rational, S, Sum, Symbol
+from sympy import Basic, Dummy, Indexed, Integer, Product, Rational, S, Sum, Symbol, preorder_traversal
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Scope, empty_scope
+from .density_instances import density_counterexample
 from .judge import Context, judge
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
@@ -45,6 +46,8 @@ from .latex_in.notation import Declarations, LatexInputError, prescreen, read_si
 from .model import Outcome, Status
 from .matrices import MatrixFacts
 from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
+from .randomvectors import Independence as VectorIndependence
+from .randomvectors import MatExpect, VectorModel
 from .realisations import draw_realisation, entry_law, law_parameters
 from .recheck import Recheck, human_sums, recheck
 
@@ -329,7 +332,22 @@ def judge_context(declarations: Declarations) -> Context:
 
     Sums are read by the textbook convention (an empty range is 0), the judge's default.
     """
-    return Context(random_model=random_model(declarations), matrix_facts=matrix_facts(declarations))
+    return Context(random_model=random_model(declarations), matrix_facts=matrix_facts(declarations),
+                   vector_model=vector_model(declarations))
+
+
+VECTOR_INDEPENDENCE = "declared random vectors (independent unless stated otherwise)"
+
+
+def vector_model(declarations: Declarations) -> VectorModel | None:
+    """The declared random vectors with their laws; distinct ones independent (the declaration's convention)."""
+    if not declarations.vector_laws:
+        return None
+    vectors = tuple(vector for vector, _ in declarations.vector_laws.values())
+    labels = ", ".join(dict.fromkeys(label for _, label in declarations.vector_laws.values()))
+    independent = (VectorIndependence(frozenset(v.symbol for v in vectors), VECTOR_INDEPENDENCE),) \
+        if len(vectors) > 1 else ()
+    return VectorModel(vectors, independent, labels)
 
 
 _PROPERTY = {"symmetric": "symmetric", "positive definite": "positive_definite", "invertible": "invertible",
@@ -392,7 +410,7 @@ def _unjudgeable(left: Basic, right: Basic, undeclared: frozenset[str], declarat
         listed = ", ".join(sorted(names))
         return {"verdict": "unknown", "reason": f"{listed} appear(s) under E/Var/Cov without a declaration: declare "
                 "them (e.g. 'scalar …' for a constant or 'random … ~ …')"}
-    vectors = [name for name, _ in declarations.random_vectors.items()
+    vectors = [name for name, _ in declarations.random_vectors.items() if name not in declarations.vector_laws
                if any(declarations.matrices[name] in side.atoms(MatrixExpr) or side.has(declarations.matrices[name])
                       for side in (left, right))]
     if vectors:
@@ -423,9 +441,38 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
             "method": verdict.verification.method,
             "reason": verdict.reason,
         }
+    rechecked = verdict.counterexample and "re-checked with sympy.stats" in verdict.reason
+    vectors = _about_random_vectors(left) or _about_random_vectors(right)
+    if verdict.outcome is Outcome.REFUTED and rechecked and vectors:
+        # expectations of random vectors: the judge's instance was re-checked with sympy.stats, an
+        # independent computation of the moments (check's own evaluator has no vector laws)
+        shown = ", ".join(f"{name} = {value}" for name, value in verdict.counterexample.items())
+        return {"verdict": "refuted", "method": "exact evaluation on matrix instances",
+                "reason": f"the two sides differ at {shown} ({verdict.reason})",
+                "counterexample": {"values": dict(verdict.counterexample), "lhs": "", "rhs": ""}}
     if verdict.outcome is Outcome.REFUTED:
-        return _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+        confirmed = _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
+        if confirmed["verdict"] == "refuted" or isinstance(left, MatrixExpr):
+            return confirmed
+        # the judge's point lies outside the real domain (log of a negative entry): look for one inside
+        try:
+            violation = _violation(left, right, "=", context)
+        except (Undecidable, ValueError, TypeError, ArithmeticError):
+            violation = None
+        return confirmed if violation is None else _refutation(*violation)
+    found = density_counterexample(left, right) if not isinstance(left, MatrixExpr) else None
+    if found is not None:
+        shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
+        return {"verdict": "refuted", "method": "exact integration on concrete densities",
+                "reason": f"the two sides differ for the densities {shown}: lhs = {found.lhs}, rhs = {found.rhs}",
+                "counterexample": {"values": found.values, "lhs": str(found.lhs), "rhs": str(found.rhs)}}
     return {"verdict": "unknown", "reason": verdict.reason}
+
+
+def _about_random_vectors(expr: Basic) -> bool:
+    """``E[x]`` of a vector, or ``E[…]`` of a scalar made of vectors (a quadratic form)."""
+    return any(isinstance(node, MatExpect) or (isinstance(node, RandomOperator) and node.has(MatrixSymbol))
+               for node in preorder_traversal(expr))
 
 
 def _confirmed_refutation(left: Basic, right: Basic, point: dict, reason: str, context: Context) -> dict:

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sympy import (
-    Abs, Add, Basic, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Max, Min, Mul, Pow, Product, Rational, S, Sum,
+    Abs, Add, Basic, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Integral, Max, Min, Mul, Pow, Product, Rational, S, Sum,
     Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
 )
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
+from .integrals import evaluate_integrals
 from .judge import Context
 from .matrices import MatrixFacts
 from .randomvars import Cov, Expect, RandomModel, RandomOperator, Undecidable, Var
@@ -245,7 +246,13 @@ def value_at(expr: Basic, point: Point, model: RandomModel | None) -> Basic:
     if value.atoms(RandomOperator):
         value = value.replace(lambda e: isinstance(e, RandomOperator),
                               lambda e: moment_of_operator(e, point.constants, model))
-    return value.xreplace(point.realisations).doit()
+    value = value.xreplace(point.realisations)
+    if value.has(Integral):  # exact closed forms first: SymPy's integrate takes seconds on a Gaussian
+        try:
+            value = evaluate_integrals(value)
+        except Undecidable:
+            pass
+    return value.doit()
 
 
 def moment_of_operator(operator: RandomOperator, constants: dict, model: RandomModel | None) -> Expr:

@@ -173,3 +173,16 @@ def test_unreadable_and_oversized_files(tmp_path: Path):
     big.write_text("x" * 100)
     with pytest.raises(DocumentError, match="over the limit"):
         read_document(big, limit=10)
+
+
+def test_a_cases_environment_is_one_side_with_its_prose_kept():
+    text = (r"$$\begin{aligned} & - \log\left(\int_{0}^{1} \begin{cases} \frac{1}{3} & \text{for}\: t \geq -1 "
+            r"\\0 & \text{otherwise} \end{cases}\, dt \right) \\ &= \log 3 \end{aligned}$$")
+    ((lhs, sign, rhs),) = steps(text)
+    assert r"\begin{cases}" in lhs and r"\text{otherwise}" in lhs and r"\end{cases}" in lhs
+    assert (sign, rhs) == ("=", r"\log 3")
+
+
+def test_an_operator_continues_its_own_display_not_an_earlier_one():
+    text = "$$a \\geq 0$$\n\nSome prose.\n\n$$\\begin{aligned} & - b \\\\ &= c \\end{aligned}$$\n"
+    assert steps(text) == [("a", ">=", "0"), ("- b", "=", "c")]

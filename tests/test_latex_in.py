@@ -10,7 +10,14 @@ import time
 
 import pytest
 from sympy import (
+    Abs,
     E,
+    Integral,
+    MatrixSymbol,
+    Piecewise,
+    Product,
+    Tuple,
+    oo,
     Function,
     I,
     IndexedBase,
@@ -22,14 +29,17 @@ from sympy import (
     pi,
     sin,
 )
-from sympy.matrices.expressions import Determinant, Inverse, MatMul, Trace, Transpose
+from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, OneMatrix, Trace, Transpose, ZeroMatrix
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symderive.latex_in import LatexInputError, Notation, parse_expression
-from symderive.latex_in.declarations import declarations_from
+from symderive.densities import KL, IntegralOver, Region, indexed_function
+from symderive.latex_in.declarations import apply_rewrites, declarations_from
+from symderive.render.printer import to_latex
 from symderive.latex_in.notation import Ambiguous, Declarations, Undeclared, Unsupported, read_side
 from symderive.randomvars import Cov, Expect, Var
+from symderive.randomvectors import MatExpect
 
 a, b, x, y, z, X = (Symbol(s, real=True) for s in ("a", "b", "x", "y", "z", "X"))
 NONE = Declarations()
@@ -262,9 +272,9 @@ def test_shape_errors_are_errors():
         ("", LatexInputError, "empty"),
         (r"\operatorname{Cov}(x)", LatexInputError, "takes 2 argument"),
         (r"\foo x", Unsupported, "unknown command"),
-        (r"\int_0^1 x \, dx", Unsupported, "integrals"),
+        (r"\int_0^1 x", Unsupported, "differential"),
         (r"\frac{\partial y}{\partial x}", Unsupported, "partial"),
-        (r"D_{KL}(p || q)", Unsupported, "KL"),
+        (r"D_{KL}(p \| q \| r)", LatexInputError, "two densities"),
         (r"a + \cdots + b", Unsupported, "elided"),
         (r"\begin{bmatrix} 1 \end{bmatrix}", Unsupported, "environments"),
         ("10^{10^{10}}", Unsupported, "too large"),
@@ -328,3 +338,213 @@ def test_pathological_input_is_cut_off_in_bounded_time():
         parse_expression(deep, seconds=2)
     assert time.monotonic() - started < 10
     assert Integer(2) * E != 0
+
+
+# -- integrals, divergences, norms (as the transcripts print them) ------------------------------------
+
+DENSITIES = (r"scalar d, i, j : positive integer", r"scalar x_{i} : real", "function f, g", r"scalar \alpha, t : real")
+
+
+def test_an_integral_with_bounds_is_an_integral_and_binds_its_variable():
+    u = Symbol("u", real=True)
+    reading = read_side(r"\int\limits_{0}^{1} \frac{u^{2}}{2}\, du - \left(\int\limits_{0}^{1} u\, du\right)^{2}", NONE)
+    assert reading.expr == Integral(u**2 / 2, (u, 0, 1)) - Integral(u, (u, 0, 1)) ** 2
+    assert "u" not in reading.undeclared
+
+
+def test_nested_integrals_close_innermost_first():
+    u, w = Symbol("u", real=True), Symbol("w", real=True)
+    assert read(r"\int_0^1 \int_0^2 u w \, du \, dw") == Integral(u * w, (u, 0, 2), (w, 0, 1))
+
+
+def test_an_integral_over_the_real_line():
+    t = Symbol("t", real=True)
+    reading = read_side(r"\int_{\mathbb{R}} e^{-t^2} \, dt", NONE)
+    assert reading.expr == Integral(exp(-t**2), (t, -oo, oo))
+    assert any("whole real line" in c for c in reading.conventions)
+
+
+def test_an_integral_over_a_support_reads_back_as_printed():
+    f, g = Function("f", real=True), Function("g", real=True)
+    alpha = Symbol(r"\alpha", real=True)
+    printed = IntegralOver(f(alpha) * log(f(alpha) / g(alpha)), alpha, Region("supp f", r"\operatorname{supp} f"))
+    assert read(to_latex(printed), declared(*DENSITIES)) == printed
+
+
+def test_an_integral_over_r_n_and_over_all_coordinates_of_a_family():
+    decl = declared(*DENSITIES)
+    f = indexed_function("f")
+    x, j = IndexedBase("x", real=True), Symbol("j", integer=True)
+    d = Symbol("d", integer=True, positive=True)
+    expr = read(r"\int_{\mathbb{R}^{d}} \prod_{j=1}^{d} f_{j}\left(x_{j}\right) \, \mathrm{d}x", decl)
+    assert isinstance(expr, IntegralOver) and expr.region.name == "R^d"
+    assert expr.integrand == Product(f(j, x[j]), (j, 1, d)) and expr.variable == x
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    (r"\int_0^1 x", Unsupported, "differential"),
+    (r"\int t \, dt", Unsupported, "antiderivative"),
+    (r"\int^{1} t \, dt", Unsupported, "upper bound only"),
+    (r"\int_{S} t \, dt", Unsupported, "regions read"),
+    (r"\int_0^1 t \, dv", Unsupported, "not a scalar"),
+    (r"\int_{\mathbb{R}^{2x}} t \, dt", LatexInputError, ""),
+    (r"\int_0^1 \frac{1}{ \, dt", LatexInputError, "unbalanced|argument"),
+])
+def test_malformed_integrals_are_refused_with_a_reason(text, kind, expected):
+    with pytest.raises(kind, match=expected):
+        read(text, declared(*DENSITIES, "vector v : n"))
+
+
+def test_a_divergence_reads_with_the_variables_of_its_densities():
+    f, g = Function("f", real=True), Function("g", real=True)
+    alpha = Symbol(r"\alpha", real=True)
+    decl = declared(*DENSITIES)
+    expected = KL(f(alpha), g(alpha), Tuple(alpha))
+    assert read(r"D_{\mathrm{KL}}\left(f\left(\alpha\right) \,\middle\|\, g\left(\alpha\right)\right)", decl) == expected
+    assert read(r"D_{KL}(f(\alpha) || g(\alpha))", decl) == expected
+    member = read(r"D_{\mathrm{KL}}(f_{i}(x_{i}) \| g_{i}(x_{i}))", decl)
+    x, i = IndexedBase("x", real=True), Symbol("i", integer=True, positive=True)
+    assert member.args[2] == Tuple(x[i])  # one coordinate, not all of x
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    (r"D_{\mathrm{KL}}(f(\alpha))", LatexInputError, "two densities"),
+    (r"D_{\mathrm{KL}}(f(\alpha) \| )", LatexInputError, "two densities"),
+    (r"D_{\mathrm{KL}} + 1", Unsupported, "needs its two densities"),
+    (r"\text{KL}(f(\alpha) \| g(\alpha))", Unsupported, "D_"),
+])
+def test_malformed_divergences_are_refused_with_a_reason(text, kind, expected):
+    with pytest.raises(kind, match=expected):
+        read(text, declared(*DENSITIES))
+
+
+def test_a_member_of_a_declared_function_family():
+    decl = declared(*DENSITIES)
+    f = indexed_function("f")
+    x, j = IndexedBase("x", real=True), Symbol("j", integer=True)
+    assert read(r"f_{j}\left(x_{j}\right)", decl) == f(Symbol("j", integer=True, positive=True),
+                                                        x[Symbol("j", integer=True, positive=True)])
+    with pytest.raises(Unsupported, match="one scalar argument"):
+        read(r"f_{j}(x_{j}, t)", decl)
+
+
+def test_norms_of_vectors_and_scalars():
+    decl = declared("vector v : n", "matrix M : n x n")
+    v = MatrixSymbol("v", Symbol("n", integer=True, positive=True), 1)
+    reading = read_side(r"\|v\|^2", decl)
+    assert reading.expr == MatrixElement(MatMul(Transpose(v), v), 0, 0)
+    assert any("Euclidean" in c for c in reading.conventions)
+    assert read(r"\lVert a \rVert") == Abs(a)
+    with pytest.raises(Ambiguous, match="which norm"):
+        read(r"\|M\|", decl)
+    with pytest.raises(LatexInputError, match="closing"):
+        read(r"\|v + 1", decl)
+    with pytest.raises(LatexInputError, match="empty"):
+        read(r"\| \|")
+
+
+def test_a_braced_bracketed_function_argument_is_the_argument():
+    p, q = Symbol("p", real=True), Symbol("q", real=True)
+    assert read(r"\log{\left(\frac{p}{q} \right)} p") == p * log(p / q)
+    assert read(r"\sin^{2}{\left(a \right)} b") == sin(a) ** 2 * b
+    with pytest.raises(Ambiguous, match="several factors"):
+        read(r"\log{p} q r")
+
+
+def test_define_a_divergence_and_refuse_a_circular_one():
+    decl = declared(*DENSITIES, r"define D_{\mathrm{KL}}(f(\alpha) \| g(\alpha)) = \int_{\operatorname{supp} f} "
+                    r"f(\alpha) \log{\left(\frac{f(\alpha)}{g(\alpha)}\right)} \, \mathrm{d}\alpha")
+    (rewrite,) = decl.rewrites
+    assert isinstance(rewrite.target, KL) and isinstance(rewrite.value, IntegralOver)
+    with pytest.raises(LatexInputError, match="refers to itself"):
+        declared(*DENSITIES, r"define D_{\mathrm{KL}}(f(\alpha) \| g(\alpha)) = 1 + D_{\mathrm{KL}}(f(\alpha) \| g(\alpha))")
+
+
+def test_rewrites_reach_written_out_sums_and_terms_of_a_sum():
+    decl = declared("scalar p_{i} : real", "define p_{1} = 1", "define p_{2} = 2")
+    value, used = apply_rewrites(read(r"\sum_{k=1}^{2} p_{k}", decl), decl)
+    assert value == 3 and used
+    decl = declared(*DENSITIES, r"define D_{\mathrm{KL}}(f_{i}(x_{i}) \| g_{i}(x_{i})) = 0")
+    value, _ = apply_rewrites(read(r"\sum_{i=1}^{d} D_{\mathrm{KL}}(f_{i}(x_{i}) \| g_{i}(x_{i}))", decl), decl)
+    assert value.doit() == 0
+
+
+# -- vectors: the zero vector, quadratic forms, columns of ones, expectations, functions of vectors ------
+
+VECTORS = ("scalar n : positive integer", "vector v, b : n", "matrix M, A : n x n")
+N = Symbol("n", integer=True, positive=True)
+V, M_ = MatrixSymbol("v", N, 1), MatrixSymbol("M", N, N)
+
+
+def test_a_literal_zero_beside_vectors_is_the_zero_vector():
+    decl = declared(*VECTORS)
+    assert read(r"(0 - v)^T M (0 - v)", decl) == MatrixElement(MatMul(Transpose(-V), M_, -V), 0, 0)
+    assert read(r"\left(0\right)^{T} M 0", decl) == 0
+    assert read("0 + v", decl) == V
+    with pytest.raises(LatexInputError, match="adding a scalar to a matrix"):
+        read("1 + v", decl)
+
+
+def test_the_trace_of_a_quadratic_form_is_the_form_but_not_of_a_scalar():
+    decl = declared(*VECTORS)
+    assert read(r"\operatorname{tr}\left(v^{T} M v \right)", decl) == read("v^T M v", decl)
+    with pytest.raises(Undeclared, match="of a scalar"):
+        read(r"\operatorname{tr}(a)", decl)
+
+
+def test_columns_of_ones_and_zeros():
+    decl = declared(*VECTORS)
+    assert read(r"\mathbf{1}_{n}", decl) == OneMatrix(N, 1)
+    assert read(r"M \mathbf{1}_{n} + \mathbf{0}_{n}", decl) == MatAdd(MatMul(M_, OneMatrix(N, 1)), ZeroMatrix(N, 1))
+    with pytest.raises(LatexInputError, match="must be a size"):
+        read(r"\mathbf{1}_{n + 1}", decl)
+
+
+def test_the_expectation_of_a_random_vector_and_its_law():
+    decl = declared(*VECTORS, r"vector \mu : n", r"matrix \Sigma : n x n", r"random v ~ N(\mu, \Sigma)")
+    assert read(r"\mathbb{E}\left[v v^{T}\right]", decl) == MatExpect(MatMul(V, Transpose(V)))
+    vector, label = decl.vector_laws["v"]
+    assert vector.mean == MatrixSymbol(r"\mu", N, 1) and vector.gaussian and label
+    with pytest.raises(Unsupported, match="vector or matrix"):
+        read(r"\operatorname{Var}(v)", decl)
+    with pytest.raises(LatexInputError, match="covariance"):
+        declared(*VECTORS, r"random v ~ N(b, b)")
+
+
+def test_a_declared_function_of_a_vector_and_a_definition_of_one_application():
+    decl = declared(*VECTORS, "function p_{X}, p_{Y}",
+                    r"define p_{Y}\left(A^{-1} \left(v - b\right)\right) = \left(2 \pi\right)^{- \frac{n}{2}}")
+    application = read(r"p_{X}\left(v\right)", decl)
+    assert application.args == (V,)
+    (rewrite,) = decl.rewrites
+    assert apply_rewrites(read(r"3 p_{Y}\left(A^{-1} \left(v - b\right)\right)", decl), decl)[0] == \
+        3 * (2 * pi) ** (-N / 2)
+    with pytest.raises(Unsupported, match="applied to a matrix"):
+        read(r"p_{X}(M)", decl)
+
+
+def test_a_function_defined_with_sized_brackets():
+    decl = declared(*VECTORS, r"define f\left(v\right) = v^{T} v")
+    assert read(r"f\left(b\right)", decl) == read("b^T b", decl)
+
+
+def test_cases_are_a_piecewise_expression():
+    t = Symbol("t", real=True)
+    printed = Piecewise((Rational(1, 3), (t >= -1) & (t <= 2)), (0, True))
+    assert read(to_latex(printed)) == printed
+    assert read(r"\begin{cases} 1 & -1 < t \leq 0 \\ 0 & \text{otherwise} \end{cases}") == Piecewise(
+        (1, (t > -1) & (t <= 0)), (0, True))
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    (r"\begin{cases} 1 \end{cases}", LatexInputError, "value & condition"),
+    (r"\begin{cases} 1 & \text{sometimes} \end{cases}", Unsupported, "in words"),
+    (r"\begin{cases} 1 & t \end{cases}", Unsupported, "compare"),
+    (r"\begin{cases} \foo & t > 0 \end{cases}", Unsupported, "unknown command"),
+    (r"\begin{cases} 1 & t > 0", LatexInputError, ""),
+    (r"\begin{pmatrix} 1 \end{pmatrix}", Unsupported, "environments"),
+    (r"D_{KL}(v \| v)", Unsupported, "between random vectors"),
+])
+def test_malformed_cases_are_refused_with_a_reason(text, kind, expected):
+    with pytest.raises(kind, match=expected):
+        read(text, declared("scalar n : positive integer", "vector v : n"))

@@ -80,3 +80,13 @@ def test_an_undefined_function_prints_as_a_reader_writes_it():
     f, x = Function("p_X"), Symbol("x")
     assert to_latex(f(x)) == r"p_{X}\left(x\right)"
     assert to_latex(f(x) ** 2) == r"\left(p_{X}\left(x\right)\right)^{2}"
+
+
+def test_a_step_proved_elsewhere_is_a_hypothesis_only_when_it_is_an_equality():
+    t = Symbol("t", real=True)
+    equal = Step(t, 2 * t, "rule", "why.", Verification(Status.PROVED_ON_INSTANCES, "elsewhere", evidence=object()))
+    bound = Step(2 * t, 3 * t, "rule", "why.", Verification(Status.PROVED, "Jensen", evidence=object()),
+                 relation="<=")
+    local = chain_directives(Chain("c", t, (equal, bound)), ())
+    assert "assume t = 2 t" in local
+    assert not any("3 t" in line for line in local)  # 'assume 2t = 3t' would be a false hypothesis

@@ -22,15 +22,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sympy import Basic, Dummy, Function, IndexedBase, Integer, Symbol, sqrt
-from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol
+from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, Mul, Product, Sum, Symbol,
+                   preorder_traversal, sqrt)
+from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.stats import Normal, Uniform
 
 from ..randomvars import RandomFamily
+from ..randomvectors import RandomVector
 from . import directives as d
 from .notation import (
     Declarations,
     Family,
+    KL_NAMES,
     FunctionDef,
     LatexInputError,
     Rewrite,
@@ -196,7 +199,12 @@ def _random_target(declarations: Declarations, directive: d.Random, target: str,
         canonical, base, subscript = canonical_name(target)
         if canonical in declarations.matrices:
             law = f"{directive.law}({', '.join(directive.parameters)})" if directive.law else "mean and variance"
-            return replace(declarations, random_vectors={**declarations.random_vectors, canonical: law})
+            declarations = replace(declarations, random_vectors={**declarations.random_vectors, canonical: law},
+                                   vector_laws={k: v for k, v in declarations.vector_laws.items() if k != canonical})
+            vector = _random_vector(declarations, directive, declarations.matrices[canonical])
+            if vector is None:
+                return declarations
+            return replace(declarations, vector_laws={**declarations.vector_laws, canonical: (vector, label)})
         letters = _letters(subscript)
         if letters and not base.startswith("\\text{"):
             pattern = (base, base, None, letters)
@@ -224,6 +232,24 @@ def _random_target(declarations: Declarations, directive: d.Random, target: str,
             if not (f.base == new.base and f.prefix == new.prefix)]
     return replace(declarations, random_families=tuple(f for f, _ in kept) + (new,),
                    random_labels=tuple(l for _, l in kept) + (label,))
+
+
+def _random_vector(declarations: Declarations, directive: d.Random, symbol: MatrixExpr) -> RandomVector | None:
+    """``x ~ N(\mu, \Sigma)`` (or ``x : mean \mu, variance \Sigma``) for a declared vector ``x``: its law
+    for the judge; None (the vector stays unjudged) for another law or ill-shaped parameters."""
+    if directive.law == "normal":
+        mean, covariance = (_read(p, declarations) for p in directive.parameters)
+        gaussian = True
+    elif directive.law is None and directive.mean and directive.variance:
+        mean, covariance = _read(directive.mean, declarations), _read(directive.variance, declarations)
+        gaussian = False
+    else:
+        return None
+    n = symbol.shape[0]
+    if not (isinstance(symbol, MatrixSymbol) and isinstance(mean, MatrixExpr) and isinstance(covariance, MatrixExpr)
+            and symbol.shape[1] == 1 and mean.shape == (n, 1) and covariance.shape == (n, n)):
+        raise DeclarationError(f"{symbol} ~ N(mean, covariance) needs an {n}×1 mean and an {n}×{n} covariance")
+    return RandomVector(symbol, mean, covariance, gaussian)
 
 
 def _random_scalar(declarations: Declarations, directive: d.Random, canonical: str, label: str) -> Declarations:
@@ -269,6 +295,10 @@ def _define(declarations: Declarations, directive: d.Define, label: str) -> Decl
 def define(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations:
     """``lhs := rhs``: a function, an entry pattern or a name (the document's ``:=`` comes here too)."""
     function = re.fullmatch(r"\s*(.+?)\s*(?:\\left)?\s*\((.*)\)\s*(?:\\right\s*\)?)?\s*", lhs)
+    if function is not None and _is_name(function.group(1)) and (
+            canonical_name(function.group(1))[0] in KL_NAMES or not _plain_parameters(function.group(2))):
+        # D_KL(p \| q) = …, or p_Y(A^{-1}(x - b)) = …: that application is replaced by its value
+        return _define_expression(declarations, lhs, rhs, label)
     if function is not None and _is_name(function.group(1)):
         return _define_function(declarations, function.group(1), function.group(2), rhs, label)
     pattern = _entry_pattern(lhs) if lhs.strip().startswith("(") else None
@@ -285,6 +315,23 @@ def define(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declar
     value = _read(rhs, declarations)
     _check_same_kind(target, value, lhs)
     if target in value.free_symbols or (isinstance(target, MatrixSymbol) and value.has(target)):
+        raise DeclarationError(f"{lhs} := … refers to itself")
+    return _with_rewrite(declarations, Rewrite(label, target, value, (), "definition"))
+
+
+def _plain_parameters(parameters: str) -> bool:
+    """Whether the parameters of a definition ``f(x, y) = …`` are names (else it defines one application)."""
+    parameters = re.sub(r"\\right\s*$", "", parameters.strip())
+    return all(_is_name(p) for p in d.split_top_level(parameters))
+
+
+def _define_expression(declarations: Declarations, lhs: str, rhs: str, label: str) -> Declarations:
+    r"""``define D_{\mathrm{KL}}(p \| q) = …`` or ``define p_Y(A^{-1}(x - b)) = …``: that expression is
+    replaced by its value wherever it stands."""
+    target = _read(lhs, declarations)
+    value = _read(rhs, declarations)
+    _check_same_kind(target, value, lhs)
+    if value.has(target):
         raise DeclarationError(f"{lhs} := … refers to itself")
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "definition"))
 
@@ -306,6 +353,7 @@ def _define_function(declarations: Declarations, name: str, parameters: str, rhs
     canonical, _, _ = canonical_name(name)
     inner = declarations.without(canonical)
     params = []
+    parameters = re.sub(r"\\right\s*$", "", parameters.strip())  # f\left(x\right): the bracket's \right
     for parameter in d.split_top_level(parameters):
         parameter_name, _, _ = canonical_name(parameter)
         params.append(_read(parameter_name, inner))
@@ -338,6 +386,8 @@ def _define_entries(declarations: Declarations, pattern, lhs: str, rhs: str, lab
 def _assume(declarations: Declarations, directive: d.Assume, label: str) -> Declarations:
     target = _read(directive.lhs, declarations)
     value = _read(directive.rhs, declarations)
+    if isinstance(target, MatrixExpr) and value == 0:
+        value = ZeroMatrix(*target.shape)  # assume \mu_1 = 0: the zero vector
     _check_same_kind(target, value, directive.lhs)
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "hypothesis"))
 
@@ -394,9 +444,18 @@ def apply_rewrites(expr: Basic, declarations: Declarations) -> tuple[Basic, tupl
     ``(y_L)_i`` is matched for every value of its entry indices.  Chains of definitions are
     followed a bounded number of times (a circular pair cannot loop).
     """
+    used: list[str] = []
+    expr = _rewritten(_entries_written_out(expr, declarations), declarations, used)
+    aligned, renamed = _bound_like_targets(expr, declarations)
+    if renamed:  # then the definitions that hold term by term, and what they lead to
+        expr = _rewritten(_bound_renamed_back(_rewritten(aligned, declarations, used), renamed), declarations, used)
+    return expr, tuple(used)
+
+
+def _rewritten(expr: Basic, declarations: Declarations, used: list[str]) -> Basic:
+    """``expr`` with the rewrites applied until nothing changes (a bounded number of passes)."""
     from ..judge import Definition
 
-    used: list[str] = []
     for _ in range(MAX_REWRITE_PASSES):
         changed = False
         for rewrite in declarations.rewrites:
@@ -410,7 +469,63 @@ def apply_rewrites(expr: Basic, declarations: Declarations) -> tuple[Basic, tupl
                     used.append(rewrite.label)
         if not changed:
             break
-    return expr, tuple(used)
+    return expr
+
+
+def _bound_like_targets(expr: Basic, declarations: Declarations) -> tuple[Basic, dict[Symbol, Symbol]]:
+    r"""Sums whose index is named like a declared symbol in a rewrite's target, re-indexed by that symbol.
+
+    ``\sum_i D(f_i)`` binds an integer ``i`` of its own, while ``define D(f_i) = …`` was read with the
+    declared ``i``: the same letter, so the definition holds term by term.  Renaming a bound index
+    changes nothing; :func:`_bound_renamed_back` restores it after the rewrites."""
+    wanted = {s.name: s for r in declarations.rewrites if not r.params for s in r.target.free_symbols
+              if isinstance(s, Symbol)}
+    renamed: dict[Symbol, Symbol] = {}
+
+    def rename(node: Basic) -> Basic:
+        variable = node.limits[-1][0]
+        declared = wanted.get(variable.name)
+        if declared is None or declared == variable:
+            return node
+        renamed[declared] = variable
+        return node.xreplace({variable: declared})
+
+    if not wanted:
+        return expr, renamed
+    return expr.replace(lambda e: isinstance(e, (Sum, Product)) and len(e.limits) == 1, rename), renamed
+
+
+def _bound_renamed_back(expr: Basic, renamed: dict[Symbol, Symbol]) -> Basic:
+    if not renamed:
+        return expr
+    return expr.replace(lambda e: isinstance(e, (Sum, Product)) and e.limits[-1][0] in renamed,
+                        lambda e: e.xreplace({e.limits[-1][0]: renamed[e.limits[-1][0]]}))
+
+
+MAX_WRITTEN_TERMS = 100
+
+
+def _entries_written_out(expr: Basic, declarations: Declarations) -> Basic:
+    """Sums and products with whole-number bounds over an entry that a rewrite defines at a number
+    (``define p_1 = 1/2`` under ``sum_{k=1}^{3} p_k``) written term by term, so that the rewrite
+    reaches every term; an empty range is 0 (a sum) or 1 (a product), the human convention."""
+    bases = {r.target.base for r in declarations.rewrites
+             if isinstance(r.target, Indexed) and not r.params and all(i.is_Integer for i in r.target.indices)}
+    if not bases:
+        return expr
+
+    def write_out(node: Basic) -> Basic:
+        *inner, (variable, low, high) = node.limits
+        if not (low.is_Integer and high.is_Integer) or high - low + 1 > MAX_WRITTEN_TERMS:
+            return node
+        if not any(isinstance(e, Indexed) and e.base in bases for e in preorder_traversal(node.function)):
+            return node
+        body = type(node)(node.function, *inner) if inner else node.function
+        terms = [_entries_written_out(body.xreplace({variable: Integer(v)}), declarations)
+                 for v in range(int(low), int(high) + 1)]
+        return Add(*terms) if isinstance(node, Sum) else Mul(*terms)
+
+    return expr.replace(lambda e: isinstance(e, (Sum, Product)), write_out)
 
 
 def declarations_from(lines: list[str], start: Declarations | None = None) -> Declarations:

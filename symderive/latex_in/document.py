@@ -437,6 +437,7 @@ class _Chain:
         self.items: list[Item] = []
         self.main_tail = tail  # the side a line starting with a relation continues
         self.tail_is_last_rhs = False
+        self.inherited = tail is not None  # the tail is the previous display's until a line is read here
 
     def add_line(self, chars: list[str], start: int, end: int) -> None:
         _blank_alignment(chars, start, end)
@@ -447,6 +448,7 @@ class _Chain:
             return
         main, *remarks = segments
         self._add_main(chars, main)
+        self.inherited = False
         for remark in remarks:
             self._add_remark(chars, remark)
 
@@ -459,7 +461,9 @@ class _Chain:
             only = sides[0]
             if only is None:
                 return
-            if self.main_tail is not None and _starts_with_operator(only):
+            # an operator continues the side above in this display, not the last one of an earlier display
+            # (a display that starts with a relation sign does continue it)
+            if self.main_tail is not None and _starts_with_operator(only) and not self.inherited:
                 self._continue(only)
             else:
                 self.main_tail, self.tail_is_last_rhs = only, False
@@ -569,10 +573,24 @@ def _blank_prose_groups(chars: list[str], start: int, end: int) -> None:
     while index < len(tokens):
         if tokens[index].is_char("("):
             close = matching_brace(tokens, index)
-            if close is not None and any(_is_prose(tokens, i) for i in range(index + 1, close)):
+            if close is not None and any(_is_prose(tokens, i) for i in _outside_environments(tokens, index + 1, close)):
                 _blank(chars, start + tokens[index].start, start + tokens[close].end)
                 index = close
         index += 1
+
+
+def _outside_environments(tokens: Sequence[Token], start: int, end: int) -> list[int]:
+    r"""The token indices in ``start..end`` outside nested ``\begin…\end`` environments (the
+    ``\text{for}`` of a ``cases`` is part of the maths, not a remark)."""
+    found, depth = [], 0
+    for index in range(start, end):
+        if tokens[index].is_command(r"\begin"):
+            depth += 1
+        elif tokens[index].is_command(r"\end"):
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            found.append(index)
+    return found
 
 
 def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int]]:

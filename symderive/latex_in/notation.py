@@ -31,13 +31,21 @@ from typing import Any, Mapping, Sequence
 from sympy import (
     Abs,
     Add,
+    And,
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Piecewise,
     Basic,
     E,
     Expr,
     Function,
     I,
+    Indexed,
     IndexedBase,
     Integer,
+    Integral,
     Max,
     Min,
     Mul,
@@ -49,8 +57,10 @@ from sympy import (
     S,
     Sum,
     Symbol,
+    Tuple,
     gamma,
     log,
+    preorder_traversal,
     zeta,
 )
 from sympy.core.function import AppliedUndef, FunctionClass
@@ -61,13 +71,17 @@ from sympy.matrices.expressions import (
     MatMul,
     MatPow,
     MatrixExpr,
+    OneMatrix,
     Trace,
     Transpose,
+    ZeroMatrix,
 )
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..densities import KL, IntegralOver, Region, indexed_function
 from ..randomvars import Cov, Expect, Var
+from ..randomvectors import MatExpect
 from .tokens import Token, matching_brace, next_non_space, tokenize
 
 MAX_SIDE_CHARS = 5_000
@@ -156,7 +170,8 @@ class Declarations:
     ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     random_families: tuple = ()  # RandomFamily, with the label of their directive in random_labels
     random_labels: tuple[str, ...] = ()
-    random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, not yet judged
+    random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, as written
+    vector_laws: Mapping[str, Any] = field(default_factory=dict)  # name -> (RandomVector, label) when judged
     rewrites: tuple[Rewrite, ...] = ()
     # Undeclared scalars become real; the older Notation API keeps plain symbols.
     undeclared_assumptions: Mapping[str, bool] = field(default_factory=lambda: {"real": True})
@@ -170,6 +185,7 @@ class Declarations:
             matrix_properties={k: v for k, v in self.matrix_properties.items() if k != name},
             functions={k: v for k, v in self.functions.items() if k != name},
             random_vectors={k: v for k, v in self.random_vectors.items() if k != name},
+            vector_laws={k: v for k, v in self.vector_laws.items() if k != name},
             families={k: v for k, v in self.families.items() if k != name},
         )
 
@@ -210,13 +226,13 @@ PASS_THROUGH = SCALAR_FUNCTIONS | frozenset((r"\pi", r"\infty", r"\cdot", r"\tim
                                              r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"))
 DROPPED = frozenset((r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\big",
                      r"\Big", r"\bigg", r"\Bigg", r"\displaystyle", r"\textstyle", r"\limits", r"\nolimits",
-                     "\\,", "\\;", "\\:", "\\!", "\\ ", r"\quad", r"\qquad"))
+                     "\\,", "\\;", "\\:", "\\!", "\\ ", r"\quad", r"\qquad", r"\middle"))
 UNSUPPORTED_COMMANDS = {
     r"\partial": "partial derivatives are not supported yet",
     r"\nabla": "gradients are not supported yet",
-    r"\int": "integrals are not supported here yet", r"\iint": "integrals are not supported here yet",
-    r"\oint": "integrals are not supported here yet",
-    r"\lim": "limits are not supported", r"\|": "norms are not supported yet", r"\Vert": "norms are not supported yet",
+    r"\iint": "multiple integrals (\\iint) are not supported: write one \\int per variable",
+    r"\oint": "contour integrals are not supported",
+    r"\lim": "limits are not supported",
     r"\mid": "conditional notation is not supported", r"\cdots": "elided terms (\\cdots) cannot be judged",
     r"\ldots": "elided terms (\\ldots) cannot be judged", r"\dots": "elided terms (\\dots) cannot be judged",
     r"\vdots": "elided terms (\\vdots) cannot be judged", r"\ddots": "elided terms (\\ddots) cannot be judged",
@@ -228,9 +244,11 @@ UNSUPPORTED_COMMANDS = {
     r"\prime": "primes are not supported outside names",
 }
 UNSUPPORTED_NAMES = {
-    "D_{KL}": "the KL divergence is not supported yet", r"D_{\text{KL}}": "the KL divergence is not supported yet",
-    r"\text{KL}": "the KL divergence is not supported yet",
+    r"\text{KL}": "write the KL divergence as D_{\\mathrm{KL}}(p \\| q)",
 }
+KL_NAMES = frozenset(("D_{KL}", r"D_{\text{KL}}", r"D_{\mathrm{KL}}", r"D_{\operatorname{KL}}"))
+NORM_OPENERS = {r"\|": r"\|", r"\lVert": r"\rVert", r"\Vert": r"\Vert"}
+DIFFERENTIAL_WORDS = frozenset((r"\mathrm", r"\text", r"\operatorname", r"\mathit"))
 SPECIAL_FUNCTIONS = {r"\Gamma": (gamma, "the gamma function"), r"\zeta": (zeta, "the Riemann zeta function")}
 TRANSPOSE_SPELLINGS = frozenset((r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\mathsf T", r"\mathrm T",
                                  "{\\top}", "{\\intercal}"))
@@ -448,6 +466,14 @@ class _Reader:
             return self.braces(tokens, index, end)
         if text in SPECIAL_FUNCTIONS:
             return self.name(tokens, index, end)
+        if text == r"\int":
+            return self.integral(tokens, index, end)
+        if text == r"\begin" and _environment_name(tokens, index) == "cases":
+            return self.cases(tokens, index, end)
+        if text in NORM_OPENERS:
+            return self.norm(tokens, index, end)
+        if text == r"\rVert":
+            raise LatexInputError(r"\rVert without an opening \lVert", token.start)
         if text in UNSUPPORTED_COMMANDS:
             raise Unsupported(UNSUPPORTED_COMMANDS[text], token.start)
         if text in PASS_THROUGH:
@@ -474,10 +500,18 @@ class _Reader:
         found = _read_name(tokens, index, end)
         after = next_non_space(tokens, found.end)
         applied = after < end and tokens[after].is_char("(", "[")
+        if (found.subscript is not None and found.base in self.decl.functions and applied
+                and found.canonical not in self.decl.functions and found.canonical not in self.decl.symbols):
+            return self.family_application(found, tokens, after, end)
         if found.canonical in self.decl.functions and found.canonical not in self.decl.symbols:
             if not applied:
                 raise Unsupported(f"the function {found.canonical} needs an argument", tokens[index].start)
             return self.application(found, tokens, after, end)
+        if found.canonical in KL_NAMES:
+            if not applied:
+                raise Unsupported(rf"{found.canonical} needs its two densities: {found.canonical}(p \| q)",
+                                  tokens[index].start)
+            return self.divergence(tokens, after, end)
         self.refuse_name(found, tokens)
         value = self.meaning(found, tokens)
         text = self.placeholder(value, found.canonical)
@@ -512,6 +546,13 @@ class _Reader:
         if found.base in decl.families and found.subscript is None:
             raise Undeclared(f"{canonical} is declared through its entries; write an entry such as {canonical}_i",
                              where)
+        if found.base in (r"\mathbf{1}", r"\mathbf{0}") and found.subscript is not None:
+            size = self.sub_read(found.subscript)
+            if not (size.is_Symbol or size.is_Integer or isinstance(size, Indexed)) or size.is_positive is False:
+                raise LatexInputError(f"{canonical}: the subscript must be a size", where)
+            ones = found.base == r"\mathbf{1}"
+            self.conventions.add(f"{found.base}_n is the column of n {'ones' if ones else 'zeros'}")
+            return OneMatrix(size, 1) if ones else ZeroMatrix(size, 1)
         if canonical == "e":
             self.conventions.add("e is Euler's number")
             return E
@@ -570,11 +611,27 @@ class _Reader:
             self.used.add(definition.label)
             value = definition.body.xreplace(dict(zip(definition.params, arguments)))
         else:
-            if any(isinstance(a, MatrixExpr) for a in arguments):
-                raise Unsupported(f"{found.canonical} applied to a matrix or vector is not supported yet",
+            if any(isinstance(a, MatrixExpr) and a.shape[1] != 1 for a in arguments):
+                raise Unsupported(f"{found.canonical} applied to a matrix is not supported yet",
                                   tokens[found.start].start)
+            # p_X(x) of a vector: an opaque application that only definitions and hypotheses rewrite
             value = definition.function(*arguments)
         return self.placeholder(value), close + 1
+
+    def family_application(self, found: _Name, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        """``f_j(t)`` for a declared function ``f``: the ``j``-th member of the family ``f`` at ``t``."""
+        definition = self.decl.functions[found.base]
+        if definition.body is not None:
+            raise Unsupported(f"{found.canonical}: a member of the defined function {found.base} is not supported",
+                              tokens[found.start].start)
+        close = _closing(tokens, opening, end)
+        arguments = [self.sub_read(part) for part in _split_tokens(tokens[opening + 1 : close], ",")]
+        if len(arguments) != 1 or any(isinstance(a, MatrixExpr) for a in arguments):
+            raise Unsupported(f"{found.canonical}(…): a member of a family takes one scalar argument",
+                              tokens[found.start].start)
+        index = self.sub_read(found.subscript)
+        member = indexed_function(definition.function.__name__)
+        return self.placeholder(member(_scalar(index), _scalar(arguments[0]))), close + 1
 
     def special_function(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
         function, description = SPECIAL_FUNCTIONS[tokens[index].text]
@@ -585,6 +642,195 @@ class _Reader:
             raise LatexInputError(f"{tokens[index].text} takes one argument", tokens[index].start)
         self.conventions.add(f"{tokens[index].text}(…) is {description}")
         return self.placeholder(function(arguments[0], evaluate=False)), close + 1
+
+    # -- integrals, norms, divergences --
+
+    def integral(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\int_{a}^{b} f \, dx`` (an ``Integral``), ``\int_{\mathbb{R}} f \, dx`` (over the line),
+        ``\int_{\operatorname{supp} f} … \, \mathrm{d}x`` and ``\int_{\mathbb{R}^n} … \, dz`` (an
+        ``IntegralOver`` a named region).  The body runs to the differential that closes it."""
+        at = tokens[index]
+        lower = upper = None
+        position = index + 1
+        while True:
+            following = next_non_space(tokens, position)
+            if following < end and tokens[following].is_char("_") and lower is None:
+                lower, position = _argument(tokens, following + 1, end, tokens[following])
+            elif following < end and tokens[following].is_char("^") and upper is None:
+                upper, position = _argument(tokens, following + 1, end, tokens[following])
+            else:
+                break
+        closing = _differential(tokens, position, end)
+        if closing is None:
+            raise Unsupported(r"an integral without its differential (dx or \mathrm{d}x at the end): "
+                              "say what it integrates over", at.start)
+        marker, found = closing
+        variable = self.integration_variable(found, tokens)
+        body = self.bound_read(tokens[position:marker], found.canonical)
+        if isinstance(body, MatrixExpr) and body.shape != (1, 1):
+            raise Unsupported("integrals of vectors or matrices are not supported", at.start)
+        body = _scalar(body, at.start)
+        if lower is None and upper is None:
+            raise Unsupported("an integral without bounds (an antiderivative) is not judged: give its bounds "
+                              "or its region", at.start)
+        if lower is not None and upper is not None:
+            if not isinstance(variable, Symbol):
+                raise Unsupported(f"an integral with bounds over {found.canonical}, which is not a scalar",
+                                  at.start)
+            limits = (variable, _scalar(self.sub_read(lower[0][lower[1]:lower[2]]), at.start),
+                      _scalar(self.sub_read(upper[0][upper[1]:upper[2]]), at.start))
+            return self.placeholder(Integral(body, limits)), found.end
+        if lower is None:
+            raise Unsupported("an integral with an upper bound only is not judged", at.start)
+        region = self.region(list(lower[0][lower[1]:lower[2]]), at)
+        if region is None:
+            if not isinstance(variable, Symbol):
+                raise Unsupported(rf"\int_{{\mathbb{{R}}}} over {found.canonical}, which is not a scalar", at.start)
+            self.conventions.add(r"\int_{\mathbb{R}} is over the whole real line")
+            return self.placeholder(Integral(body, (variable, S.NegativeInfinity, S.Infinity))), found.end
+        return self.placeholder(IntegralOver(body, variable, region)), found.end
+
+    def region(self, subscript: list[Token], at: Token) -> Region | None:
+        r"""The region below ``\int``: None for ``\mathbb{R}`` (the real line), a named
+        :class:`Region` for ``\mathbb{R}^n`` and ``\operatorname{supp} f``."""
+        content = [t for t in subscript if t.kind != "space"]
+        text = "".join(t.text for t in content)
+        if text == r"\mathbb{R}":
+            return None
+        if text.startswith(r"\mathbb{R}^") and len(content) > 5:
+            power = content[6:-1] if content[5].is_char("{") and content[-1].is_char("}") else content[5:]
+            dimension = self.sub_read(power)
+            if not (dimension.is_Symbol or dimension.is_Integer):
+                raise Unsupported(rf"\mathbb{{R}}^{{…}}: the dimension must be a number or a name", at.start)
+            shown = "".join(t.text for t in power)
+            return Region(f"R^{shown}", rf"\mathbb{{R}}^{{{shown}}}")
+        if content and content[0].is_command(*WORD_COMMANDS) and _group_text(content, 1, len(content)) == "supp":
+            rest = _group_after(content, 1, len(content))
+            if rest < len(content):
+                density = _read_name(content, rest, len(content))
+                if density.end == len(content):
+                    return Region(f"supp {density.canonical}", rf"\operatorname{{supp}} {density.canonical}")
+        raise Unsupported(rf"an integral over {text}: the regions read are bounds _{{a}}^{{b}}, \mathbb{{R}}, "
+                          r"\mathbb{R}^n and \operatorname{supp} f", at.start)
+
+    def integration_variable(self, found: _Name, tokens: Sequence[Token]) -> Basic:
+        """The variable after ``d``: a declared or undeclared scalar, a vector, or all entries of a family."""
+        if found.subscript is None and found.base in self.decl.families and found.canonical not in self.decl.symbols:
+            return self.decl.families[found.base].base  # dx over the entries x_j
+        return _Reader(self.decl, self.depth + 1).meaning(found, tokens)
+
+    def bound_read(self, tokens: list[Token], variable: str) -> Basic:
+        """A body in which ``variable`` is bound: it is not an undeclared name of the relation."""
+        if not any(t.kind != "space" for t in tokens):
+            return S.One
+        if self.depth >= MAX_NESTING:
+            raise LatexInputError("the expression is nested too deeply", tokens[0].start)
+        reader = _Reader(self.decl, self.depth + 1)
+        value = reader.read(tokens)
+        reader.undeclared.discard(variable)
+        self.undeclared |= reader.undeclared
+        self.conventions |= reader.conventions
+        self.used |= reader.used
+        self.subscripted.update(reader.subscripted)
+        return value
+
+    def cases(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\begin{cases} v_1 & \text{for}\: c_1 \\ v_2 & \text{otherwise} \end{cases}``: a ``Piecewise``."""
+        at = tokens[index]
+        close = _environment_end(tokens, index, end)
+        if close is None:
+            raise LatexInputError(r"\begin{cases} without its \end{cases}", at.start)
+        body_start = _group_after(tokens, index + 1, end)
+        end_command = max(k for k in range(index, close) if tokens[k].is_command(r"\end"))
+        rows = _split_at(tokens[body_start:end_command], lambda t: t.is_command("\\\\"))
+        pieces = []
+        for number, row in enumerate(r for r in rows if any(t.kind != "space" for t in r)):
+            parts = _split_at(row, lambda t: t.is_char("&"))
+            if len(parts) != 2:
+                raise LatexInputError("each line of cases is 'value & condition'", at.start)
+            value = _scalar(self.sub_read(parts[0]), at.start)
+            pieces.append((value, self.condition(parts[1], at)))
+        if not pieces:
+            raise LatexInputError("an empty cases environment", at.start)
+        self.conventions.add(r"\begin{cases} is a piecewise expression, the first condition that holds chosen")
+        return self.placeholder(Piecewise(*pieces)), close
+
+    def condition(self, tokens: list[Token], at: Token) -> Basic:
+        r"""``\text{for}\: t \geq -1 \wedge t \leq 2``, ``\text{otherwise}``: a condition of a case."""
+        content = [t for t in tokens if t.kind != "space"]
+        if content and content[0].is_command(*WORD_COMMANDS):
+            word = _group_text(content, 1, len(content))
+            if word == "otherwise" and _group_after(content, 1, len(content)) == len(content):
+                return S.true
+            if word not in ("for", "if", "when"):
+                raise Unsupported(f"a condition in words ({word}) is not read", at.start)
+            content = content[_group_after(content, 1, len(content)):]
+        if not content:
+            raise LatexInputError("a case without its condition", at.start)
+        conjuncts = _split_at(content, lambda t: t.is_command(r"\wedge", r"\land") or t.is_char(","))
+        return And(*(self.comparison(part, at) for part in conjuncts))
+
+    def comparison(self, tokens: list[Token], at: Token) -> Basic:
+        """``a \leq b``, ``a < b \leq c``: one comparison, or a chain of them, between scalars."""
+        signs = {r"\geq": Ge, r"\ge": Ge, r"\leq": Le, r"\le": Le, "<": Lt, ">": Gt}
+        pieces = _split_at(tokens, lambda t: t.text in signs and t.kind != "space")
+        found = [signs[t.text] for t in tokens if t.text in signs and t.kind != "space"]
+        if not found or any(not any(t.kind != "space" for t in p) for p in pieces):
+            raise Unsupported("a condition of cases must compare expressions with <, >, \leq or \geq", at.start)
+        values = [_scalar(self.sub_read(p), at.start) for p in pieces]
+        return And(*(relation(a, b) for relation, a, b in zip(found, values, values[1:])))
+
+    def norm(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
+        r"""``\|v\|``, ``\lVert v \rVert``: the Euclidean norm of a vector, ``|a|`` of a scalar."""
+        at = tokens[index]
+        closer = NORM_OPENERS[at.text]
+        close = next((k for k in range(index + 1, end) if tokens[k].is_command(closer)), None)
+        if close is None:
+            raise LatexInputError(f"{at.text} without its closing {closer}", at.start)
+        inner = tokens[index + 1 : close]
+        if not any(t.kind != "space" for t in inner):
+            raise LatexInputError(f"an empty norm {at.text}{closer}", at.start)
+        value = self.sub_read(inner)
+        if isinstance(value, MatrixExpr) and value.shape != (1, 1):
+            if value.shape[1] != 1:
+                raise Ambiguous(f"{at.text}A{closer} of a matrix: which norm (Frobenius, spectral, …)? "
+                                "not supported", at.start)
+            self.conventions.add(r"\|v\| is the Euclidean norm, \sqrt{v^T v}")
+            return self.placeholder(Pow(_as_scalar_if_1x1(MatMul(Transpose(value), value)), S.Half)), close + 1
+        self.conventions.add(r"\|a\| of a scalar is its absolute value")
+        return self.placeholder(Abs(_scalar(value, at.start))), close + 1
+
+    def divergence(self, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        r"""``D_{\mathrm{KL}}(p \| q)``: an unevaluated divergence, given meaning by definitions and hypotheses."""
+        close = _closing(tokens, opening, end)
+        parts: list[list[Token]] = [[]]
+        depth = 0
+        inner = tokens[opening + 1 : close]
+        index = 0
+        while index < len(inner):
+            token = inner[index]
+            if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+                depth += 1
+            elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+                depth -= 1
+            double_bar = token.is_char("|") and index + 1 < len(inner) and inner[index + 1].is_char("|")
+            if depth == 0 and (token.is_command(r"\|") or double_bar):
+                parts.append([])
+                index += 2 if double_bar else 1
+                continue
+            parts[-1].append(token)
+            index += 1
+        if len(parts) != 2 or not all(any(t.kind != "space" for t in part) for part in parts):
+            raise LatexInputError(r"D_{\mathrm{KL}}(p \| q) takes two densities separated by \|",
+                                  tokens[opening].start)
+        p, q = (self.sub_read(part) for part in parts)
+        if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in (p, q)):
+            raise Unsupported(r"D_{\mathrm{KL}} between random vectors is not judged: write it between their "
+                              r"densities, D_{\mathrm{KL}}(f(x) \| g(x))", tokens[opening].start)
+        p, q = (_scalar(v, tokens[opening].start) for v in (p, q))
+        self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
+                             "in force")
+        return self.placeholder(KL(p, q, _divergence_variables(p, q))), close + 1
 
     # -- operators --
 
@@ -754,6 +1000,11 @@ class _Reader:
         raw_base, raw_exponent = node.args
         base = self.rebuild(raw_base)
         key = _placeholder_key(raw_exponent.name) if isinstance(raw_exponent, Symbol) else None
+        is_transpose = key in self.transposes or (key is not None and self.names.get(key) == "T"
+                                                  and not self._declared_name("T"))
+        if is_transpose and base == 0:
+            self.undeclared.discard("T")
+            return S.Zero  # 0^T: the transpose of a zero vector (or of the number 0) is zero again
         if key in self.transposes:
             if not isinstance(base, MatrixExpr):
                 raise Undeclared("a transpose of a scalar: declare the matrix or vector it applies to")
@@ -863,12 +1114,41 @@ def _normalise(tokens: list[Token]) -> list[Token]:
         else:
             out.append(token)
         index += 1
+    return _unbrace_arguments(out)
+
+
+def _unbrace_arguments(tokens: list[Token]) -> list[Token]:
+    r"""``\log{\left(x\right)} y`` (SymPy's printing) is ``\log(x) y``: braces around a bracketed
+    argument of a function are dropped, so that the bracket says what the function applies to."""
+    out = list(tokens)
+    for index, token in enumerate(out):
+        if not token.is_command(*SCALAR_FUNCTIONS):
+            continue
+        group = next_non_space(out, index + 1)
+        if group < len(out) and out[group].is_char("^"):
+            power = next_non_space(out, group + 1)
+            if power < len(out) and out[power].is_char("{"):
+                close = matching_brace(out, power)
+                group = next_non_space(out, (close if close is not None else len(out)) + 1)
+            else:
+                group = next_non_space(out, power + 1)
+        if group >= len(out) or not out[group].is_char("{"):
+            continue
+        close = matching_brace(out, group)
+        inner = next_non_space(out, group + 1)
+        if close is None or inner >= close or not out[inner].is_char("(", "["):
+            continue
+        inner_close = matching_brace(out, inner)
+        if inner_close is not None and next_non_space(out, inner_close + 1) == close:
+            out[group] = Token("space", " ", out[group].start)
+            out[close] = Token("space", " ", out[close].start)
     return out
 
 
 KNOWN_COMMANDS = (GREEK | DECORATIONS | WORD_COMMANDS | PASS_THROUGH | frozenset(UNSUPPORTED_COMMANDS)
                   | frozenset(SPECIAL_FUNCTIONS) | frozenset((r"\mathbb", r"\det", r"\frac", r"\binom", r"\sqrt",
-                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal")))
+                                                           r"\sum", r"\prod", r"\{", r"\}", r"\intercal", r"\int",
+                                                           r"\|", r"\lVert", r"\rVert", r"\Vert", r"\end")))
 ALLOWED_CHARACTERS = frozenset("+-*/=!,|<>()[]{}^_'.") | DIGITS
 _BRACKETS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
@@ -893,6 +1173,11 @@ def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
             close = matching_brace(tokens, group)
             index = (close if close is not None else index) + 1
             continue
+        if token.is_command(r"\begin") and _environment_name(tokens, index) == "cases":
+            close = _environment_end(tokens, index, len(tokens))
+            if close is not None:
+                index = close
+                continue
         if token.is_command(r"\variable"):
             found.append(LatexInputError(r"\variable is reserved for symderive's placeholders", token.start))
         elif token.kind == "command" and token.text not in KNOWN_COMMANDS:
@@ -930,8 +1215,8 @@ def _refuse_unsupported(tokens: list[Token]) -> None:
                 r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
     _refuse_leibniz(tokens)
-    for token in tokens:
-        if token.is_command(r"\begin"):
+    for index, token in enumerate(tokens):
+        if token.is_command(r"\begin") and _environment_name(tokens, index) != "cases":
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
 
 
@@ -1018,6 +1303,108 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
         return (tokens, index, index + 1), index + 1
     raise LatexInputError(f"{owner.text} needs an argument, found {token.text!r}", token.start)
+
+
+def _environment_name(tokens: Sequence[Token], index: int) -> str:
+    r"""``cases`` for the ``\begin{cases}`` (or ``\end{cases}``) at ``index``; '' if there is no name."""
+    return _group_text(list(tokens), index + 1, len(tokens))
+
+
+def _environment_end(tokens: Sequence[Token], index: int, end: int) -> int | None:
+    r"""The index after the ``\end{…}`` that closes the ``\begin{…}`` at ``index`` (nested ones counted)."""
+    depth = 0
+    for position in range(index, end):
+        if tokens[position].is_command(r"\begin"):
+            depth += 1
+        elif tokens[position].is_command(r"\end"):
+            depth -= 1
+            if depth == 0:
+                return _group_after(list(tokens), position + 1, end)
+    return None
+
+
+def _split_at(tokens: Sequence[Token], is_separator) -> list[list[Token]]:
+    """``tokens`` cut at every separator outside brackets, braces and nested environments."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.is_char("(", "[", "{") or token.is_command(r"\{", r"\begin"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}", r"\end"):
+            depth -= 1
+        if depth == 0 and is_separator(token):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _divergence_variables(p: Basic, q: Basic) -> Tuple:
+    r"""What ``D_{\mathrm{KL}}(p \| q)`` integrates over: the arguments of the unknown functions in
+    ``p`` and ``q`` (``x`` for ``f_j(x_j)``, ``\alpha`` for ``f(\alpha)``); else their one free
+    variable; else nothing known (then only a definition or a hypothesis can give it meaning)."""
+    found: list[Basic] = []
+    for side in (p, q):
+        for node in preorder_traversal(side):
+            if isinstance(node, AppliedUndef) and node.args:
+                argument = node.args[-1]
+                variable = argument
+                if isinstance(argument, Indexed) and not set().union(*(i.free_symbols for i in argument.indices)) <= (
+                        side.free_symbols):
+                    variable = argument.base  # x_j under a product over j: all the coordinates x
+                if isinstance(variable, (Symbol, Indexed, IndexedBase)) and variable not in found:
+                    found.append(variable)
+    if not found:
+        free = [s for s in (p.free_symbols | q.free_symbols) if isinstance(s, Symbol)]
+        found = free if len(free) == 1 else []
+    return Tuple(*found)
+
+
+def _differential(tokens: list[Token], start: int, end: int) -> tuple[int, _Name] | None:
+    r"""The differential closing an integral whose body starts at ``start``: (where its ``d`` stands,
+    the variable's name), or None.  Inner integrals close first (``\int \int f \,dx \,dy``)."""
+    depth = pending = 0
+    index = start
+    while index < end:
+        token = tokens[index]
+        if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}"):
+            depth -= 1
+        elif depth == 0 and token.is_command(r"\int"):
+            pending += 1
+        elif depth == 0:
+            name_at = _differential_name_at(tokens, index, end)
+            if name_at is not None:
+                found = _read_name(tokens, name_at, end)
+                if pending == 0:
+                    return index, found
+                pending -= 1
+                index = found.end
+                continue
+        index += 1
+    return None
+
+
+def _differential_name_at(tokens: list[Token], index: int, end: int) -> int | None:
+    r"""Where the variable's name starts if a differential (``dx``, ``d\alpha``, ``\mathrm{d}x``) is at ``index``."""
+    token = tokens[index]
+    if token.is_command(*DIFFERENTIAL_WORDS):
+        group = next_non_space(tokens, index + 1)
+        if not (group + 2 < end and tokens[group].is_char("{") and tokens[group + 1].is_char("d")
+                and tokens[group + 2].is_char("}")):
+            return None
+        name_at = next_non_space(tokens, group + 3)
+    elif token.is_char("d") and not (index > 0 and tokens[index - 1].is_char() and tokens[index - 1].text.isalpha()):
+        name_at = index + 1  # written together: dx, d\alpha
+    else:
+        return None
+    if name_at >= end:
+        return None
+    following = tokens[name_at]
+    starts_name = (following.kind == "char" and following.text.isascii() and following.text.isalpha()) or (
+        following.kind == "command" and (following.text in GREEK or following.text in DECORATIONS))
+    return name_at if starts_name else None
 
 
 def _subscript_tokens(tokens: list[Token], underscore: int, end: int) -> tuple[list[Token], int]:
@@ -1335,6 +1722,11 @@ def _add(terms: list[Basic]) -> Basic:
     matrices = [t for t in terms if isinstance(t, MatrixExpr)]
     if not matrices:
         return _checked_add(terms)
+    if len({m.shape for m in matrices}) == 1 and any(t == 0 for t in terms if not isinstance(t, MatrixExpr)):
+        # a literal 0 beside vectors (0 - \mu_0) is the zero vector, as a reader takes it
+        terms = [t for t in terms if isinstance(t, MatrixExpr) or t != 0]
+        if len(terms) == 1:
+            return terms[0]
     shapes = {m.shape for m in matrices}
     if len(shapes) == 1 and len(matrices) == len(terms):
         return MatAdd(*terms)
@@ -1372,8 +1764,8 @@ def _multiply(factors: list[Basic]) -> Basic:
             raise LatexInputError(f"cannot multiply a {current[0]}×{current[1]} matrix by a "
                                   f"{factor.shape[0]}×{factor.shape[1]} one")
     coefficient = Mul(*scalars) if scalars else S.One
-    if not matrices:
-        return coefficient
+    if not matrices or coefficient == 0:
+        return coefficient  # 0^T \Sigma 0: zero, whatever shape the zeros stand for (0 + … drops it)
     if coefficient == 1:
         return MatMul(*matrices) if len(matrices) > 1 else matrices[0]
     return MatMul(coefficient, *matrices)
@@ -1432,12 +1824,16 @@ def _apply_operator(kind: str, values: list[Basic], spelling: str, where: int) -
     arity = 2 if kind == "covariance" else 1
     if len(values) != arity:
         raise LatexInputError(f"{spelling} takes {arity} argument(s)", where)
+    if kind == "expectation" and isinstance(values[0], MatrixExpr) and values[0].shape != (1, 1):
+        return MatExpect(values[0])  # E[x], E[x x^T]: entrywise, judged with the declared vector laws
     if kind in ("expectation", "variance", "covariance"):
         if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in values):
             raise Unsupported(f"{spelling} of a vector or matrix is not supported yet", where)
         operator = {"expectation": Expect, "variance": Var, "covariance": Cov}[kind]
         return operator(*(_scalar(v) for v in values))
     (value,) = values
+    if kind in ("trace", "det") and isinstance(value, MatrixElement) and value.parent.shape == (1, 1):
+        return value  # tr(v^T M v): a quadratic form is a 1×1 matrix, its own trace and determinant
     if not isinstance(value, MatrixExpr):
         raise Undeclared(f"{spelling} of a scalar: declare the matrix it applies to (matrix NAME : n x n)", where)
     if kind == "trace":

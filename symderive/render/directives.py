@@ -57,7 +57,9 @@ def chain_directives(chain: Chain, stated: Iterable[str]) -> tuple[str, ...]:
     own = list(_definitions_of(chain.context)) if chain.context is not None else []
     own += [f"assume {to_latex(h.target)} = {to_latex(h.value)}" for h in chain.hypotheses]
     own += [line for step in chain.steps for line in _unfolded_directives(step)]
-    own += [_proved_elsewhere(step) for step in chain.steps if step.verification.evidence is not None]
+    # (an inequality step is not stated: ``assume a = b`` for ``a >= b`` would be a false hypothesis)
+    own += [_proved_elsewhere(step) for step in chain.steps
+            if step.verification.evidence is not None and step.relation == "="]
     return tuple(line for line in _unique(own) if line not in said)
 
 
