@@ -93,6 +93,12 @@ STRATEGY_TESTS = (
     "test_draws_respect_the_assumptions",
     "test_sizes_go_beyond_every_constant",
     "test_a_refutation_names_each_unknown_once",
+    # the sampler's contract, called directly (no judgement): what the rows reach only by chance
+    "test_special_values_come_first_where_the_assumptions_allow", "test_every_seed_tries_the_integer_boundary_values",
+    "test_every_seed_tries_zero_and_both_signs_for_a_real_symbol",
+    "test_every_seed_tries_a_large_denominator_for_a_real_symbol", "test_every_seed_tries_zero_for_a_complex_symbol",
+    "test_a_complex_symbol_gets_values_off_the_real_line", "test_meaningless_relations_say_why",
+    "test_agreement_is_counted_at_twice_the_random_points",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",
@@ -113,6 +119,7 @@ def fast_subset() -> list[str]:
     rows += [f"tests/test_judge_strategies.py::{t}" for t in STRATEGY_TESTS]
     rows += [f"tests/test_judge.py::{t}" for t in JUDGE_TESTS]
     rows += ["tests/test_randomvars.py"]  # randomvars.py's own unit tests (cheap): what the judge does not reach
+    rows += ["tests/test_judge_sampling.py"]  # the sampler's values, drawn directly (cheap)
     return rows
 
 
@@ -456,11 +463,22 @@ def run_all(mutants: list[Mutant | None], tests, jobs: int, timeout: float, logs
         on_done(mutant, verdict, seconds)
 
 
+def _file_and_lines(only: str) -> tuple[str, int, int]:
+    """``FILE``, ``FILE:LINE`` or ``FILE:FIRST-LAST`` as (file, first line, last line)."""
+    file, _, lines = only.partition(":")
+    if not lines:
+        return file, 0, 10**9
+    first, _, last = lines.partition("-")
+    return file, int(first), int(last or first)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=240.0)
-    parser.add_argument("--only", action="append", default=[], help="FILE or FILE:LINE (repeatable)")
+    parser.add_argument("--only", action="append", default=[], help="FILE, FILE:LINE or FILE:FIRST-LAST (repeatable)")
+    parser.add_argument("--skip", action="append", default=[],
+                        help="a results file: leave out the mutants it holds (same site, same change)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "mutation-results.json"))
     parser.add_argument("--rerun", help="a results file: rerun its survivors")
     parser.add_argument("--broad", action="store_true", help="run the broad subset instead of the fast one")
@@ -483,10 +501,14 @@ def main() -> None:
         mutants = [m for m in previous if m.status in ("survived", "not-covered")]
     else:
         mutants = [m for file in TARGETS for m in mutants_of(file)]
-    if args.only:  # any of the given files or lines
-        wanted = [only.partition(":")[::2] for only in args.only]
-        mutants = [m for m in mutants if any(m.file == file and (not line or m.line == int(line))
-                                             for file, line in wanted)]
+    if args.only:  # any of the given files or line ranges
+        wanted = [_file_and_lines(only) for only in args.only]
+        mutants = [m for m in mutants if any(m.file == file and first <= m.line <= last
+                                             for file, first, last in wanted)]
+    for done_file in args.skip:  # a mutant already run: the same change at the same site of the same file
+        done_before = {(m["file"], m["line"], m["before"], m["after"])
+                       for m in json.loads(Path(done_file).read_text())["mutants"]}
+        mutants = [m for m in mutants if (m.file, m.line, m.before, m.after) not in done_before]
     if args.list:
         for m in mutants:
             print(f"{m.name:45s} {m.kind:8s} {m.before}  ->  {m.after}")
