@@ -105,3 +105,33 @@ def test_no_value_for_infinite_or_noncommuting_symbols():
     assert sampling.draw_value(table.infinite, rng) is None
     assert sampling.draw_value(table.A_, rng) is None
     assert sampling.draw_value(table.x, rng) is not None
+
+
+def test_boundary_draws_of_an_integer_are_boundary_values():
+    rng = random.Random(0)
+    assert {sampling.draw_value(table.n, rng, boundary=True) for _ in range(200)} == {0, 1, -1, 2, -2}
+
+
+def test_sizes_start_with_every_small_value_the_assumptions_allow():
+    """The base cases (L = 0 or 1, a negative size) are where sum identities fail (issue 5)."""
+    small = {table.L: [1, 2, 3], table.N: [0, 1, 2, 3], table.n: [-2, -1, 0, 1, 2, 3]}
+    for size, expected in small.items():
+        values = sampling.size_values(size, None, 0, random.Random(0))
+        assert values[:-2] == expected and all(v > 5 for v in values[-2:]), (size, values)
+
+
+def test_two_distinct_sizes_are_drawn_beyond_the_constant():
+    for seed in range(20):
+        for size in (table.L, table.e):
+            values = sampling.size_values(size, (2, 4), 30, random.Random(seed))
+            drawn = values[2:]
+            assert values[:2] == [2, 4] and len(drawn) == 2 and drawn[0] != drawn[1], (seed, values)
+            assert all(36 <= v <= 44 and sampling.consistent(size, Integer(v)) for v in drawn), (seed, values)
+
+
+def test_unknowns_are_free_symbols_and_entries_not_their_parts():
+    t, k, i, x = table.t, table.k, table.i, table.x
+    assert sampling.unknowns(table.sz[t - 1] + sampling.Sum(table.a[k], (k, 1, table.L)) + x) == {
+        table.sz[t - 1], table.L, x}  # t only inside an entry; a[k] bound by the sum
+    assert sampling.unknowns(table.a[i] + i * x) == {table.a[i], i, x}  # i also outside the entry
+    assert sampling.sizes_of(sampling.Sum(table.a[k], (k, 1, table.sz[t]))) == [table.sz[t]]
