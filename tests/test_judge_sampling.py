@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from sympy import Integer, Rational, Symbol, primerange
+from sympy import Integer, Rational, Symbol, floor, primerange
 
 from symderive.judge import sampling
 
@@ -135,3 +135,15 @@ def test_unknowns_are_free_symbols_and_entries_not_their_parts():
         table.sz[t - 1], table.L, x}  # t only inside an entry; a[k] bound by the sum
     assert sampling.unknowns(table.a[i] + i * x) == {table.a[i], i, x}  # i also outside the entry
     assert sampling.sizes_of(sampling.Sum(table.a[k], (k, 1, table.sz[t]))) == [table.sz[t]]
+
+
+def test_largest_constant_counts_numerators_and_denominators():
+    assert sampling.largest_constant(table.x + table.y) == 0  # nothing written: sizes start right away
+    assert sampling.largest_constant(floor(table.L / 100) - 3) == 100
+
+
+def test_sizes_cannot_reach_a_constant_beyond_the_ceiling():
+    ceiling = sampling.SIZE_CEILING
+    assert sampling.beyond_reach(table.L + ceiling) == ""
+    reason = sampling.beyond_reach(table.L + ceiling + 1)
+    assert isinstance(reason, str) and str(ceiling) in reason
