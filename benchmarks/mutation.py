@@ -19,7 +19,8 @@ limit, or crashes), *survived* when it passes.  The unmutated source must pass t
 
 Coverage-guided, as mutmut does it: one run of the subset under ``coverage`` (the judge inline, each
 test its own coverage context) tells which tests execute each statement; a mutant runs only those
-tests (a table row's expectation test with its soundness test, as it reuses the cached verdict), the
+tests (a table row's expectation test with its soundness test, as it reuses the cached verdict),
+cheapest first as timed in that run (a killed mutant stops at its first failure), the
 whole subset when its statement runs at import time, and none when no test executes it at all
 (*not covered*: it survives by definition and is listed as such).
 """
@@ -304,6 +305,7 @@ def module_name(file: str) -> str:
 
 
 _ORDER: list[str] = []  # node ids in the order the coverage run met them
+_SECONDS: dict[str, float] = {}  # how long each took there
 
 
 class _ContextPlugin:
@@ -314,10 +316,12 @@ class _ContextPlugin:
 
     def pytest_runtest_setup(self, item):
         _ORDER.append(item.nodeid)
+        _SECONDS[item.nodeid] = time.monotonic()
         self.cov.switch_context(item.nodeid)
 
     def pytest_runtest_teardown(self, item):
         self.cov.switch_context("")
+        _SECONDS[item.nodeid] = time.monotonic() - _SECONDS[item.nodeid]
 
 
 def coverage_map(tests: list[str], out: Path) -> None:
@@ -347,7 +351,7 @@ def coverage_map(tests: list[str], out: Path) -> None:
         cov.stop()
         cov.save()
         data = cov.get_data()
-        mapping = {"_order": _ORDER}
+        mapping = {"_order": _ORDER, "_seconds": _SECONDS}
         for target in TARGETS:
             by_line = data.contexts_by_lineno(str(ROOT / target))
             mapping[target] = {str(line): sorted(set(contexts)) for line, contexts in by_line.items()}
@@ -372,7 +376,30 @@ def tests_for(mutant: Mutant, mapping: dict, subset: list[str]) -> list[str] | N
     siblings = {c.replace("test_judge_is_sound_on_row[", "test_verdict_is_as_expected_and_not_weaker_than_recorded[")
                 for c in contexts}
     chosen = contexts | siblings
-    return [t for t in mapping["_order"] if t in chosen] or list(subset)
+    # Cheapest first (as timed in the coverage run): a killed mutant usually fails a cheap direct unit
+    # test as surely as a whole judgement.  A table row's two tests stay together (the second reuses the
+    # first's cached verdict), timed as one.
+    seconds = mapping.get("_seconds", {})
+    ordered = [t for t in mapping["_order"] if t in chosen]
+    pair_cost = {t: seconds.get(t, 0.0) + seconds.get(_sibling(t), 0.0) for t in ordered}
+    position = {t: n for n, t in enumerate(ordered)}
+    key = {t: (pair_cost[t], position[_first_of_pair(t, position)], position[t]) for t in ordered}
+    return sorted(ordered, key=key.__getitem__) or list(subset)
+
+
+_SOUND, _EXPECTED = "test_judge_is_sound_on_row[", "test_verdict_is_as_expected_and_not_weaker_than_recorded["
+
+
+def _sibling(test: str) -> str:
+    """The other test of a table row (the same verdict, cached), or the test itself."""
+    if _SOUND in test:
+        return test.replace(_SOUND, _EXPECTED)
+    return test.replace(_EXPECTED, _SOUND)
+
+
+def _first_of_pair(test: str, position: dict[str, int]) -> str:
+    sibling = _sibling(test)
+    return sibling if sibling in position and position[sibling] < position[test] else test
 
 
 # -- running one mutant in a forked child ---------------------------------------------------------------
