@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from sympy import KroneckerDelta, Rational, S, Sum, Symbol, log, sqrt
+from sympy import Integral, KroneckerDelta, Rational, S, Sum, Symbol, log, sqrt
 
 from symderive import Context
 from symderive.judge import evaluation
-from symderive.randomvars import Undecidable
+from symderive.randomvars import Expect, Undecidable
 
 import test_judge_table as table
 
@@ -110,3 +110,47 @@ def test_the_number_of_points_follows_the_sizes_and_patterns():
     one_size = evaluation.Sampler(Sum(table.a[table.k], (table.k, 1, L)) + KroneckerDelta(i, j), Context())
     assert len(list(one_size.points(None, False))) == 6  # 3 sizes x 2 patterns of i, j
     assert len(list(few.points(7, True))) == 7
+
+
+def test_a_large_index_under_another_spelling_is_read_exactly():
+    """10^12 + 1 written with roots: a low-precision rounding would read 10^12 and refuse it."""
+    spelled = (10**6 + sqrt(2)) ** 2 - 2 * 10**6 * sqrt(2) - 1
+    assert evaluation.canonical_indices(table.a[spelled]) == table.a[10**12 + 1]
+
+
+def test_integrals_are_evaluated_exactly_and_other_expressions_left_alone():
+    x = table.x
+    assert evaluation.integrals_evaluated(Integral(x, (x, 0, 1)) + x) == Rational(1, 2) + x
+    assert evaluation.integrals_evaluated(x + 1) == x + 1
+
+
+def test_symbolic_values_take_closed_forms_of_sums_unless_asked_not_to():
+    n, k = table.N, table.k
+    total = Sum(k, (k, 1, n))
+    assert (evaluation.symbolic_value(total, Context(), set()) - n * (n + 1) / 2).expand() == 0
+    assert evaluation.symbolic_value(total, Context(), set(), closed_forms=False) == total
+
+
+def test_points_record_the_premises_their_moments_used():
+    used: set[str] = set()
+    sampler = evaluation.Sampler(Expect(table.b[1] * table.b[2]) + table.x, table.RV)
+    assert len(list(sampler.points(2, True, used))) == 2
+    assert "H_b" in used
+
+
+def test_points_draw_large_sizes_unless_told_not_to():
+    L = table.L
+    sampler = evaluation.Sampler(Sum(table.a[table.k], (table.k, 1, L)), Context())
+    assert max(point.assignment[L] for point in sampler.points(4)) > 5
+    assert max(point.assignment[L] for point in sampler.points(4, large_sizes=False)) <= 3
+
+
+def test_integer_symbols_that_cannot_be_equal_skip_that_pattern():
+    points = list(evaluation.Sampler(table.e + table.o, Context()).points(None, False))
+    assert points and all(p.assignment[table.e].is_even and p.assignment[table.o].is_odd for p in points)
+
+
+def test_a_symbol_no_value_satisfies_makes_the_points_undecidable(monkeypatch):
+    monkeypatch.setattr(evaluation, "draw_value", lambda *args, **kwargs: None)
+    with pytest.raises(Undecidable):
+        list(evaluation.Sampler(table.n + 1, Context()).points(4))
