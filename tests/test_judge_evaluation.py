@@ -33,7 +33,10 @@ def test_partitions_are_every_set_partition_once():
 def test_up_to_four_symbols_every_equality_pattern_is_tried():
     i, j, k, t = table.i, table.j, table.k, table.t
     assert evaluation._equality_patterns([], random.Random(0), S.Zero) == [[]]
-    assert len(evaluation._equality_patterns([i, j, k, t], random.Random(0), S.Zero)) == 15
+    patterns = evaluation._equality_patterns([i, j, k, t], random.Random(0), S.Zero)
+    assert len({tuple(sorted(tuple(sorted(map(str, block))) for block in p)) for p in patterns}) == 15 == len(patterns)
+    five = [Symbol(f"i{n}", integer=True) for n in range(5)]
+    assert len(evaluation._equality_patterns(five, random.Random(0), S.Zero)) == evaluation.MAX_PATTERNS  # not 52
 
 
 def test_more_symbols_get_the_extremes_the_delta_ties_and_random_patterns():
@@ -154,3 +157,20 @@ def test_a_symbol_no_value_satisfies_makes_the_points_undecidable(monkeypatch):
     monkeypatch.setattr(evaluation, "draw_value", lambda *args, **kwargs: None)
     with pytest.raises(Undecidable):
         list(evaluation.Sampler(table.n + 1, Context()).points(4))
+
+
+def test_a_size_that_is_an_entry_is_drawn_once_its_index_is_known():
+    """sum_{k=1}^{s[t]} a[k]: t is drawn first, then s[2] (say) from the small sizes, as a size."""
+    t, sz = table.t, table.sz
+    points = list(evaluation.Sampler(Sum(table.a[table.k], (table.k, 1, sz[t])) + t, Context()).points(None, False))
+    sizes = [(entry, value) for p in points for entry, value in p.assignment.items()
+             if getattr(entry, "base", None) == sz]
+    assert points and sizes and all(entry.indices[0].is_number and value in (1, 2, 3) for entry, value in sizes)
+
+
+def test_entries_that_cancel_in_the_difference_still_get_values():
+    """1/a[0] on both sides cancels, but a counterexample must make each side a number."""
+    a, x = table.a, table.x
+    sampler = evaluation.Sampler(x - 1, Context(), (1 / a[0] + x, 1 / a[0] + 1))
+    points = list(sampler.points(3))
+    assert len(points) == 3 and all(a[0] in p.assignment for p in points)
