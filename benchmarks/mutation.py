@@ -120,7 +120,8 @@ def fast_subset() -> list[str]:
     rows += [f"tests/test_judge_strategies.py::{t}" for t in STRATEGY_TESTS]
     rows += [f"tests/test_judge.py::{t}" for t in JUDGE_TESTS]
     rows += ["tests/test_randomvars.py"]  # randomvars.py's own unit tests (cheap): what the judge does not reach
-    rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py"]  # the sampler and its helpers, directly
+    # the sampler and the evaluation and sum helpers, called directly (cheap)
+    rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py"]
     return rows
 
 
