@@ -92,6 +92,7 @@ def test_a_counterexample_is_confirmed_only_where_the_sides_differ_within_the_as
     assert not evaluation.confirmed(x**2, x, {x: S(1)}, context)  # equal there
     assert not evaluation.confirmed(x**2, x, {x: S(2) * 1j}, context)  # x is real
     assert not evaluation.confirmed(n**2, n + table.y, {n: S(2)}, context)  # y left free
+    assert not evaluation.confirmed(table.a[sqrt(2) * x], S.Zero, {x: S(1)}, context)  # undecidable there
 
 
 def test_small_points_keep_the_small_sizes_only():
