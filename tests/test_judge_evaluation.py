@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sympy import Integral, KroneckerDelta, Rational, S, Sum, Symbol, log, sqrt
+from sympy import Derivative, Function, IndexedBase, Integral, KroneckerDelta, Rational, S, Sum, Symbol, log, sqrt
 
 from symderive import Context
 from symderive.judge import evaluation
@@ -175,3 +175,17 @@ def test_entries_that_cancel_in_the_difference_still_get_values():
     sampler = evaluation.Sampler(x - 1, Context(), (1 / a[0] + x, 1 / a[0] + 1))
     points = list(sampler.points(3))
     assert len(points) == 3 and all(a[0] in p.assignment for p in points)
+
+
+def test_a_point_is_dropped_when_a_cancelled_entry_gets_no_value():
+    """An entry that takes no number (a non-commuting one) cannot complete a counterexample."""
+    matrix_entry = IndexedBase("A", commutative=False)[0]
+    x = table.x
+    assert list(evaluation.Sampler(x - 1, Context(), (1 / matrix_entry + x, 1 / matrix_entry + 1)).points(3)) == []
+
+
+def test_sides_that_cannot_take_index_values_keep_their_points():
+    """d/di of f(x) i at i = 2 is no expression: the sides' entries are left alone, the points kept."""
+    i, x = table.i, table.x
+    derivative = Derivative(Function("f")(x) * i, i)
+    assert len(list(evaluation.Sampler(x - 1, Context(), (derivative + x, derivative + 1)).points(3))) == 3
