@@ -100,6 +100,14 @@ STRATEGY_TESTS = (
     "test_every_seed_tries_a_large_denominator_for_a_real_symbol", "test_every_seed_tries_zero_for_a_complex_symbol",
     "test_a_complex_symbol_gets_values_off_the_real_line", "test_meaningless_relations_say_why",
     "test_agreement_is_counted_at_twice_the_random_points",
+    # the strategies' helpers, called directly
+    "test_cheap_zero_drops_sums_of_zero_and_aligns_shifted_sums", "test_reduce_expands_aligns_then_simplifies",
+    "test_premises_are_ordered_as_declared", "test_the_method_names_what_the_proof_used",
+    "test_jumps_and_undefined_points_are_recognised", "test_sizes_are_shown_by_name",
+    "test_agreement_points_follow_the_context_and_the_strategies_their_order",
+    "test_instances_of_several_sizes_are_capped_and_counted",
+    "test_quadrature_refutes_only_a_difference_its_enclosure_excludes_zero_from",
+    "test_quadrature_leaves_sums_moments_and_complex_symbols_alone",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",
