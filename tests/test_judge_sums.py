@@ -7,7 +7,7 @@ of the judge (benchmarks/README.md).
 from __future__ import annotations
 
 import pytest
-from sympy import Dummy, Integral, Product, Rational, S, Sum, factorial, simplify
+from sympy import Dummy, Integral, Product, Rational, S, Sum, Symbol, factorial, simplify
 
 from symderive.judge import sums
 from symderive.judge.context import Convention
@@ -94,3 +94,11 @@ def test_bound_variables_become_integer_dummies_shared_across_sides():
     nested, = sums.canonical_bound_variables(Sum(Sum(j, (j, 1, k)), (k, 1, L)))
     assert nested.doit() == Sum(Sum(j, (j, 1, k)), (k, 1, L)).doit()  # the inner bound follows the outer index
     assert sums.canonical_bound_variables(Sum(L, (L, 1, L)))[0].doit().subs(L, 3) == 6  # the free L is not captured
+
+
+def test_the_common_index_of_aligned_sums_is_an_integer():
+    """cos(pi q)^2 is 1 only for an integer q: the common index must say so (q itself is a plain symbol)."""
+    from sympy import cos, pi
+
+    q = Symbol("q")
+    assert sums.align_sums(Sum(cos(pi * q) ** 2, (q, 1, L)) - Sum(1, (q, 1, L + 1))) == -1
