@@ -102,3 +102,11 @@ def test_the_common_index_of_aligned_sums_is_an_integer():
 
     q = Symbol("q")
     assert sums.align_sums(Sum(cos(pi * q) ** 2, (q, 1, L)) - Sum(1, (q, 1, L + 1))) == -1
+
+
+def test_aligned_sums_that_do_not_cancel_keep_their_merged_sum():
+    squares_minus_k = L * (L + 1) * (2 * L + 1) / 6 - L * (L + 1) / 2
+    merged = sums.align_sums(Sum(k**2, (k, 1, L)) - Sum(k, (k, 1, L)))
+    assert isinstance(merged, Sum) and simplify(merged.doit() - squares_minus_k) == 0
+    longer = sums.align_sums(Sum(k**2, (k, 1, L + 1)) - Sum(k, (k, 1, L)))  # one extra term peeled off
+    assert simplify(longer.doit() - squares_minus_k - (L + 1) ** 2) == 0
