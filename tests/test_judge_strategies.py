@@ -476,3 +476,36 @@ def test_quadrature_leaves_sums_moments_and_complex_symbols_alone():
     assert strategy.run(Problem(Integral(sin(z * s**3), (s, 0, 1)), S.Zero, Context())) is None  # complex z
     assert strategy.run(Problem(Integral(sin(s**3), (s, 0, 1)) + Sum(k, (k, 1, table.L)), S.Zero, Context())) is None
     assert strategy.run(Problem(table.x, table.x + 1, Context())) is None  # no integral
+
+
+def test_instances_without_a_size_or_beyond_every_size_are_no_evidence():
+    from sympy import Max
+
+    k, L = table.k, table.L
+    empty = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L)), L, Context(instance_values={L: ()})))
+    assert empty.outcome is Outcome.UNKNOWN and "no instance of the size L" in empty.reason
+    hidden = Problem(Sum(1, (k, 1, L)) + Max(0, L - 2000), L, Context())  # differs only beyond L = 2000
+    beyond = strategies.ExactInstances().run(hidden)
+    assert beyond.outcome is Outcome.UNKNOWN and "instances are no evidence" in beyond.reason
+
+
+def test_agreement_at_points_refutes_and_refuses_what_points_cannot_show():
+    from sympy import Max, cos, sign, sin
+
+    k, L, x = table.k, table.L, table.x
+    strategy = strategies.AgreementAtPoints(count=4)
+    assert strategy.run(Problem(x, x + 1, Context())).outcome is Outcome.REFUTED
+    beyond = strategy.run(Problem(Sum(1, (k, 1, L)) + Max(0, L - 2000), L, Context()))
+    assert beyond.outcome is Outcome.UNKNOWN and "exceeds 1000" in beyond.reason
+    jumps = strategy.run(Problem(sign(x) ** 3, sign(x), Context()))  # true for a real x
+    assert jumps.outcome is Outcome.UNKNOWN and "sign can jump" in jumps.reason
+    nowhere = 1 / (sin(x) ** 2 + cos(x) ** 2 - 1)  # undefined at every point
+    undefined = strategy.run(Problem(nowhere, 2 * nowhere, Context()))
+    assert undefined.outcome is Outcome.UNKNOWN and undefined.reason == "no sample point could be evaluated"
+
+
+def test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid():
+    k, L, t = table.k, table.L, table.t
+    counterexample = {"L": "2"}
+    strategies._name_hidden_symbols(counterexample, Problem(Sum(1, (k, 1, L)) + t, L, Context()), random.Random(0))
+    assert counterexample == {"L": "2", "t": "1"}  # the special value 1 (0 would hide a factor)
