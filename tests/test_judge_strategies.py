@@ -388,6 +388,8 @@ def test_reduce_expands_aligns_then_simplifies():
     assert strategies._reduce((x + 1) ** 2 - x**2 - 2 * x - 1) == 0
     assert strategies._reduce(Sum(k + 1, (k, 0, L - 1)) - Sum(k, (k, 1, L))) == 0
     assert strategies._reduce(sin(x) ** 2 + cos(x) ** 2 - 1) == 0
+    aligned_rest = Sum(k + 1, (k, 0, L - 1)) - Sum(k, (k, 1, L)) + sin(x) ** 2 + cos(x) ** 2 - 1
+    assert strategies._reduce(aligned_rest) == 0  # the sums cancel once aligned; the rest needs simplify
     assert strategies._reduce(Sum(k, (k, 1, L + 1)) - Sum(k, (k, 1, L))) == L + 1
     assert strategies._reduce(x) == x
 
