@@ -110,7 +110,8 @@ STRATEGY_TESTS = (
     "test_quadrature_leaves_sums_moments_and_complex_symbols_alone",
     "test_instances_without_a_size_or_beyond_every_size_are_no_evidence",
     "test_agreement_at_points_refutes_and_refuses_what_points_cannot_show",
-    "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid",
+    "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid", "test_instances_refute_what_the_small_sizes_hide",
+    "test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",

@@ -511,3 +511,9 @@ def test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid():
     counterexample = {"L": "2"}
     strategies._name_hidden_symbols(counterexample, Problem(Sum(1, (k, 1, L)) + t, L, Context()), random.Random(0))
     assert counterexample == {"L": "2", "t": "1"}  # the special value 1 (0 would hide a factor)
+
+
+def test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size():
+    k, L = table.k, table.L
+    verdict = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L**4)), L**4, Context()))  # 11^4 terms
+    assert verdict.outcome is Outcome.UNKNOWN and "too long to write out" in verdict.reason and "at L = " in verdict.reason
