@@ -112,6 +112,7 @@ STRATEGY_TESTS = (
     "test_agreement_at_points_refutes_and_refuses_what_points_cannot_show",
     "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid", "test_instances_refute_what_the_small_sizes_hide",
     "test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size",
+    "test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",

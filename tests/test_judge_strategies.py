@@ -517,3 +517,14 @@ def test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size():
     k, L = table.k, table.L
     verdict = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L**4)), L**4, Context()))  # 11^4 terms
     assert verdict.outcome is Outcome.UNKNOWN and "too long to write out" in verdict.reason and "at L = " in verdict.reason
+
+
+def test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points():
+    """The issue's sum that holds at L = 1..4 only: with sizes beyond the constants the points refute it."""
+    k, L = table.k, table.L
+    false_beyond_four = Problem(Sum(k**2, (k, 1, L)) + (L - 1) * (L - 2) * (L - 3) * (L - 4),
+                                L * (L + 1) * (2 * L + 1) / 6, Context())
+    assert strategies.AgreementAtPoints(count=4).run(false_beyond_four).outcome is Outcome.REFUTED
+    no_size = Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context(instance_values={L: ()}))
+    verdict = strategies.AgreementAtPoints(count=4).run(no_size)
+    assert verdict.outcome is Outcome.UNKNOWN and "no instance" in verdict.reason
