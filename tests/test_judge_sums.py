@@ -110,3 +110,5 @@ def test_aligned_sums_that_do_not_cancel_keep_their_merged_sum():
     assert isinstance(merged, Sum) and simplify(merged.doit() - squares_minus_k) == 0
     longer = sums.align_sums(Sum(k**2, (k, 1, L + 1)) - Sum(k, (k, 1, L)))  # one extra term peeled off
     assert simplify(longer.doit() - squares_minus_k - (L + 1) ** 2) == 0
+    merged_to_one = sums.align_sums(Sum(k + 1, (k, 1, L)) - Sum(k, (k, 1, L + 1)))  # summand 1, one term peeled off
+    assert merged_to_one.has(Sum) and simplify(merged_to_one.doit()) == -1
