@@ -123,6 +123,8 @@ JUDGE_TESTS = (
     "test_unfolding_does_not_capture_summation_indices", "test_reversed_ranges_follow_one_convention",
     "test_tiny_differences_are_not_agreement", "test_operators_on_undeclared_names_are_undecided",
     "test_unexpected_inputs_are_unknown_not_errors", "test_declared_instance_values_are_the_sizes_tried",
+    "test_identical_sides_are_no_proof_of_a_strict_inequality",
+    "test_a_definition_the_sides_agree_without_after_expansion_is_not_cited",
 )
 
 SOUNDNESS_TESTS = (  # premises cited exactly (judge/__init__.py's withdrawal of unneeded definitions)
