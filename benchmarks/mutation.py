@@ -143,7 +143,8 @@ def fast_subset() -> list[str]:
     rows += ["tests/test_judge_domains.py::test_inequalities"]  # judge(..., relation="<=") and the like
     rows += ["tests/test_randomvars.py"]  # randomvars.py's own unit tests (cheap): what the judge does not reach
     # the sampler and the evaluation and sum helpers, called directly (cheap)
-    rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py"]
+    rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py",
+             "tests/test_judge_numbers.py"]
     return rows
 
 
