@@ -19,7 +19,8 @@ limit, or crashes), *survived* when it passes.  The unmutated source must pass t
 
 Coverage-guided, as mutmut does it: one run of the subset under ``coverage`` (the judge inline, each
 test its own coverage context) tells which tests execute each statement; a mutant runs only those
-tests (a table row's expectation test with its soundness test, as it reuses the cached verdict), the
+tests (a table row's expectation test with its soundness test, as it reuses the cached verdict),
+cheapest first as timed in that run (a killed mutant stops at its first failure), the
 whole subset when its statement runs at import time, and none when no test executes it at all
 (*not covered*: it survives by definition and is listed as such).
 """
@@ -93,6 +94,25 @@ STRATEGY_TESTS = (
     "test_draws_respect_the_assumptions",
     "test_sizes_go_beyond_every_constant",
     "test_a_refutation_names_each_unknown_once",
+    # the sampler's contract, called directly (no judgement): what the rows reach only by chance
+    "test_special_values_come_first_where_the_assumptions_allow", "test_every_seed_tries_the_integer_boundary_values",
+    "test_every_seed_tries_zero_and_both_signs_for_a_real_symbol",
+    "test_every_seed_tries_a_large_denominator_for_a_real_symbol", "test_every_seed_tries_zero_for_a_complex_symbol",
+    "test_a_complex_symbol_gets_values_off_the_real_line", "test_meaningless_relations_say_why",
+    "test_agreement_is_counted_at_twice_the_random_points",
+    # the strategies' helpers, called directly
+    "test_cheap_zero_drops_sums_of_zero_and_aligns_shifted_sums", "test_reduce_expands_aligns_then_simplifies",
+    "test_premises_are_ordered_as_declared", "test_the_method_names_what_the_proof_used",
+    "test_jumps_and_undefined_points_are_recognised", "test_sizes_are_shown_by_name",
+    "test_agreement_points_follow_the_context_and_the_strategies_their_order",
+    "test_instances_of_several_sizes_are_capped_and_counted",
+    "test_quadrature_refutes_only_a_difference_its_enclosure_excludes_zero_from",
+    "test_quadrature_leaves_sums_moments_and_complex_symbols_alone",
+    "test_instances_without_a_size_or_beyond_every_size_are_no_evidence",
+    "test_agreement_at_points_refutes_and_refuses_what_points_cannot_show",
+    "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid", "test_instances_refute_what_the_small_sizes_hide",
+    "test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size",
+    "test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",
@@ -103,6 +123,13 @@ JUDGE_TESTS = (
     "test_unfolding_does_not_capture_summation_indices", "test_reversed_ranges_follow_one_convention",
     "test_tiny_differences_are_not_agreement", "test_operators_on_undeclared_names_are_undecided",
     "test_unexpected_inputs_are_unknown_not_errors", "test_declared_instance_values_are_the_sizes_tried",
+    "test_identical_sides_are_no_proof_of_a_strict_inequality",
+    "test_a_definition_the_sides_agree_without_after_expansion_is_not_cited",
+)
+
+SOUNDNESS_TESTS = (  # premises cited exactly (judge/__init__.py's withdrawal of unneeded definitions)
+    "test_only_the_premises_used_are_cited", "test_a_definition_that_changes_a_side_but_is_not_needed_is_not_cited",
+    "test_distinct_families_are_dependent_unless_stated",
 )
 
 
@@ -112,7 +139,12 @@ def fast_subset() -> list[str]:
     rows += [f"{table}::test_verdict_is_as_expected_and_not_weaker_than_recorded[{r}]" for r in FAST_ROWS]
     rows += [f"tests/test_judge_strategies.py::{t}" for t in STRATEGY_TESTS]
     rows += [f"tests/test_judge.py::{t}" for t in JUDGE_TESTS]
+    rows += [f"tests/test_judge_soundness.py::{t}" for t in SOUNDNESS_TESTS]
+    rows += ["tests/test_judge_domains.py::test_inequalities"]  # judge(..., relation="<=") and the like
     rows += ["tests/test_randomvars.py"]  # randomvars.py's own unit tests (cheap): what the judge does not reach
+    # the sampler and the evaluation and sum helpers, called directly (cheap)
+    rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py",
+             "tests/test_judge_numbers.py"]
     return rows
 
 
@@ -297,6 +329,7 @@ def module_name(file: str) -> str:
 
 
 _ORDER: list[str] = []  # node ids in the order the coverage run met them
+_SECONDS: dict[str, float] = {}  # how long each took there
 
 
 class _ContextPlugin:
@@ -307,10 +340,12 @@ class _ContextPlugin:
 
     def pytest_runtest_setup(self, item):
         _ORDER.append(item.nodeid)
+        _SECONDS[item.nodeid] = time.monotonic()
         self.cov.switch_context(item.nodeid)
 
     def pytest_runtest_teardown(self, item):
         self.cov.switch_context("")
+        _SECONDS[item.nodeid] = time.monotonic() - _SECONDS[item.nodeid]
 
 
 def coverage_map(tests: list[str], out: Path) -> None:
@@ -340,7 +375,7 @@ def coverage_map(tests: list[str], out: Path) -> None:
         cov.stop()
         cov.save()
         data = cov.get_data()
-        mapping = {"_order": _ORDER}
+        mapping = {"_order": _ORDER, "_seconds": _SECONDS}
         for target in TARGETS:
             by_line = data.contexts_by_lineno(str(ROOT / target))
             mapping[target] = {str(line): sorted(set(contexts)) for line, contexts in by_line.items()}
@@ -365,7 +400,30 @@ def tests_for(mutant: Mutant, mapping: dict, subset: list[str]) -> list[str] | N
     siblings = {c.replace("test_judge_is_sound_on_row[", "test_verdict_is_as_expected_and_not_weaker_than_recorded[")
                 for c in contexts}
     chosen = contexts | siblings
-    return [t for t in mapping["_order"] if t in chosen] or list(subset)
+    # Cheapest first (as timed in the coverage run): a killed mutant usually fails a cheap direct unit
+    # test as surely as a whole judgement.  A table row's two tests stay together (the second reuses the
+    # first's cached verdict), timed as one.
+    seconds = mapping.get("_seconds", {})
+    ordered = [t for t in mapping["_order"] if t in chosen]
+    pair_cost = {t: seconds.get(t, 0.0) + seconds.get(_sibling(t), 0.0) for t in ordered}
+    position = {t: n for n, t in enumerate(ordered)}
+    key = {t: (pair_cost[t], position[_first_of_pair(t, position)], position[t]) for t in ordered}
+    return sorted(ordered, key=key.__getitem__) or list(subset)
+
+
+_SOUND, _EXPECTED = "test_judge_is_sound_on_row[", "test_verdict_is_as_expected_and_not_weaker_than_recorded["
+
+
+def _sibling(test: str) -> str:
+    """The other test of a table row (the same verdict, cached), or the test itself."""
+    if _SOUND in test:
+        return test.replace(_SOUND, _EXPECTED)
+    return test.replace(_EXPECTED, _SOUND)
+
+
+def _first_of_pair(test: str, position: dict[str, int]) -> str:
+    sibling = _sibling(test)
+    return sibling if sibling in position and position[sibling] < position[test] else test
 
 
 # -- running one mutant in a forked child ---------------------------------------------------------------
@@ -456,11 +514,22 @@ def run_all(mutants: list[Mutant | None], tests, jobs: int, timeout: float, logs
         on_done(mutant, verdict, seconds)
 
 
+def _file_and_lines(only: str) -> tuple[str, int, int]:
+    """``FILE``, ``FILE:LINE`` or ``FILE:FIRST-LAST`` as (file, first line, last line)."""
+    file, _, lines = only.partition(":")
+    if not lines:
+        return file, 0, 10**9
+    first, _, last = lines.partition("-")
+    return file, int(first), int(last or first)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=240.0)
-    parser.add_argument("--only", action="append", default=[], help="FILE or FILE:LINE (repeatable)")
+    parser.add_argument("--only", action="append", default=[], help="FILE, FILE:LINE or FILE:FIRST-LAST (repeatable)")
+    parser.add_argument("--skip", action="append", default=[],
+                        help="a results file: leave out the mutants it holds (same site, same change)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "mutation-results.json"))
     parser.add_argument("--rerun", help="a results file: rerun its survivors")
     parser.add_argument("--broad", action="store_true", help="run the broad subset instead of the fast one")
@@ -483,10 +552,14 @@ def main() -> None:
         mutants = [m for m in previous if m.status in ("survived", "not-covered")]
     else:
         mutants = [m for file in TARGETS for m in mutants_of(file)]
-    if args.only:  # any of the given files or lines
-        wanted = [only.partition(":")[::2] for only in args.only]
-        mutants = [m for m in mutants if any(m.file == file and (not line or m.line == int(line))
-                                             for file, line in wanted)]
+    if args.only:  # any of the given files or line ranges
+        wanted = [_file_and_lines(only) for only in args.only]
+        mutants = [m for m in mutants if any(m.file == file and first <= m.line <= last
+                                             for file, first, last in wanted)]
+    for done_file in args.skip:  # a mutant already run: the same change at the same site of the same file
+        done_before = {(m["file"], m["line"], m["before"], m["after"])
+                       for m in json.loads(Path(done_file).read_text())["mutants"]}
+        mutants = [m for m in mutants if (m.file, m.line, m.before, m.after) not in done_before]
     if args.list:
         for m in mutants:
             print(f"{m.name:45s} {m.kind:8s} {m.before}  ->  {m.after}")

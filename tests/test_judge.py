@@ -206,3 +206,22 @@ def test_declared_instance_values_are_the_sizes_tried():
     )
     assert verdict.verification.status is Status.PROVED_ON_INSTANCES
     assert "L in {2, 5, " in verdict.verification.detail
+
+
+def test_identical_sides_are_no_proof_of_a_strict_inequality():
+    x = Symbol("x", real=True)
+    assert judge(x, x, relation="<=").outcome is Outcome.VERIFIED
+    for relation in ("<", ">"):
+        assert judge(x, x, relation=relation).outcome is Outcome.REFUTED
+
+
+def test_a_definition_the_sides_agree_without_after_expansion_is_not_cited():
+    """y_1 := 3 changes both sides, but (x+1)^2 + y_1 = x^2 + 2x + 1 + y_1 holds for every y_1."""
+    from sympy import Integer
+
+    x, y = Symbol("x", real=True), IndexedBase("y")
+    context = Context(definitions=(Definition("IH", y[1], Integer(3)),))
+    verdict = judge((x + 1) ** 2 + y[1], x**2 + 2 * x + 1 + y[1], context)
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.premises == ()
+    needed = judge((x + 1) ** 2 + y[1], x**2 + 2 * x + 4, context)
+    assert needed.verification.premises == ("IH",)

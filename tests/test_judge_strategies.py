@@ -363,3 +363,163 @@ def test_a_time_limit_that_is_not_a_finite_positive_number_is_refused():
             continue  # refused where it is stated: fine
         verdict = judge(table.x + 1, table.x + 1, context)
         assert verdict.outcome is Outcome.UNKNOWN and "limit" in verdict.reason, (seconds, verdict.reason)
+
+
+# -- the strategies' helpers, called directly (written against the mutation run of the judge) -----------
+
+
+def test_cheap_zero_drops_sums_of_zero_and_aligns_shifted_sums():
+    k, L, x = table.k, table.L, table.x
+    assert strategies._cheaply_zero(Sum(S.Zero, (k, 1, L)) + (x + 1) ** 2 - x**2 - 2 * x - 1)
+    assert strategies._cheaply_zero(Sum(k + 1, (k, 0, L - 1)) - Sum(k, (k, 1, L)))
+    assert not strategies._cheaply_zero(Sum(k, (k, 1, L)) - Sum(k, (k, 1, L + 1)))
+    assert not strategies._cheaply_zero(x)
+
+
+def test_reduce_expands_aligns_then_simplifies():
+    from sympy import cos, sin
+
+    k, L, x = table.k, table.L, table.x
+    assert strategies._reduce((x + 1) ** 2 - x**2 - 2 * x - 1) == 0
+    assert strategies._reduce(Sum(k + 1, (k, 0, L - 1)) - Sum(k, (k, 1, L))) == 0
+    assert strategies._reduce(sin(x) ** 2 + cos(x) ** 2 - 1) == 0
+    aligned_rest = Sum(k + 1, (k, 0, L - 1)) - Sum(k, (k, 1, L)) + sin(x) ** 2 + cos(x) ** 2 - 1
+    assert strategies._reduce(aligned_rest) == 0  # the sums cancel once aligned; the rest needs simplify
+    assert strategies._reduce(Sum(k, (k, 1, L + 1)) - Sum(k, (k, 1, L))) == L + 1
+    assert strategies._reduce(x) == x
+
+
+def test_premises_are_ordered_as_declared():
+    model = table.MODEL
+    order = [label for family in model.families for label in (family.label, family.independence_label)]
+    order += [fact.label for fact in model.independence]
+    assert strategies._declared_at(model, table.UNIFORM_B.label) == 0
+    assert strategies._declared_at(model, "I_q") == strategies._declared_at(model, "L_q") + 1  # a family's iid label
+    assert strategies._declared_at(model, "not declared") == len(order)
+    assert strategies._declared_at(table.STATED.random_model, "I_bC") == 4  # after both families' two labels
+
+
+def test_the_method_names_what_the_proof_used():
+    from sympy import Integral
+
+    from symderive.randomvars import Expect
+
+    x, b = table.x, table.b
+    assert strategies._method(x) == "symbolic simplification"
+    assert strategies._method(Expect(b[1]) + x) == "moment evaluation and symbolic simplification"
+    assert strategies._method(Integral(x, (x, 0, 1)) + Expect(b[1])) == (
+        "moment evaluation and exact integration and symbolic simplification")
+
+
+def test_jumps_and_undefined_points_are_recognised():
+    from sympy import Abs, floor, log
+
+    x, p = table.x, table.p
+    assert strategies.non_analytic(floor(x) + Abs(x)) == "Abs, floor" and strategies.non_analytic(x**2) == ""
+    assert strategies.may_be_undefined(log(p)) and strategies.may_be_undefined(1 / x)
+    assert strategies.may_be_undefined(x ** Rational(1, 2))  # x may be negative
+    assert not strategies.may_be_undefined(x**2 + p ** Rational(-1, 2))  # p positive and finite
+    assert strategies.may_be_undefined(table.u ** -1)  # nonnegative: may be 0
+
+
+def test_sizes_are_shown_by_name():
+    assert strategies._show({table.L: 2, table.N: 3}) == "L = 2, N = 3"
+    assert strategies._show({}) == "no sizes"
+
+
+def test_agreement_points_follow_the_context_and_the_strategies_their_order():
+    listed = strategies.default_strategies(Context(random_points=3))
+    assert [type(s).__name__ for s in listed] == ["Identical", "RefutationAtPoints", "SymbolicProof",
+                                                 "RefutationAtPoints", "ExactInstances", "RigorousQuadrature",
+                                                 "AgreementAtPoints"]
+    assert listed[-1].count == 6 and listed[1].count is None and not listed[1].large_sizes and listed[3].large_sizes
+    assert strategies.default_strategies(Context(random_points=0))[-1].count == 2
+
+
+def test_instances_of_several_sizes_are_capped_and_counted():
+    k, L, N = table.k, table.L, table.N
+    m = Symbol("M", integer=True, positive=True)
+    three = Problem(Sum(1, (k, 1, L)) + Sum(1, (k, 1, N)) + Sum(1, (k, 1, m)), L + N + m, Context())
+    verdict = strategies.ExactInstances().run(three)
+    assert verdict.outcome is Outcome.VERIFIED and f"{strategies.MAX_INSTANCES} combinations of" in verdict.reason
+    two = Problem(Sum(1, (k, 1, L)) + Sum(1, (k, 1, m)), L + m, Context())
+    verdict = strategies.ExactInstances().run(two)
+    assert verdict.outcome is Outcome.VERIFIED and "25 combinations of" in verdict.reason  # 5 x 5 sizes
+    one = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L)), L, Context()))
+    assert one.outcome is Outcome.VERIFIED and "combinations" not in one.reason and "L in {1, 2, 3," in one.reason
+
+
+def test_quadrature_refutes_only_a_difference_its_enclosure_excludes_zero_from():
+    from sympy import Integral, sin
+
+    s = Symbol("s", real=True)
+    p = table.p
+    alone = Integral(sin(s**3), (s, 0, 1))
+    refuted = strategies.RigorousQuadrature().run(Problem(alone, S.Zero, Context()))
+    assert refuted.outcome is Outcome.REFUTED and "at every value" in refuted.reason
+    scaled = strategies.RigorousQuadrature().run(Problem(p * alone, Integral(p * sin(s**3), (s, 0, 1)), Context()))
+    assert scaled.outcome is Outcome.VERIFIED and "at 4 points" in scaled.reason
+    two = strategies.RigorousQuadrature(count=2).run(Problem(p * alone, Integral(p * sin(s**3), (s, 0, 1)), Context()))
+    assert "at 2 points" in two.reason
+    at_p = strategies.RigorousQuadrature().run(Problem(Integral(sin(p * s**3), (s, 0, 1)), alone, Context()))
+    assert at_p.outcome is Outcome.REFUTED and "p = " in at_p.reason and "p" in at_p.counterexample
+
+
+def test_quadrature_leaves_sums_moments_and_complex_symbols_alone():
+    from sympy import Integral, sin
+
+    s, z, k = Symbol("s", real=True), table.z, table.k
+    strategy = strategies.RigorousQuadrature()
+    assert strategy.run(Problem(Integral(sin(z * s**3), (s, 0, 1)), S.Zero, Context())) is None  # complex z
+    assert strategy.run(Problem(Integral(sin(s**3), (s, 0, 1)) + Sum(k, (k, 1, table.L)), S.Zero, Context())) is None
+    assert strategy.run(Problem(table.x, table.x + 1, Context())) is None  # no integral
+
+
+def test_instances_without_a_size_or_beyond_every_size_are_no_evidence():
+    from sympy import Max
+
+    k, L = table.k, table.L
+    empty = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L)), L, Context(instance_values={L: ()})))
+    assert empty.outcome is Outcome.UNKNOWN and "no instance of the size L" in empty.reason
+    hidden = Problem(Sum(1, (k, 1, L)) + Max(0, L - 2000), L, Context())  # differs only beyond L = 2000
+    beyond = strategies.ExactInstances().run(hidden)
+    assert beyond.outcome is Outcome.UNKNOWN and "instances are no evidence" in beyond.reason
+
+
+def test_agreement_at_points_refutes_and_refuses_what_points_cannot_show():
+    from sympy import Max, cos, sign, sin
+
+    k, L, x = table.k, table.L, table.x
+    strategy = strategies.AgreementAtPoints(count=4)
+    assert strategy.run(Problem(x, x + 1, Context())).outcome is Outcome.REFUTED
+    beyond = strategy.run(Problem(Sum(1, (k, 1, L)) + Max(0, L - 2000), L, Context()))
+    assert beyond.outcome is Outcome.UNKNOWN and "exceeds 1000" in beyond.reason
+    jumps = strategy.run(Problem(sign(x) ** 3, sign(x), Context()))  # true for a real x
+    assert jumps.outcome is Outcome.UNKNOWN and "sign can jump" in jumps.reason
+    nowhere = 1 / (sin(x) ** 2 + cos(x) ** 2 - 1)  # undefined at every point
+    undefined = strategy.run(Problem(nowhere, 2 * nowhere, Context()))
+    assert undefined.outcome is Outcome.UNKNOWN and undefined.reason == "no sample point could be evaluated"
+
+
+def test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid():
+    k, L, t = table.k, table.L, table.t
+    counterexample = {"L": "2"}
+    strategies._name_hidden_symbols(counterexample, Problem(Sum(1, (k, 1, L)) + t, L, Context()), random.Random(0))
+    assert counterexample == {"L": "2", "t": "1"}  # the special value 1 (0 would hide a factor)
+
+
+def test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size():
+    k, L = table.k, table.L
+    verdict = strategies.ExactInstances().run(Problem(Sum(1, (k, 1, L**4)), L**4, Context()))  # 11^4 terms
+    assert verdict.outcome is Outcome.UNKNOWN and "too long to write out" in verdict.reason and "at L = " in verdict.reason
+
+
+def test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points():
+    """The issue's sum that holds at L = 1..4 only: with sizes beyond the constants the points refute it."""
+    k, L = table.k, table.L
+    false_beyond_four = Problem(Sum(k**2, (k, 1, L)) + (L - 1) * (L - 2) * (L - 3) * (L - 4),
+                                L * (L + 1) * (2 * L + 1) / 6, Context())
+    assert strategies.AgreementAtPoints(count=4).run(false_beyond_four).outcome is Outcome.REFUTED
+    no_size = Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context(instance_values={L: ()}))
+    verdict = strategies.AgreementAtPoints(count=4).run(no_size)
+    assert verdict.outcome is Outcome.UNKNOWN and "no instance" in verdict.reason
