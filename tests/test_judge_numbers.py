@@ -49,3 +49,14 @@ def test_huge_rationals_are_shown_with_their_size():
     assert "a rational with about 49 digits" in shown or "about 50 digits" in shown
     assert show(Integer(10**39)) == str(10**39)  # 40 digits: still printed in full
     assert show(Symbol("y") ** 300).startswith("y**300") and len(show(sum(Symbol(f"s{k}") for k in range(100)))) <= 203
+
+
+def test_a_complex_number_has_no_sign_whatever_its_imaginary_part():
+    # imaginary part exactly 1 (the mutant `imaginary != 1` gave it the sign of its real part)
+    assert sign(2 + I) is None and sign(sqrt(2) + I) is None and sign(sqrt(2) - I) is None
+
+
+def test_an_unevaluated_moment_of_numbers_is_not_a_number_we_know():
+    assert classify(Expect(Integer(2)) - 2) is Sign.UNDECIDED
+    assert classify(Expect(sqrt(2)) - sqrt(2)) is Sign.UNDECIDED
+    assert sign(Expect(Integer(2))) is None
