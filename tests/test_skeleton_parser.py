@@ -126,6 +126,9 @@ EXACT_CASES = [
     rf"{V} \sum_{{{V}={W}}}^{{{X}}} {V} {W}", rf"\ln({V} + {W}) - {X}", rf"\ln{{({V})}} + {X}",
     rf"{W} \exp(-{V})", rf"\pi {V}^\pi", f"{N} - {N}", f"-{N}", f"{{{V}}}",
     rf"({V} \times {W}) * {X}", rf"-\sum_{{{V}={W}}}^{{{X}}} -{V}",
+    rf"\ln {V} + \ln {W}", rf"{V} \ln {W}^{{{X}}} - {X}", rf"-\ln \frac{{|{V}|}}{{|{W}|}}", rf"\ln |{V} {W}|",
+    rf"\ln \left( {V} \right)", f"|{V}|^{{{W}}} {X}", f"{X} |{V} {W}^{{{X}}}|", rf"\frac{{|{V}|}}{{|{W}|}} |{X}|",
+    rf"\exp \frac{{{V}}}{{{W}}}", f"|-{V}|",
 ]
 
 
@@ -139,8 +142,9 @@ def test_hand_picked_skeletons_are_exact(text: str) -> None:
 
 
 DECLINED_CASES = [
-    "", "   ", f"{V} +", f"({V}", f"{V})", rf"\frac{{{V}}}", rf"\ln {V}", rf"\ln({V}) {W}", rf"\ln({V})^{{{W}}}",
-    f"{V} = {W}", f"{V}_{W}", f"{V}!", f"|{V}|", f"{V}^-{W}", rf"\sin({V})", "x", "2", rf"\left( {V} )",
+    "", "   ", f"{V} +", f"({V}", f"{V})", rf"\frac{{{V}}}", rf"\ln({V}) {W}", rf"\ln({V})^{{{W}}}",
+    f"{V} = {W}", f"{V}_{W}", f"{V}!", f"|{V}| {W} |{X}|", f"|{V}||{W}|", f"|{V}", f"|{V}|_{{{W}}}", f"{V}^-{W}",
+    rf"\ln {V} {W}", rf"\ln -{V}", rf"\ln \ln {V}", rf"\ln {V} \cdot {W}", rf"\ln \sqrt{{{V}}}", rf"\sin({V})", "x", "2", rf"\left( {V} )",
     rf"\sum_{{{V}+{W}={X}}}^{{{X}}} {V}", rf"\variable{{sdp0x}}\%", f"{V},{W}",
 ]
 
@@ -183,7 +187,7 @@ def _skeletons() -> st.SearchStrategy[str]:
             st.tuples(inner, st.sampled_from([" + ", " - ", r" \cdot ", " / ", " ", " * ", r" \times "]), inner).map(
                 "".join),
             inner.map(lambda a: f"-{a}"), inner.map(lambda a: f"+ {a}"),
-            inner.map(lambda a: f"({a})"), inner.map(lambda a: f"{{{a}}}"),
+            inner.map(lambda a: f"({a})"), inner.map(lambda a: f"{{{a}}}"), inner.map(lambda a: f"|{a}|"),
             inner.map(lambda a: rf"\left( {a} \right)"),
             st.tuples(inner, inner).map(lambda p: rf"\frac{{{p[0]}}}{{{p[1]}}}"),
             inner.map(lambda a: rf"\sqrt{{{a}}}"), st.tuples(inner, inner).map(lambda p: rf"\sqrt[{p[0]}]{{{p[1]}}}"),
@@ -193,6 +197,7 @@ def _skeletons() -> st.SearchStrategy[str]:
                 lambda p: rf"{p[0]}_{{{p[1]} = {p[2]}}}^{{{p[3]}}} {p[4]}"),
             st.tuples(st.sampled_from([r"\ln", r"\exp"]), st.sampled_from(["()", "{}"]), inner).map(
                 lambda p: f"{p[0]}{p[1][0]}{p[2]}{p[1][1]}"),
+            st.tuples(st.sampled_from([r"\ln", r"\exp"]), inner).map(lambda p: f"{p[0]} {p[1]}"),
         )
 
     wellformed = st.recursive(atom, extend, max_leaves=8)

@@ -30,12 +30,14 @@ from sympy import Basic
 # Commands of the subset, as latex2sympy2's lexer names them.
 _COMMANDS = frozenset((r"\frac", r"\sqrt", r"\cdot", r"\times", r"\left", r"\right", r"\sum", r"\prod", r"\ln",
                        r"\exp", r"\pi"))
-_CHARACTERS = frozenset("+-*/(){}[]^_=")
+_CHARACTERS = frozenset("+-*/(){}[]^_=|")
 _TOKEN = re.compile(r"\s+|\\variable\{([A-Za-z0-9]+)\}|\\[A-Za-z]+|.", re.DOTALL)
 _MULTIPLY = ("*", r"\cdot", r"\times")
 # After ``\ln(…)`` or ``\ln{…}`` both of the grammar's readings (argument in brackets, or an
 # argument without brackets that runs on) end here, so they agree; elsewhere we do not guess.
 _ENDS_A_FUNCTION = frozenset(("+", "-", ")", "}", "]", r"\right", None))
+# What may start the argument of ``\ln x`` (no brackets): a factor that is not itself a function.
+_PLAIN_FACTORS = ("|", r"\left", r"\frac", r"\pi")
 
 
 class _Outside(Exception):
@@ -52,8 +54,11 @@ def parse_skeleton(text: str) -> Basic | None:
     tokens = _tokens(text)
     if not tokens:
         return None
+    opening_bars = _opening_bars(tokens)
+    if opening_bars is None:
+        return None
     try:
-        reader = _Reader(tokens)
+        reader = _Reader(tokens, opening_bars)
         value = reader.expr()
         if reader.peek() is not None:
             return None
@@ -75,6 +80,32 @@ def _tokens(text: str) -> list[str] | None:
     return tokens
 
 
+def _opening_bars(tokens: list[str]) -> frozenset[int] | None:
+    """The index of the opening ``|`` of each ``|…|``, or None if some ``|`` is not surely one.
+
+    ``|a| b |c|`` is ambiguous in the grammar (ANTLR reads ``|a |b| c|``), and ``|`` also opens
+    ``|_{…}`` (evaluation at a point); a bracket group with exactly two bars has one reading.
+    """
+    groups: list[list[int]] = [[]]  # the bars directly inside each open bracket
+    opening: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token in ("(", "{", "["):
+            groups.append([])
+        elif token in (")", "}", "]"):
+            if len(groups) == 1:
+                return None
+            bars = groups.pop()
+            if bars and len(bars) != 2:
+                return None
+            opening.update(bars[:1])
+        elif token == "|":
+            groups[-1].append(index)
+    if len(groups) != 1 or (groups[0] and len(groups[0]) != 2):
+        return None
+    opening.update(groups[0][:1])
+    return frozenset(opening)
+
+
 def _placeholder(token: str) -> Basic:
     r"""``\variable{name}`` as latex2sympy2 makes it: a symbol named ``name`` + md5(name), ``real=None``."""
     name = token[len(r"\variable{"):-1]
@@ -88,8 +119,9 @@ def _latex2sympy2() -> Any:
 
 
 class _Reader:
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: list[str], opening_bars: frozenset[int]) -> None:
         self.tokens = tokens
+        self.opening_bars = opening_bars
         self.index = 0
         module = _latex2sympy2()
         self.add_flat: Callable[[Any, Any], Basic] = module.add_flat
@@ -149,7 +181,7 @@ class _Reader:
             _scalar(value)
             return -value if value.func.is_Number else self.mul_flat(-1, value)
         factors = [self.power()]
-        while self.starts_factor(self.peek()):
+        while self.starts_factor():
             factors.append(self.power())
         value = factors[-1]
         for factor in reversed(factors[:-1]):  # a b c is mul_flat(a, mul_flat(b, c))
@@ -157,8 +189,10 @@ class _Reader:
             value = self.mul_flat(factor, value)
         return value
 
-    @staticmethod
-    def starts_factor(token: str | None) -> bool:
+    def starts_factor(self) -> bool:
+        token = self.peek()
+        if token == "|":
+            return self.index in self.opening_bars
         return token is not None and (token.startswith(r"\variable{") or token in (
             "(", "{", r"\left", r"\frac", r"\sqrt", r"\sum", r"\prod", r"\ln", r"\exp", r"\pi"))
 
@@ -195,6 +229,12 @@ class _Reader:
             value = self.expr()
             self.take(")" if token == "(" else "}")
             return value
+        if token == "|" and self.index in self.opening_bars:
+            self.take()
+            value = self.expr()
+            self.take("|")
+            _scalar(value)
+            return sympy.Abs(value, evaluate=False)
         if token == r"\left":
             self.take()
             self.take("(")
@@ -259,11 +299,15 @@ class _Reader:
     def function(self) -> Basic:
         r"""``\ln(…)``/``\ln{…}`` and ``\exp`` likewise, only where no reading of the grammar can run on."""
         name = self.take()
-        opening = self.take()
-        if opening not in ("(", "{"):
-            raise _Outside  # \ln x, \ln^2(x), \ln_b(x): ANTLR decides
-        argument = self.expr()
-        self.take(")" if opening == "(" else "}")
+        opening = self.peek()
+        if opening in ("(", "{"):
+            self.take()
+            argument = self.expr()
+            self.take(")" if opening == "(" else "}")
+        elif opening is not None and (opening.startswith(r"\variable{") or opening in _PLAIN_FACTORS):
+            argument = self.power()  # \ln x^{2} is log(x^2); more factors after it: ANTLR decides
+        else:
+            raise _Outside  # \ln -x, \ln \ln x, \ln^2(x), \ln_b(x): ANTLR decides
         if self.peek() not in _ENDS_A_FUNCTION:
             raise _Outside
         _scalar(argument)
