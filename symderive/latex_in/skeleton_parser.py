@@ -65,6 +65,8 @@ def parse_skeleton(text: str) -> Basic | None:
         return value
     except (_Outside, RecursionError):
         return None
+    except Exception:  # SymPy refused a construction (e.g. a limit): ANTLR's path reports it as the user's error
+        return None
 
 
 def _tokens(text: str) -> list[str] | None:
