@@ -102,13 +102,14 @@ def test_corpus_fast_path_is_exact(corpus: list[str], capsys: pytest.CaptureFixt
     assert handled > len(corpus) // 2  # the point of the fast path: most skeletons
 
 
-def test_corpus_fallbacks_are_outside_the_subset(corpus: list[str]) -> None:
-    """The skeletons it declines use a construct outside the subset (a reader that declines all would pass
-    the exactness test; this lists what it declines so a regression shows)."""
+def test_corpus_fallbacks_are_lists_bars_or_errors(corpus: list[str]) -> None:
+    """What it declines in the corpus is a list (``a, b``), a group with several ``|``, or an error for ANTLR too.
+
+    Not soundness (declining is always safe) but coverage: a regression that declines more shows here.
+    """
     declined = [text for text in corpus if parse_skeleton(text) is None]
-    outside = (r"\binom", r"\log", r"\sin", r"\cos", r"\tan", "|", "!", ",", r"\infty", r"\max", r"\min", "[",
-               r"\ln", r"\exp", "<", ">", "=")
-    unexplained = [text for text in declined if not any(mark in text for mark in outside)]
+    unexplained = [text for text in declined
+                   if "," not in text and "|" not in text and not isinstance(_slow(text), LatexInputError)]
     assert unexplained == []
 
 
@@ -144,8 +145,10 @@ def test_hand_picked_skeletons_are_exact(text: str) -> None:
 DECLINED_CASES = [
     "", "   ", f"{V} +", f"({V}", f"{V})", rf"\frac{{{V}}}", rf"\ln({V}) {W}", rf"\ln({V})^{{{W}}}",
     f"{V} = {W}", f"{V}_{W}", f"{V}!", f"|{V}| {W} |{X}|", f"|{V}||{W}|", f"|{V}", f"|{V}|_{{{W}}}", f"{V}^-{W}",
-    rf"\ln {V} {W}", rf"\ln -{V}", rf"\ln \ln {V}", rf"\ln {V} \cdot {W}", rf"\ln \sqrt{{{V}}}", rf"\sin({V})", "x", "2", rf"\left( {V} )",
-    rf"\sum_{{{V}+{W}={X}}}^{{{X}}} {V}", rf"\variable{{sdp0x}}\%", f"{V},{W}",
+    rf"\ln {V} {W}", rf"\ln -{V}", rf"\ln \ln {V}", rf"\ln {V} \cdot {W}", rf"\ln \sqrt{{{V}}}", rf"\sin({V})",
+    "x", "2", rf"\left( {V} )",
+    rf"\sum_{{{V}+{W}={X}}}^{{{X}}} {V}", rf"\variable{{sdp0x}}\%", f"{V},{W}", f"{V}\u00a0{W}", rf"{V} \, {W}",
+    rf"\variable {{sdp0x}}", rf"\variable{{sdp0x_1}}", rf"{V} \leftarrow {W}", f"{V} \u2212 {W}",
 ]
 
 
@@ -203,7 +206,8 @@ def _skeletons() -> st.SearchStrategy[str]:
     wellformed = st.recursive(atom, extend, max_leaves=8)
     # Slightly outside: cut, doubled or foreign tokens spliced in at random places.
     noise = st.sampled_from(["(", ")", "{", "}", "^", "_", "=", "-", r"\frac", r"\sqrt", r"\ln", r"\sum", "!", "|",
-                             ",", "[", "]", r"\left", r"\right", "x", "2", r"\log", r"\sin", r"\infty", r"\%"])
+                             ",", "[", "]", r"\left", r"\right", "x", "2", r"\log", r"\sin", r"\infty", r"\%",
+                             "\u00a0", r"\,", r"\exp", r"\pi", r"\cdot", "/"])
 
     @st.composite
     def damaged(draw: st.DrawFn) -> str:

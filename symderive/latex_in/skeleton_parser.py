@@ -31,7 +31,8 @@ from sympy import Basic
 _COMMANDS = frozenset((r"\frac", r"\sqrt", r"\cdot", r"\times", r"\left", r"\right", r"\sum", r"\prod", r"\ln",
                        r"\exp", r"\pi"))
 _CHARACTERS = frozenset("+-*/(){}[]^_=|")
-_TOKEN = re.compile(r"\s+|\\variable\{([A-Za-z0-9]+)\}|\\[A-Za-z]+|.", re.DOTALL)
+# White space is what the lexer skips (not Unicode's: ANTLR refuses a no-break space).
+_TOKEN = re.compile(r"(?P<space>[ \t\r\n]+)|(?P<placeholder>\\variable\{[A-Za-z0-9]+\})|\\[A-Za-z]+|.", re.DOTALL)
 _MULTIPLY = ("*", r"\cdot", r"\times")
 # After ``\ln(…)`` or ``\ln{…}`` both of the grammar's readings (argument in brackets, or an
 # argument without brackets that runs on) end here, so they agree; elsewhere we do not guess.
@@ -74,9 +75,9 @@ def _tokens(text: str) -> list[str] | None:
     tokens: list[str] = []
     for found in _TOKEN.finditer(text):
         token = found.group(0)
-        if token.isspace():
+        if found.group("space") is not None:
             continue
-        if found.group(1) is None and token not in _COMMANDS and token not in _CHARACTERS:
+        if found.group("placeholder") is None and token not in _COMMANDS and token not in _CHARACTERS:
             return None
         tokens.append(token)
     return tokens
