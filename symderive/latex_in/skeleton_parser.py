@@ -34,8 +34,9 @@ _CHARACTERS = frozenset("+-*/(){}[]^_=|")
 # White space is what the lexer skips (not Unicode's: ANTLR refuses a no-break space).
 _TOKEN = re.compile(r"(?P<space>[ \t\r\n]+)|(?P<placeholder>\\variable\{[A-Za-z0-9]+\})|\\[A-Za-z]+|.", re.DOTALL)
 _MULTIPLY = ("*", r"\cdot", r"\times")
-# After ``\ln(…)`` or ``\ln{…}`` both of the grammar's readings (argument in brackets, or an
-# argument without brackets that runs on) end here, so they agree; elsewhere we do not guess.
+# After the argument of ``\ln(…)``, ``\ln{…}`` or ``\ln x`` every reading the grammar allows (the
+# argument in brackets, or one without brackets that runs on) ends here, so they agree; elsewhere
+# (``\ln(x) y``, ``\ln(x)^2``) we do not guess.
 _ENDS_A_FUNCTION = frozenset(("+", "-", ")", "}", "]", r"\right", None))
 # What may start the argument of ``\ln x`` (no brackets): a factor that is not itself a function.
 _PLAIN_FACTORS = ("|", r"\left", r"\frac", r"\pi")
@@ -132,9 +133,8 @@ class _Reader:
 
     # -- tokens --
 
-    def peek(self, ahead: int = 0) -> str | None:
-        index = self.index + ahead
-        return self.tokens[index] if index < len(self.tokens) else None
+    def peek(self) -> str | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
 
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
