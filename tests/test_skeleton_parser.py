@@ -102,14 +102,16 @@ def test_corpus_fast_path_is_exact(corpus: list[str], capsys: pytest.CaptureFixt
     assert handled > len(corpus) // 2  # the point of the fast path: most skeletons
 
 
-def test_corpus_fallbacks_are_lists_bars_or_errors(corpus: list[str]) -> None:
-    """What it declines in the corpus is a list (``a, b``), a group with several ``|``, or an error for ANTLR too.
+def test_corpus_fallbacks_are_lists_bars_functions_or_errors(corpus: list[str]) -> None:
+    """What it declines in the corpus is a list (``a, b``), a group with several ``|``, ``\\ln(…)`` followed by a
+    factor (where it does not guess ANTLR's choice), or an error for ANTLR too.
 
     Not soundness (declining is always safe) but coverage: a regression that declines more shows here.
     """
     declined = [text for text in corpus if parse_skeleton(text) is None]
     unexplained = [text for text in declined
-                   if "," not in text and "|" not in text and not isinstance(_slow(text), LatexInputError)]
+                   if not any(mark in text for mark in (",", "|", r"\ln", r"\exp"))
+                   and not isinstance(_slow(text), LatexInputError)]
     assert unexplained == []
 
 
@@ -129,7 +131,7 @@ EXACT_CASES = [
     rf"({V} \times {W}) * {X}", rf"-\sum_{{{V}={W}}}^{{{X}}} -{V}",
     rf"\ln {V} + \ln {W}", rf"{V} \ln {W}^{{{X}}} - {X}", rf"-\ln \frac{{|{V}|}}{{|{W}|}}", rf"\ln |{V} {W}|",
     rf"\ln \left( {V} \right)", f"|{V}|^{{{W}}} {X}", f"{X} |{V} {W}^{{{X}}}|", rf"\frac{{|{V}|}}{{|{W}|}} |{X}|",
-    rf"\exp \frac{{{V}}}{{{W}}}", f"|-{V}|",
+    rf"\exp \frac{{{V}}}{{{W}}}", f"|-{V}|", r"- \infty ", rf"\sum_{{{V}={W}}}^{{\infty}} {V}^\infty",
 ]
 
 
@@ -179,7 +181,7 @@ def test_raw_parse_uses_the_fast_path_and_agrees(monkeypatch: pytest.MonkeyPatch
 
 # -- property: random skeletons ------------------------------------------------------------------
 
-_ATOMS = [V, W, X, N, r"\pi"]
+_ATOMS = [V, W, X, N, r"\pi", r"\infty"]
 
 
 def _skeletons() -> st.SearchStrategy[str]:

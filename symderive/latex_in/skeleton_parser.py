@@ -3,7 +3,7 @@ r"""A fast, exact reader for the common skeletons, beside latex2sympy2's ANTLR p
 The notation layer hands latex2sympy2 a *skeleton*: every name and number already a
 placeholder ``\variable{sdp3x}``.  Most skeletons use a handful of constructs (``+ - * /``,
 ``\cdot``, juxtaposition, ``^``, brackets, ``\frac``, ``\sqrt``, ``\sum``/``\prod`` with
-bounds, ``\ln(…)``, ``\exp(…)``, ``\pi``), yet ANTLR's adaptive prediction spends tens of
+bounds, ``\ln(…)``, ``\exp(…)``, ``\pi``, ``\infty``), yet ANTLR's adaptive prediction spends tens of
 milliseconds on each new shape.  :func:`parse_skeleton` reads that subset by recursive
 descent and builds the tree with latex2sympy2's own constructors (``add_flat``, ``mul_flat``,
 unevaluated ``Pow``/``Mul``/``log``), so the result is the very object
@@ -29,7 +29,7 @@ from sympy import Basic
 
 # Commands of the subset, as latex2sympy2's lexer names them.
 _COMMANDS = frozenset((r"\frac", r"\sqrt", r"\cdot", r"\times", r"\left", r"\right", r"\sum", r"\prod", r"\ln",
-                       r"\exp", r"\pi"))
+                       r"\exp", r"\pi", r"\infty"))
 _CHARACTERS = frozenset("+-*/(){}[]^_=|")
 # White space is what the lexer skips (not Unicode's: ANTLR refuses a no-break space).
 _TOKEN = re.compile(r"(?P<space>[ \t\r\n]+)|(?P<placeholder>\\variable\{[A-Za-z0-9]+\})|\\[A-Za-z]+|.", re.DOTALL)
@@ -39,7 +39,7 @@ _MULTIPLY = ("*", r"\cdot", r"\times")
 # (``\ln(x) y``, ``\ln(x)^2``) we do not guess.
 _ENDS_A_FUNCTION = frozenset(("+", "-", ")", "}", "]", r"\right", None))
 # What may start the argument of ``\ln x`` (no brackets): a factor that is not itself a function.
-_PLAIN_FACTORS = ("|", r"\left", r"\frac", r"\pi")
+_PLAIN_FACTORS = ("|", r"\left", r"\frac", r"\pi", r"\infty")
 
 
 class _Outside(Exception):
@@ -197,7 +197,7 @@ class _Reader:
         if token == "|":
             return self.index in self.opening_bars
         return token is not None and (token.startswith(r"\variable{") or token in (
-            "(", "{", r"\left", r"\frac", r"\sqrt", r"\sum", r"\prod", r"\ln", r"\exp", r"\pi"))
+            "(", "{", r"\left", r"\frac", r"\sqrt", r"\sum", r"\prod", r"\ln", r"\exp", r"\pi", r"\infty"))
 
     def power(self) -> Basic:
         """``exp ^ (atom | {expr})``, left-associative (convert_exp); no subscript after it."""
@@ -221,6 +221,8 @@ class _Reader:
             return _placeholder(token)
         if token == r"\pi":
             return sympy.pi
+        if token == r"\infty":
+            return sympy.oo
         raise _Outside
 
     def component(self) -> Basic:
