@@ -1663,12 +1663,17 @@ def _raw_parse(text: str, where: int = 0) -> Basic:
     import latex2sympy2
     from antlr4 import Token as AntlrToken
 
+    from .skeleton_parser import parse_skeleton
+
     if not text.strip():
         raise LatexInputError("an empty expression: expected a LaTeX expression", where)
     # Reset the module's global tables: earlier calls must not leak into this one.
     latex2sympy2.set_variances({})
     latex2sympy2.set_real(None)
     latex2sympy2.VARIABLE_VALUES = {}
+    fast = parse_skeleton(text)  # the common shapes, without ANTLR's slow prediction; exact or None
+    if fast is not None:
+        return fast
     try:
         tree, stream = _parsed_math(text)
     except RecursionError:
