@@ -14,7 +14,7 @@ for a ``1 × 1`` vector (a scalar parameter such as one bias per layer).
 """
 from __future__ import annotations
 
-from sympy import Basic, Expr, IndexedBase, Matrix, MatrixExpr, Symbol, Tuple
+from sympy import Basic, Expr, IndexedBase, Matrix, MatrixExpr, S, Symbol, Tuple
 from sympy.core.sympify import _sympify  # strict: never parses strings
 
 from .exprjson import register
@@ -28,7 +28,7 @@ class Jacobian(MatrixExpr):
     opaque_in_normal_form = True  # one letter in the matrix normal form
 
     def __new__(cls, of, wrt):
-        of, wrt = _sympify(of), _sympify(wrt)
+        of, wrt = _sympify(of), _sympify(wrt)  # noqa: input-safe (strict: refuses strings)
         for vector in (of, wrt):
             if not (isinstance(vector, MatrixExpr) and vector.cols == 1):
                 raise TypeError(f"a Jacobian is taken of and by column vectors, not {vector}")
@@ -63,11 +63,11 @@ class EntryMatrix(MatrixExpr):
     is_commutative = False
 
     def __new__(cls, entry, row_limits, col_limits=None):
-        entry = _sympify(entry)
-        i, rows = (_sympify(x) for x in row_limits)
+        entry = _sympify(entry)  # noqa: input-safe
+        i, rows = (_sympify(x) for x in row_limits)  # noqa: input-safe
         if col_limits is None:
             col_limits = (Symbol("_column", integer=True, positive=True), 1)
-        j, cols = (_sympify(x) for x in col_limits)
+        j, cols = (_sympify(x) for x in col_limits)  # noqa: input-safe
         if not (isinstance(i, Symbol) and isinstance(j, Symbol)) or i == j:
             raise TypeError("the row and column indices must be two different symbols")
         return Basic.__new__(cls, entry, Tuple(i, rows), Tuple(j, cols))
@@ -99,9 +99,9 @@ class EntryMatrix(MatrixExpr):
 
     def ranges(self) -> dict[Symbol, tuple[Expr, Expr]]:
         """Each bound index with its range ``(1, size)``."""
-        found = {self.row_index: (_sympify(1), self.rows)}
+        found = {self.row_index: (S.One, self.rows)}
         if not self.is_column:
-            found[self.col_index] = (_sympify(1), self.cols)
+            found[self.col_index] = (S.One, self.cols)
         return found
 
     def with_entry(self, entry: Expr) -> "EntryMatrix":
@@ -109,7 +109,7 @@ class EntryMatrix(MatrixExpr):
 
     def at(self, row: Expr, col: Expr = 1) -> Expr:
         """The entry at the 1-based position ``(row, col)``."""
-        return self.entry.xreplace({self.row_index: _sympify(row), self.col_index: _sympify(col)})
+        return self.entry.xreplace({self.row_index: _sympify(row), self.col_index: _sympify(col)})  # noqa: input-safe
 
     def _entry(self, i, j, **kwargs):  # SymPy's 0-based access (as_explicit)
         return self.at(i + 1, j + 1)
