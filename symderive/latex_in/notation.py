@@ -1272,15 +1272,10 @@ def _check_nesting(tokens: list[Token]) -> None:
 def _closing(tokens: list[Token], opening: int, end: int) -> int:
     token = tokens[opening]
     if token.is_command(r"\{"):
-        depth = 0
-        for index in range(opening, end):
-            if tokens[index].is_command(r"\{"):
-                depth += 1
-            elif tokens[index].is_command(r"\}"):
-                depth -= 1
-                if depth == 0:
-                    return index
-        raise LatexInputError(r"unbalanced \{: expected \}", token.start)
+        found = _matching_command(tokens, opening, end, r"\{", r"\}")
+        if found is None:
+            raise LatexInputError(r"unbalanced \{: expected \}", token.start)
+        return found
     close = matching_brace(tokens[:end], opening)
     if close is None:
         closing = {"(": ")", "[": "]", "{": "}"}[token.text]
@@ -1297,7 +1292,7 @@ def _argument(tokens: list[Token], index: int, end: int, owner: Token) -> tuple[
     if token.is_char("{"):
         close = _closing(tokens, index, end)
         return (tokens, index + 1, close), close + 1
-    if token.kind == "command" and token.text in (r"\mathsf", r"\mathrm") :
+    if token.kind == "command" and token.text in (r"\mathsf", r"\mathrm"):
         after = _group_after(tokens, index + 1, end)
         return (tokens, index, after), after
     if token.kind == "command" or (token.kind == "char" and (token.text in DIGITS or token.text == "." or (token.text.isascii() and token.text.isalpha()))):
@@ -1312,14 +1307,20 @@ def _environment_name(tokens: Sequence[Token], index: int) -> str:
 
 def _environment_end(tokens: Sequence[Token], index: int, end: int) -> int | None:
     r"""The index after the ``\end{…}`` that closes the ``\begin{…}`` at ``index`` (nested ones counted)."""
+    position = _matching_command(tokens, index, end, r"\begin", r"\end")
+    return None if position is None else _group_after(list(tokens), position + 1, end)
+
+
+def _matching_command(tokens: Sequence[Token], index: int, end: int, opening: str, closing: str) -> int | None:
+    """The index of the ``closing`` command that matches the ``opening`` one at ``index`` (nesting counted)."""
     depth = 0
     for position in range(index, end):
-        if tokens[position].is_command(r"\begin"):
+        if tokens[position].is_command(opening):
             depth += 1
-        elif tokens[position].is_command(r"\end"):
+        elif tokens[position].is_command(closing):
             depth -= 1
             if depth == 0:
-                return _group_after(list(tokens), position + 1, end)
+                return position
     return None
 
 
