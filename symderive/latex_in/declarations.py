@@ -27,6 +27,7 @@ from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, M
 from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.stats import Normal, Uniform
 
+from ..matrices import MatrixFamily
 from ..randomvars import RandomFamily
 from ..randomvectors import RandomVector
 from . import directives as d
@@ -102,6 +103,8 @@ def _read(text: str, declarations: Declarations) -> Basic:
 
 
 def _shape(declarations: Declarations, directive: d.Shape, label: str) -> Declarations:
+    if directive.family:
+        return _matrix_family(declarations, directive)
     declarations, rows = _size(declarations, directive.rows)
     declarations, cols = _size(declarations, directive.cols)
     properties = directive.properties
@@ -117,6 +120,29 @@ def _shape(declarations: Declarations, directive: d.Shape, label: str) -> Declar
             matrices={**declarations.matrices, canonical: matrix},
             matrix_properties={**declarations.matrix_properties, canonical: properties},
         )
+    return declarations
+
+
+def _matrix_family(declarations: Declarations, directive: d.Shape) -> Declarations:
+    r"""``matrices A_k : n_k x n_{k-1}``: ``A_{e}`` is the member at ``e``, its sizes the declared ones at ``k = e``.
+
+    The subscript must be one letter, and the sizes are read with that letter an integer."""
+    if directive.properties:
+        raise DeclarationError("properties of a family of matrices are not supported yet")
+    for name in directive.names:
+        canonical, base, subscript = canonical_name(name)
+        letters = _letters(subscript)
+        if letters is None or len(letters) != 1 or base.startswith("\\text{"):
+            raise DeclarationError(f"{name}: a family is declared by one member with a one-letter subscript, "
+                                   "such as A_k")
+        index = Symbol(letters[0], integer=True)
+        local = replace(declarations, symbols={**declarations.symbols, letters[0]: index})
+        local, rows = _size(local, directive.rows)
+        local, cols = _size(local, directive.cols)
+        family = MatrixFamily(symbol_name(base), index, rows, cols)
+        # (a scalar family of the same letter stays: (A_k)_{ij} is then that entry, as the text declares it)
+        declarations = replace(declarations, matrices={k: v for k, v in declarations.matrices.items() if k != base},
+                               matrix_families={**declarations.matrix_families, base: family})
     return declarations
 
 
