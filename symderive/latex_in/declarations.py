@@ -27,7 +27,8 @@ from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, M
 from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.stats import Normal, Uniform
 
-from ..matrices import MatrixFamily
+from ..jacobians import EntryMatrix
+from ..matrices import IndexedMatrix, MatrixFamily
 from ..randomvars import RandomFamily
 from ..randomvectors import RandomVector
 from . import directives as d
@@ -415,6 +416,10 @@ def _assume(declarations: Declarations, directive: d.Assume, label: str) -> Decl
     if isinstance(target, MatrixExpr) and value == 0:
         value = ZeroMatrix(*target.shape)  # assume \mu_1 = 0: the zero vector
     _check_same_kind(target, value, directive.lhs)
+    if isinstance(target, EntryMatrix) and isinstance(value, (MatrixSymbol, IndexedMatrix)):
+        # [e_ij] = A: A is replaced by its entries, not the entries by A; a generic matrix standing for
+        # them would let a counterexample drawn for A break the hypothesis itself.
+        target, value = value, target
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "hypothesis"))
 
 
