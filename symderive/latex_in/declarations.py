@@ -420,7 +420,25 @@ def _assume(declarations: Declarations, directive: d.Assume, label: str) -> Decl
         # [e_ij] = A: A is replaced by its entries, not the entries by A; a generic matrix standing for
         # them would let a counterexample drawn for A break the hypothesis itself.
         target, value = value, target
+        declarations = _with_entries(declarations, target, value, label)
+    if isinstance(target, MatrixExpr) and declarations.rewrites:
+        # said in terms of what the hypotheses above already rewrite, so that it still matches the sides
+        target, _ = apply_rewrites(target, declarations)
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "hypothesis"))
+
+
+def _with_entries(declarations: Declarations, member: MatrixExpr, entries: EntryMatrix, label: str) -> Declarations:
+    """``(A_k)_{ij}``, declared as a scalar family, is the entry of ``A_k = [e_ij]`` too (else a counterexample
+    could give the matrix and its entries values that contradict each other)."""
+    family = declarations.families.get(member.name) if isinstance(member, IndexedMatrix) else None
+    if family is None:
+        return declarations  # entries of a MatrixSymbol are read as its entries: nothing to tie
+    row, column = (Symbol(f"_{name}", integer=True, positive=True) for name in ("row", "column"))
+    positions = (row,) if entries.is_column else (row, column)
+    if family.arity != 1 + len(positions):
+        raise DeclarationError(f"the entries of {member} are declared with {family.arity - 1} index(es)")
+    rewrite = Rewrite(label, family.base[(member.index, *positions)], entries.at(row, column), positions, "hypothesis")
+    return _with_rewrite(declarations, rewrite)
 
 
 def _check_same_kind(target: Basic, value: Basic, lhs: str) -> None:
