@@ -346,7 +346,7 @@ class _Reader:
                 first.text in GREEK and first.text not in SPECIAL_FUNCTIONS):
             return None
         found = _read_name(content, 0, len(content))
-        if found.end != len(content) or found.canonical in self.decl.functions:
+        if found.end != len(content) or found.canonical in self.decl.functions or found.base == KRONECKER:
             return None
         self.refuse_name(found, content)
         return _as_scalar_if_1x1(self.meaning(found, content))
