@@ -957,13 +957,34 @@ def _draw(
         if properties and rows != cols:
             raise Unsupported(f"{leaf} is declared {', '.join(sorted(properties))} but is {rows}x{cols} here")
         values[leaf] = _random_matrix(rows, cols, properties, rng)
+    drawn = {s: _random_scalar(s, rng) for s in scalars}
+    for leaf in values:
+        if isinstance(leaf, IndexedMatrix) and not facts.properties(leaf):
+            values[leaf] = _with_its_entries(leaf, values[leaf], drawn)
     return Instance(
         dims=dict(dims),
         indices=dict(indices),
-        scalars={s: _random_scalar(s, rng) for s in scalars},
+        scalars=drawn,
         functions={f: _random_function(f, rng) for f in functions},
         exact=values,
     )
+
+
+def _with_its_entries(member: IndexedMatrix, value: fmpq_mat, scalars: Mapping[Basic, Rational]) -> fmpq_mat:
+    """The member ``A_k`` with the values drawn for its entries ``A[k, i, j]`` (``y[k, i]`` of a column,
+    1-based) where the expression has them: a matrix and its entries are one thing, never drawn apart."""
+    rows, cols = value.nrows(), value.ncols()
+    entries = [[value[r, c] for c in range(cols)] for r in range(rows)]
+    for entry, drawn in scalars.items():
+        if not (isinstance(entry, Indexed) and str(entry.base.label) == member.name and entry.indices[0] == member.index):
+            continue
+        position = entry.indices[1:]
+        if cols == 1 and len(position) == 1:
+            position = (position[0], Integer(1))
+        if len(position) == 2 and all(p.is_Integer for p in position) and 1 <= position[0] <= rows \
+                and 1 <= position[1] <= cols:
+            entries[int(position[0]) - 1][int(position[1]) - 1] = _to_fmpq(drawn)
+    return fmpq_mat(entries) if rows and cols else value
 
 
 def _recheck(sides: Sequence[Basic], facts: MatrixFacts, instance: Instance) -> Counterexample | str:

@@ -176,11 +176,14 @@ def test_a_hypothesis_makes_the_derivative_steps_follow():
     assert refuted["verdict"] == "refuted", refuted
 
 
-def test_a_matrix_and_its_declared_entries_are_never_refuted_apart():
-    # true of every matrix; check does not tie a generic member to its scalar entries, so it may not
-    # prove it, but it must never refute it
+def test_a_matrix_and_its_declared_entries_are_one_thing():
+    # a member and its declared scalar entries are drawn together, never apart (else: a false refutation)
     entries = r"\left[(A_{k})_{ij}\right]_{\substack{1 \le i \le n_{k} \\ 1 \le j \le n_{k - 1}}}"
-    assert verdict(entries, "A_{k}")["verdict"] != "refuted"
+    assert verdict(entries, "A_{k}")["verdict"] == "plausible"
+    transposed = r"\left[(A_{k})_{ji}\right]_{\substack{1 \le i \le n_{k - 1} \\ 1 \le j \le n_{k}}}"
+    assert verdict(transposed, "A_{k}")["verdict"] != "verified"
+    slopes = r"\left[\delta_{i j} \sigma'((y'_{k})_{i})\right]_{\substack{1 \le i \le n_{k} \\ 1 \le j \le n_{k}}}"
+    assert verdict(slopes, r"\operatorname{diag}(\sigma'(y'_{k}))")["verdict"] == "plausible"
 
 
 def test_ordered_products_at_random_sizes():
