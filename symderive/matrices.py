@@ -897,5 +897,4 @@ register(OrderedProduct, lambda term, limits, step: OrderedProduct(term, tuple(l
 register(MatrixDifferential, lambda arg: MatrixDifferential(arg), 1, 1)
 register(ScalarDifferential)
 # sigma'(v) of a column vector, as symderive check reads it: a function applied entry by entry.
-register(Lambda, lambda signature, body: Lambda(signature, body), 2, 2)
 register(ElementwiseApplyFunction, lambda function, argument: ElementwiseApplyFunction(function, argument), 2, 2)

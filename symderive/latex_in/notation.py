@@ -776,8 +776,11 @@ class _Reader:
         if stop is None or len(parts) != 2:
             return None
         name = "".join(t.text for t in parts[0] if t.kind != "space")
+        factor = tokens[start:stop]
+        if factor[0].is_char("[") and _closing(tokens, start, end) == stop - 1:
+            factor = factor[1:-1]  # [D_k A_k]: the brackets only delimit the factor
         try:
-            term = self.bound_read(tokens[start:stop], name)
+            term = self.bound_read(factor, name)
         except LatexInputError:
             return None
         if not isinstance(term, MatrixExpr) or term.shape == (1, 1):
