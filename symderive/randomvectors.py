@@ -125,6 +125,7 @@ class VectorModel:
 # -- exact moments on instances -----------------------------------------------------
 
 PLAN = DEFAULT_PLAN
+RECHECKED_BY = "sympy.stats"  # a counterexample's moments recomputed from the laws by sympy.stats
 
 
 def _gaussian_moment(power: int) -> Integer:
@@ -362,7 +363,7 @@ def check_expectation_identity(
             return InstanceResult(InstanceStatus.UNDECIDED, f"not evaluable: {exc}", tuple(tried))
         if isinstance(outcome, Counterexample):
             return InstanceResult(InstanceStatus.UNEQUAL, "the two sides differ (re-checked with sympy.stats)",
-                                  tuple(tried), outcome)
+                                  tuple(tried), outcome, rechecked_by=RECHECKED_BY)
         if outcome:
             return InstanceResult(InstanceStatus.UNDECIDED, outcome, tuple(tried))
     return InstanceResult(InstanceStatus.EQUAL, f"exactly equal at {len(tried)} instances", tuple(tried))
