@@ -47,7 +47,7 @@ from .model import Outcome, Status
 from .matrices import MatrixFacts
 from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
 from .randomvectors import Independence as VectorIndependence
-from .randomvectors import MatExpect, VectorModel
+from .randomvectors import RECHECKED_BY, MatExpect, VectorModel
 from .realisations import draw_realisation, entry_law, law_parameters
 from .recheck import Recheck, human_sums, recheck
 
@@ -68,6 +68,7 @@ class Settings:
     jobs: int = 1
     notation: tuple[tuple[str, str], ...] = ()  # (where, directive) from --notation files
     cache: str | None = None  # directory of the persistent verdict cache; None: no cache
+    prose_claims: bool = False  # report a relation written inline in prose as refuted, as a display's would be
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class _Prepared:
     definitions: list[dict]
     relations: list[Relation]
     jobs: list[Job]
+    prose_claims: bool
 
 
 def check_documents(documents: Sequence[Document], settings: Settings, grader: Grader) -> list[FileReport]:
@@ -211,7 +213,7 @@ def _prepare(document: Document, settings: Settings, grader: Grader) -> _Prepare
         entries.append(Entry(place.line, place.column, "", "", "", "error",
                              reason=f"{len(jobs)} relations: only the first {MAX_RELATIONS} are judged"))
         relations, jobs = relations[:MAX_RELATIONS], jobs[:MAX_RELATIONS]
-    return _Prepared(document, entries, definitions, relations, jobs)
+    return _Prepared(document, entries, definitions, relations, jobs, settings.prose_claims)
 
 
 def _report(prepared: _Prepared, outcomes: list[dict]) -> FileReport:
@@ -219,7 +221,8 @@ def _report(prepared: _Prepared, outcomes: list[dict]) -> FileReport:
     conventions: set[str] = set()
     undeclared: set[str] = set()
     for relation, outcome in zip(prepared.relations, outcomes):
-        entries.append(_entry(prepared.document, relation, outcome))
+        entry = _entry(prepared.document, relation, outcome)
+        entries.append(_as_prose(entry) if relation.prose and not prepared.prose_claims else entry)
         conventions |= set(outcome.get("conventions", ()))
         undeclared |= set(outcome.get("undeclared", ()))
     entries.sort(key=lambda e: (e.line, e.column))
@@ -445,7 +448,7 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
             "method": verdict.verification.method,
             "reason": verdict.reason,
         }
-    rechecked = verdict.counterexample and "re-checked with sympy.stats" in verdict.reason
+    rechecked = verdict.counterexample and verdict.rechecked_by == RECHECKED_BY
     vectors = _about_random_vectors(left) or _about_random_vectors(right)
     if verdict.outcome is Outcome.REFUTED and rechecked and vectors:
         # expectations of random vectors: the judge's instance was re-checked with sympy.stats, an
@@ -620,6 +623,20 @@ def _consistent(variable: Basic, value: Basic) -> bool:
 
 
 # -- entries ----------------------------------------------------------------------------------------
+
+PROSE_REASON = ("in prose a relation is usually a hypothesis, a case or a definition ('for $t > 0$', 'at $L = 6$'), "
+                "not a step, so it is not reported as refuted; write steps in display maths, or pass --prose-claims")
+
+
+def _as_prose(entry: Entry) -> Entry:
+    """A relation inline in prose that fails somewhere: ``unknown``, saying where it fails and why it is not refuted.
+
+    One that does not parse stays an ``error``: ill-formed is ill-formed whatever the prose around it says.
+    """
+    if entry.verdict != "refuted":
+        return entry
+    return replace(entry, verdict="unknown", status=None, method=None, counterexample=None,
+                   reason=f"{entry.reason}; {PROSE_REASON}")
 
 
 def _entry(document: Document, relation: Relation, outcome: dict) -> Entry:

@@ -328,6 +328,9 @@ def _add_check_parser(commands) -> None:
                        help="keep verdicts in DIR, so re-checking the same steps is cheap (default: "
                        "$SYMDERIVE_CACHE_DIR, else ~/.cache/symderive)")
     check.add_argument("--no-cache", action="store_true", help="judge every relation afresh, store nothing")
+    check.add_argument("--prose-claims", action="store_true",
+                       help="report a relation written inline in prose ($...$) as refuted when it fails; by default "
+                       "it is unknown, as prose relations are usually hypotheses or cases ('for $t > 0$')")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -344,7 +347,8 @@ def _check(args: argparse.Namespace) -> int:
     try:
         notation = tuple(d for path in args.notation for d in check.notation_directives(Path(path)))
         cache = None if args.no_cache else str(args.cache or default_directory())
-        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation, cache),
+        reports = check.check_paths(files, check.Settings(args.timeout, args.jobs, notation, cache,
+                                                               args.prose_claims),
                                     warn=lambda message: print(f"symderive check: {message}", file=sys.stderr))
     except check.DocumentError as exc:
         raise UsageError(str(exc)) from None

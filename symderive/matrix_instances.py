@@ -131,6 +131,7 @@ class InstanceResult:
     sizes: tuple[Mapping[str, int], ...] = ()  # the dimensions (and indices) of every instance evaluated
     counterexample: Counterexample | None = None
     functions_replaced: tuple[str, ...] = ()
+    rechecked_by: str | None = None  # the independent computation that confirmed the counterexample
 
     @property
     def equal(self) -> bool:

@@ -65,14 +65,16 @@ class Verdict:
     """The judge's answer on one relation ``lhs ~ rhs``.
 
     ``verification`` is set when the outcome is ``verified``; ``counterexample``
-    (symbol name -> value, re-checked) when it is ``refuted``; ``reason`` always
-    says why in one sentence.
+    (symbol name -> value, re-checked) when it is ``refuted``, with ``rechecked_by``
+    naming the independent computation that confirmed it, if any (``"sympy.stats"``);
+    ``reason`` always says why in one sentence.
     """
 
     outcome: Outcome
     reason: str
     verification: Verification | None = None
     counterexample: Mapping[str, str] | None = None
+    rechecked_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sympy import (
-    Abs, Add, Basic, Derivative, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Integral, Max, Min, Mul, Pow, Product, Rational, S, Sum,
-    Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
+    Abs, Add, Basic, Derivative, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Integral, Max, Min, Mul, Pow, Product,
+    Rational, S, Sum, Lambda, Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
 )
+from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from .integrals import evaluate_integrals
 from .jacobians import EntryMatrix
 from .judge import Context
+from .judge.functions import with_functions
 from .matrices import MatrixFacts
 from .randomvars import Cov, Expect, RandomModel, RandomOperator, Undecidable, Var
 from .realisations import EntryLaw, entry_law, strictly_inside
@@ -69,6 +71,7 @@ class Point:
 
     constants: dict = field(default_factory=dict)  # symbols, non-random entries, matrices
     realisations: dict = field(default_factory=dict)  # random entries -> their values
+    functions: dict = field(default_factory=dict)  # undefined functions -> polynomials (Lambda)
 
 
 # -- reading the counterexample -------------------------------------------------------------------------
@@ -76,8 +79,15 @@ class Point:
 
 def read_point(values: dict[str, str], left: Basic, right: Basic, model: RandomModel | None) -> Point:
     """The counterexample's values by the atoms they name; raises ValueError on a name or value it cannot read."""
-    atoms = _atoms_by_name(values, (left, right, *_law_expressions(model)))
+    functions = {str(a.func): a.func for side in (left, right) for a in side.atoms(AppliedUndef)}
     point = Point()
+    for name, text in list(values.items()):
+        called = re.fullmatch(r"(.+)\((t\d*(?:, t\d+)*)\)", name)
+        if called and called.group(1) in functions:  # ``f(t) = 3*t**2 - 1``: a function given as a polynomial
+            variables = tuple(Symbol(v) for v in called.group(2).split(", "))
+            point.functions[functions[called.group(1)]] = Lambda(variables, polynomial_value(text, variables))
+            values = {k: v for k, v in values.items() if k != name}
+    atoms = _atoms_by_name(values, (left, right, *_law_expressions(model)))
     for name, text in values.items():
         atom = atoms[name]
         if isinstance(atom, MatrixSymbol):
@@ -140,6 +150,82 @@ def matrix_value(text: str) -> ImmutableMatrix:
     return ImmutableMatrix([[Rational(entry.strip()) for entry in row.split(",")] for row in rows])
 
 
+MAX_POLYNOMIAL_TEXT = 2_000
+MAX_POLYNOMIAL_POWER = 12
+_POLYNOMIAL_TOKEN = re.compile(r"\s*(?:(\d+)|(t\d*)|(\*\*|[-+*/()]))")
+
+
+def polynomial_value(text: str, variables: tuple[Symbol, ...]) -> Expr:
+    """A polynomial with rational coefficients in ``variables``, written as SymPy prints one
+    (``(-2*t**3/3 + 1)**2 + 7/3``), read by a small parser of its own: no eval, bounded size and powers."""
+    if len(text) > MAX_POLYNOMIAL_TEXT:
+        raise ValueError("a polynomial too long to read back")
+    tokens, position = [], 0
+    while position < len(text.rstrip()):
+        found = _POLYNOMIAL_TOKEN.match(text, position)
+        if found is None:
+            raise ValueError(f"not a polynomial: {text!r}")
+        number, name, operator = found.groups()
+        tokens.append(Integer(number) if number else (name and _variable(name, variables)) or operator)
+        position = found.end()
+    value, rest = _sum(tokens)
+    if rest:
+        raise ValueError(f"not a polynomial: {text!r}")
+    return value
+
+
+def _variable(name: str, variables: tuple[Symbol, ...]) -> Symbol:
+    for variable in variables:
+        if variable.name == name:
+            return variable
+    raise ValueError(f"{name} is not a variable of the polynomial")
+
+
+def _sum(tokens: list) -> tuple[Expr, list]:
+    value, tokens = _product(tokens)
+    while tokens and tokens[0] in ("+", "-"):
+        sign, (term, tokens) = tokens[0], _product(tokens[1:])
+        value = value + term if sign == "+" else value - term
+    return value, tokens
+
+
+def _product(tokens: list) -> tuple[Expr, list]:
+    value, tokens = _signed(tokens)
+    while tokens and tokens[0] in ("*", "/"):
+        operator, (factor, tokens) = tokens[0], _signed(tokens[1:])
+        if operator == "/" and factor == 0:
+            raise ValueError("a division by zero in a polynomial")
+        value = value * factor if operator == "*" else value / factor
+    return value, tokens
+
+
+def _signed(tokens: list) -> tuple[Expr, list]:
+    if tokens and tokens[0] == "-":
+        value, rest = _signed(tokens[1:])
+        return -value, rest
+    base, tokens = _atom(tokens)
+    if tokens and tokens[0] == "**":
+        exponent, tokens = _signed(tokens[1:])
+        if not (exponent.is_Integer and 0 <= exponent <= MAX_POLYNOMIAL_POWER):
+            raise ValueError(f"a power {exponent} in a polynomial")
+        base = base**exponent
+    return base, tokens
+
+
+def _atom(tokens: list) -> tuple[Expr, list]:
+    if not tokens:
+        raise ValueError("a polynomial ends too early")
+    first, rest = tokens[0], tokens[1:]
+    if first == "(":
+        value, rest = _sum(rest)
+        if not rest or rest[0] != ")":
+            raise ValueError("an unclosed bracket in a polynomial")
+        return value, rest[1:]
+    if isinstance(first, str):
+        raise ValueError(f"unexpected {first!r} in a polynomial")
+    return first, rest
+
+
 # -- is the point one the declarations allow? ---------------------------------------------------------
 
 
@@ -158,6 +244,10 @@ def has_assumptions(variable: Basic, value: Basic) -> bool:
 
 def outside_declarations(point: Point, facts: MatrixFacts, model: RandomModel | None) -> str:
     """Why the point is not one the declarations allow ('' when it is)."""
+    for function, polynomial in point.functions.items():
+        problem = _function_problem(function, polynomial)
+        if problem:
+            return problem
     scalars = {k: v for k, v in point.constants.items() if not isinstance(k, MatrixSymbol)}
     for variable, value in scalars.items():
         if not has_assumptions(variable, value):
@@ -176,6 +266,18 @@ def outside_declarations(point: Point, facts: MatrixFacts, model: RandomModel | 
             _require_independence(sorted(point.realisations, key=str), model)
         except Undecidable as exc:
             return str(exc)
+    return ""
+
+
+def _function_problem(function, polynomial: Lambda) -> str:
+    """A polynomial given for a function must be real and have the function's declared sign, provably."""
+    reals = {v: Dummy(v.name, real=True) for v in polynomial.variables}
+    value, application = polynomial.expr.xreplace(reals), function(*reals.values())
+    if value.free_symbols - set(reals.values()) or value.is_real is not True:
+        return f"the {function} given is not a real polynomial"
+    for fact in ("positive", "nonnegative", "negative", "nonpositive", "nonzero"):
+        if getattr(application, f"is_{fact}") and getattr(value, f"is_{fact}") is not True:
+            return f"the {function} given is not provably {fact}, as declared"
     return ""
 
 
@@ -408,6 +510,10 @@ def _recheck_at(left: Basic, right: Basic, sign: str, point: Point, context: Con
     problem = outside_declarations(point, context.matrix_facts, context.random_model)
     if problem:
         return Recheck(False, f"the point is not one the declarations allow: {problem}")
+    if point.functions:  # first, so every check below sees the polynomials (a substitution, no judging)
+        left, right = with_functions(left, point.functions), with_functions(right, point.functions)
+    if any(side.atoms(AppliedUndef) for side in (left, right)):
+        return Recheck(False, "the counterexample does not give every function of the step", hopeless=True)
     random_names = set(point.realisations) | {e.base for e in point.realisations}
     if point.realisations and not all(continuous_in(side, random_names) for side in (left, right)):
         return Recheck(False, "the step has a function that may jump at the realisation given, so one value of "
@@ -521,5 +627,5 @@ def _certainly_nonzero(value: Basic) -> bool:
     return bool(value.is_number and value.is_zero is False)
 
 
-__all__ = ["Point", "Recheck", "has_assumptions", "human_sums", "matrix_value", "law_moment", "moment_of_operator",
+__all__ = ["Point", "Recheck", "has_assumptions", "human_sums", "matrix_value", "polynomial_value", "law_moment", "moment_of_operator",
            "outside_declarations", "read_point", "real_throughout", "recheck", "recheck_at", "value_at"]

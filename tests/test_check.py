@@ -236,6 +236,34 @@ def test_inequalities_are_refuted_or_unknown_or_verified_when_equal():
     assert verdicts("$$x + 1 < x$$") == ["refuted"]
 
 
+def test_a_relation_in_prose_is_a_hypothesis_not_a_refuted_step():
+    # "for $t > 0$", "at $L = 6$": conditions in prose hold where the prose says, not everywhere.
+    text = "For $t > 0$ and at $L = 6$ we find $$t + 1 < t$$ and $x + 1 = x + 1$."
+    report = check_text(text)
+    assert [(e.lhs, e.verdict) for e in report.entries] == [
+        ("t", "unknown"), ("L", "unknown"), ("t + 1", "refuted"), ("x + 1", "verified")]
+    assert "fails" in report.entries[0].reason and "prose" in report.entries[0].reason
+    assert "differ" in report.entries[1].reason and report.entries[1].counterexample is None
+    assert exit_status([report]) == 1  # the display's refutation still counts
+
+
+def test_a_relation_in_prose_that_does_not_parse_is_still_an_error():
+    entries = check_text(r"where $x = \frac{1}{$ is not maths, nor $$y = \frac{1}{$$").entries
+    assert [e.verdict for e in entries] == ["error", "error"]
+
+
+def test_a_list_is_a_statement_about_each_item_not_judged():
+    entries = check_text(r"For $a, b > 0$ and $j = 1, 2, 3$: $$a, b > 0$$").entries
+    assert [e.verdict for e in entries] == ["unknown"] * 3
+    assert all("list" in e.reason for e in entries)
+
+
+def test_prose_claims_are_judged_as_steps_when_asked():
+    report = check_text("For $t > 0$ we have $x = x + 1$.", prose_claims=True)
+    assert [e.verdict for e in report.entries] == ["refuted", "refuted"]
+    assert report.entries[1].counterexample is not None
+
+
 def test_a_point_outside_the_real_domain_is_no_counterexample():
     # sqrt(x) sqrt(y) = sqrt(xy) holds for the real values where both sides are defined.
     entry = check_text(r"$$\sqrt{x}\sqrt{y} = \sqrt{x y}$$").entries[0]

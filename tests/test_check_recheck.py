@@ -24,7 +24,7 @@ from symderive.latex_in.document import parse_document
 from symderive.latex_in.notation import Declarations, read_side
 from symderive.model import Outcome, Verdict
 from symderive.realisations import EntryLaw
-from symderive.recheck import continuous_in, law_moment, recheck
+from symderive.recheck import continuous_in, law_moment, polynomial_value, recheck
 
 UNIFORM = ["read E as expectation", "scalar c : positive", "random a ~ U(-c, c)", "random d ~ U(-c, c)"]
 
@@ -241,3 +241,52 @@ def test_check_reports_a_confirmed_refutation_from_the_judge(monkeypatch):
     monkeypatch.setattr(check, "judge", lambda *args, **kwargs: Verdict(Outcome.REFUTED, "real", counterexample={"c": "3"}))
     outcome = judge_relation(r"\text{Var}(3 a)", "=", r"3 \text{Var}(a)", declarations_of(UNIFORM))
     assert outcome["verdict"] == "refuted" and outcome["counterexample"]["lhs"] == "27"
+
+
+# -- (d) a function given as a polynomial -------------------------------------------------------------
+
+
+def test_an_integral_of_an_undeclared_function_is_refuted_with_a_polynomial():
+    (entry,) = report(["function f"], r"\int_0^1 f(\alpha) \, d\alpha = \int_0^2 f(t) \, dt")
+    assert entry.verdict == "refuted", entry.reason
+    from sympy import Symbol, integrate
+
+    t = Symbol("t")
+    polynomial = polynomial_value(entry.counterexample["values"]["f(t)"], (t,))
+    # by hand: both integrals of the polynomial given
+    assert Rational(entry.counterexample["lhs"]) == integrate(polynomial, (t, 0, 1))
+    assert Rational(entry.counterexample["rhs"]) == integrate(polynomial, (t, 0, 2))
+
+
+def test_a_forged_function_counterexample_is_not_reported():
+    left, right, context = sides(["function f"], r"\int_0^1 f(t) \, dt", r"\int_0^1 f(s) \, ds")
+    holds = recheck(left, right, "=", {"f(t)": "3*t**2 - 1"}, context)
+    assert not holds.refuted and "holds there" in holds.reason
+    unreadable = recheck(left, right, "=", {"f(t)": "__import__('os')"}, context)
+    assert not unreadable.refuted and "cannot be read back" in unreadable.reason
+
+
+@pytest.mark.parametrize("text, value", [
+    ("-2*t**3/3 - t**2 - 5*t/4 - 9", "-2*t**3/3 - t**2 - 5*t/4 - 9"),
+    ("(t - 1)**2 + 7/3", "(t - 1)**2 + 7/3"),
+    ("-(-t)**3", "t**3"),
+    ("t1*t2 - 3", "t1*t2 - 3"),
+])
+def test_polynomials_are_read_back_exactly(text: str, value: str):
+    from sympy import Symbol, expand
+
+    variables = (Symbol("t"), Symbol("t1"), Symbol("t2"))
+    by_hand = {"-2*t**3/3 - t**2 - 5*t/4 - 9": -Rational(2, 3) * variables[0] ** 3 - variables[0] ** 2
+               - Rational(5, 4) * variables[0] - 9,
+               "(t - 1)**2 + 7/3": (variables[0] - 1) ** 2 + Rational(7, 3),
+               "t**3": variables[0] ** 3, "t1*t2 - 3": variables[1] * variables[2] - 3}[value]
+    assert expand(polynomial_value(text, variables) - by_hand) == 0
+
+
+@pytest.mark.parametrize("text", ["t**100", "t**(1/2)", "x + 1", "1/0", "(t + 1", "t +", "exp(t)", "t" * 3000,
+                                  "1e5", "t**-1"])
+def test_what_is_no_polynomial_is_refused(text: str):
+    from sympy import Symbol
+
+    with pytest.raises(ValueError):
+        polynomial_value(text, (Symbol("t"),))

@@ -225,3 +225,20 @@ def test_a_definition_the_sides_agree_without_after_expansion_is_not_cited():
     assert verdict.outcome is Outcome.VERIFIED and verdict.verification.premises == ()
     needed = judge((x + 1) ** 2 + y[1], x**2 + 2 * x + 4, context)
     assert needed.verification.premises == ("IH",)
+
+
+def test_bound_variables_may_be_renamed():
+    from sympy import Function, Integral
+
+    f = Function("f", real=True)
+    a, t, n = Symbol("alpha", real=True), Symbol("t", real=True), Symbol("n", integer=True, positive=True)
+    k, j = Symbol("k", integer=True), Symbol("j", integer=True)
+    renamed = judge(Integral(f(a), (a, 0, 1)), Integral(f(t), (t, 0, 1)), Context())
+    assert renamed.outcome is Outcome.VERIFIED and renamed.verification.status is Status.PROVED
+    assert renamed.verification.method == "identical up to bound names"
+    assert judge(Sum(f(k), (k, 1, n)), Sum(f(j), (j, 1, n)), Context()).outcome is Outcome.VERIFIED
+    # a free variable is no bound one: f(t) integrated over alpha is not the integral of f
+    assert judge(Integral(f(a), (a, 0, 1)), Integral(f(t), (a, 0, 1)), Context()).outcome is not Outcome.VERIFIED
+    # other bounds: the functions are replaced by polynomials inside the integrals (no TypeError from subs)
+    wider = judge(Integral(f(a), (a, 0, 1)), Integral(f(t), (t, 0, 2)), Context())
+    assert wider.outcome is Outcome.REFUTED, wider.reason

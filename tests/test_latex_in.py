@@ -238,6 +238,18 @@ def test_determinant_trace_and_diag():
         read(r"\text{tr}(A b)", declarations)
 
 
+def test_an_operator_takes_one_bare_name_without_brackets():
+    declarations = declared(*MATRICES)
+    A = read("A", declarations)
+    assert read(r"\operatorname{tr} A + 1", declarations) == Trace(A) + 1
+    assert read(r"\mathrm{tr}\, \Sigma", declarations) == Trace(read(r"\Sigma", declarations))
+    for unclear in (r"\operatorname{tr} A B", r"\operatorname{tr} A^T", r"\operatorname{tr} A (B)"):
+        with pytest.raises(Ambiguous, match="which part is the argument"):
+            read(unclear, declarations)
+    with pytest.raises(LatexInputError, match=r"followed by its argument"):
+        read(r"\operatorname{tr} + A", declarations)
+
+
 def test_bars_around_a_matrix_need_a_declaration():
     with pytest.raises(Ambiguous, match="read \\|A\\| as det"):
         read("|A|", declared("matrix A : n x n"))

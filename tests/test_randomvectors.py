@@ -87,6 +87,7 @@ def test_expectation_identities(name, lhs, rhs, expected):
     assert result.status is expected, result.reason
     if expected is UNEQUAL:
         assert result.counterexample is not None
+        assert result.rechecked_by == "sympy.stats"  # check relies on this flag, not on the reason's words
 
 
 def test_moments_beyond_the_second_need_a_gaussian():
@@ -139,3 +140,16 @@ def test_random_vector_shapes_are_checked():
 
 def test_matrix_expectation_prints():
     assert latex(MatExpect(x * x.T)) == r"\mathbb{E}\left[x x^{T}\right]"
+
+
+def test_a_function_of_a_random_vector_is_undecided_not_a_crash():
+    from sympy import Pow, S, exp, log
+
+    facts = MatrixFacts(positive_definite={Sigma})
+    # of a constant: evaluated (sqrt(4) = 2); of the random vector: honestly undecided
+    root = Pow(4, S.Half, evaluate=False)
+    assert check_expectation_identity(Expect(root * Trace(x.T * x)), 2 * Expect(Trace(x.T * x)), MODEL,
+                                      facts, seed=1).status is EQUAL
+    undecided = check_expectation_identity(Expect(-log(exp(Trace(x.T * x)))), -Expect(Trace(x.T * x)), MODEL,
+                                           facts, seed=1)
+    assert undecided.status is UNDECIDED and "not a polynomial moment" in undecided.reason

@@ -91,7 +91,12 @@ def with_functions(expr: Expr, functions: dict) -> Expr:
     """``expr`` with each function replaced by its polynomial, derivatives evaluated."""
     if not functions:
         return expr
-    return expr.subs(functions).doit()
+    try:  # ``subs`` keeps a derivative taken at a point (``Subs``) well formed
+        return expr.subs(functions).doit()
+    except TypeError:  # SymPy's subs of a function class fails inside an Integral or a Sum: rebuild instead
+        for function, polynomial in functions.items():
+            expr = expr.replace(function, polynomial)
+        return expr.doit()
 
 
 def show_function(function: UndefinedFunction, polynomial: Lambda) -> tuple[str, str]:

@@ -77,7 +77,7 @@ def _verdict(problem: Problem, result: InstanceResult, method: str, used: tuple[
         shown.update({str(k): show(v) for k, v in instance.scalars.items()})
         shown.update(dict(show_function(f, p) for f, p in instance.functions.items()))
         shown.update({str(leaf): str(value.tolist()) for leaf, value in instance.matrices.items()})
-        return Verdict(Outcome.REFUTED, result.reason, counterexample=shown)
+        return Verdict(Outcome.REFUTED, result.reason, counterexample=shown, rechecked_by=result.rechecked_by)
     if result.status is InstanceStatus.EQUAL:
         sizes = "; ".join(", ".join(f"{k} = {v}" for k, v in round_.items()) for round_ in result.sizes)
         if result.functions_replaced:

@@ -148,6 +148,8 @@ class Identical(Strategy):
     def run(self, problem: Problem) -> Verdict | None:
         if problem.lhs == problem.rhs:
             return problem.undefined_everywhere() or problem.verified(Status.PROVED, self.name)
+        if problem.lhs.as_dummy() == problem.rhs.as_dummy():  # ∫ f(α) dα = ∫ f(t) dt: only bound names differ
+            return problem.undefined_everywhere() or problem.verified(Status.PROVED, f"{self.name} up to bound names")
         return None
 
 

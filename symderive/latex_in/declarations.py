@@ -262,7 +262,7 @@ def _random_target(declarations: Declarations, directive: d.Random, target: str,
 
 
 def _random_vector(declarations: Declarations, directive: d.Random, symbol: MatrixExpr) -> RandomVector | None:
-    """``x ~ N(\mu, \Sigma)`` (or ``x : mean \mu, variance \Sigma``) for a declared vector ``x``: its law
+    r"""``x ~ N(\mu, \Sigma)`` (or ``x : mean \mu, variance \Sigma``) for a declared vector ``x``: its law
     for the judge; None (the vector stays unjudged) for another law or ill-shaped parameters."""
     if directive.law == "normal":
         mean, covariance = (_read(p, declarations) for p in directive.parameters)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence, Union
 
@@ -101,6 +101,7 @@ class Relation:
     sign: str
     rhs: Side
     offset: int  # of the relation sign
+    prose: bool = False  # written inline in prose (``$…$``), where a relation is often a hypothesis or a case
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,9 @@ def _relations_in_region(text: str, region: _Region, tail: Side | None, kind: st
     chain = _Chain(region.start, tail)
     for start, end in _lines(chars):
         chain.add_line(chars, start, end)
-    return chain.items, chain.main_tail
+    if region.display:
+        return chain.items, chain.main_tail
+    return [replace(item, prose=True) if isinstance(item, Relation) else item for item in chain.items], chain.main_tail
 
 
 def _blank(chars: list[str], start: int, end: int) -> None:

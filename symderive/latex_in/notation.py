@@ -932,12 +932,12 @@ class _Reader:
         return And(*(self.comparison(part, at) for part in conjuncts))
 
     def comparison(self, tokens: list[Token], at: Token) -> Basic:
-        """``a \leq b``, ``a < b \leq c``: one comparison, or a chain of them, between scalars."""
+        r"""``a \leq b``, ``a < b \leq c``: one comparison, or a chain of them, between scalars."""
         signs = {r"\geq": Ge, r"\ge": Ge, r"\leq": Le, r"\le": Le, "<": Lt, ">": Gt}
         pieces = _split_at(tokens, lambda t: t.text in signs and t.kind != "space")
         found = [signs[t.text] for t in tokens if t.text in signs and t.kind != "space"]
         if not found or any(not any(t.kind != "space" for t in p) for p in pieces):
-            raise Unsupported("a condition of cases must compare expressions with <, >, \leq or \geq", at.start)
+            raise Unsupported(r"a condition of cases must compare expressions with <, >, \leq or \geq", at.start)
         values = [_scalar(self.sub_read(p), at.start) for p in pieces]
         return And(*(relation(a, b) for relation, a, b in zip(found, values, values[1:])))
 
@@ -1006,6 +1006,14 @@ class _Reader:
             after = close + 1
         elif kind == "det" and opening < end:
             after = _atom_end(tokens, opening, end)
+            inner, close = tokens[opening:after], after - 1
+        elif opening < end and _starts_name(tokens[opening]):
+            # ``\operatorname{tr} M``, ``\operatorname{Var} X``: one bare name is the argument
+            after = _read_name(tokens, opening, end).end
+            following = next_non_space(tokens, after)
+            if following < end and (tokens[following].is_char("^", "(", "[") or _starts_name(tokens[following])):
+                raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
+                                "use brackets", at.start)
             inner, close = tokens[opening:after], after - 1
         else:
             raise LatexInputError(f"{spelling} must be followed by its argument in ( ) or [ ]", at.start)
@@ -1748,6 +1756,13 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
     return _Name(canonical, named, subscript, index, after)
 
 
+def _starts_name(token: Token) -> bool:
+    """A letter, a Greek letter or a decorated or worded name (``\\mathbf{x}``, ``\\text{fan\\_in}``) begins here."""
+    if token.kind == "char":
+        return token.text.isalpha()
+    return token.text in GREEK or token.text in DECORATIONS or token.text in WORD_COMMANDS
+
+
 def _atom_end(tokens: list[Token], index: int, end: int) -> int:
     r"""The end of one factor at ``index`` (``A``, ``A^{-1}``, ``\Sigma_0``, ``(…)``), for ``\det A^{-1}``."""
     token = tokens[index]
@@ -1881,6 +1896,18 @@ def _parsed_math(text: str, fast: bool = True) -> tuple[Any, Any]:
     return parser.math(), stream
 
 
+def _has_top_level_comma(text: str) -> bool:
+    depth = 0
+    for character in text:
+        if character in "{([":
+            depth += 1
+        elif character in "})]":
+            depth -= 1
+        elif character == "," and depth == 0:
+            return True
+    return False
+
+
 def _raw_parse(text: str, where: int = 0) -> Basic:
     """latex2sympy2's grammar on exactly one expression, all input consumed."""
     import latex2sympy2
@@ -1908,6 +1935,10 @@ def _raw_parse(text: str, where: int = 0) -> Basic:
                               where)
     relation = tree.relation()
     if relation is None or relation.expr() is None:
+        if _has_top_level_comma(text):
+            # ``a, b > 0``, ``j = 1, 2, 3``: a condition on each name, or the values a case takes
+            raise Unsupported("a list where one expression was expected: a statement about each item is not judged",
+                              where)
         raise LatexInputError("a relation or a list where one expression was expected", where)
     try:
         return latex2sympy2.convert_relation(relation)
