@@ -261,7 +261,12 @@ def _scalar_unknowns(expr: Basic, dims: set[Basic]) -> list[Basic]:
 
 
 def _undefined_functions(expr: Basic) -> list:
-    return sorted({a.func for a in expr.atoms(AppliedUndef)}, key=str)
+    """The functions to replace by random polynomials: of scalars only (``f(x)`` of a vector has no polynomial here)."""
+    applications = expr.atoms(AppliedUndef)
+    for application in applications:
+        if any(isinstance(a, MatrixExpr) for a in application.args):
+            raise Unsupported(f"{application} is a function of a matrix or vector: declare its definition")
+    return sorted({a.func for a in applications}, key=str)
 
 
 # -- random values --------------------------------------------------------------
@@ -892,7 +897,10 @@ def check_on_instances(
     rng = random.Random(seed)
     sides = (_sympify(lhs), _sympify(rhs))  # noqa: input-safe (strict: no strings)
     indices = sorted(set().union(*(_index_symbols(e) | _size_indices(e) for e in sides)), key=str)
-    functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
+    try:
+        functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
+    except Unsupported as exc:
+        return InstanceResult(InstanceStatus.UNDECIDED, f"not evaluable: {exc}")
     replaced = tuple(str(f) for f in functions)
     differential = any(e.has(ScalarDifferential, MatrixDifferential) for e in sides)
     tried: list[dict[str, int]] = []

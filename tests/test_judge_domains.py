@@ -142,3 +142,30 @@ z = Symbol("z", real=True)
 ])
 def test_inequalities(lhs, relation, rhs, expected):
     assert judge(lhs, rhs, Context(), relation).outcome is expected
+
+
+# -- functions the sample polynomials cannot stand for ------------------------------------------
+
+
+def test_a_function_of_two_arguments_with_a_declared_sign_gets_a_polynomial_of_that_sign():
+    h = Function("h", positive=True, nargs=2)  # as densities.indexed_function builds f_i(x)
+    verdict = judge(h(t, y) + 1, h(y, t) + 1)  # h(t, y) = h(y, t) is not an identity
+    assert verdict.outcome is Outcome.REFUTED, verdict.reason  # was a TypeError: h(t) built with one argument
+    positive = judge(h(t, y) * h(y, t), -1)  # a product of positive values is never -1
+    assert positive.outcome is Outcome.REFUTED, positive.reason
+
+
+def test_a_function_of_a_vector_is_undecided_on_instances():
+    x = MatrixSymbol("x", 3, 1)
+    verdict = judge(f(x) * 2, f(x) + f(x))  # equal, but no polynomial of a vector is drawn
+    assert verdict.outcome is not Outcome.REFUTED
+    other = judge(f(x), 2 * f(x))
+    assert other.outcome is Outcome.UNKNOWN and "function of a matrix or vector" in other.reason
+
+
+def test_an_unknown_function_integrated_over_its_support_is_not_sampled():
+    from symderive.densities import IntegralOver, support_of
+
+    region_integral = IntegralOver(f(y), y, support_of("f"))
+    verdict = judge(region_integral, 2 * region_integral)
+    assert verdict.outcome is Outcome.UNKNOWN and "named region" in verdict.reason

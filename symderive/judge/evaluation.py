@@ -10,6 +10,7 @@ from typing import Iterator
 from sympy import Basic, Expr, Indexed, Integral, KroneckerDelta, Symbol, Tuple, expand
 from sympy.core.function import UndefinedFunction
 
+from ..densities import IntegralOver
 from ..integrals import evaluate_integrals
 from ..randomvars import Undecidable, evaluate_moments, numeric_difference_is_nonzero, opaque_moments, operators_in
 from ..realisations import draw_realisation, entry_law, law_parameters
@@ -156,6 +157,11 @@ class Sampler:
         # coincidences such as i = j are tried as systematically as differences.
         integers = [s for s in symbols if s.is_integer]
         functions = arities(Tuple(self.expr, *self.companions))
+        over_regions = Tuple(self.expr, *self.companions).atoms(IntegralOver)
+        if any(region.has(*functions) for region in over_regions):
+            # ∫_{supp f} or ∫_{ℝ^d} of an unknown function: a polynomial put in its place has no such integral
+            raise Undecidable("an integral of an undeclared function over a named region (supp f, R^d) "
+                              "is not evaluated at sample polynomials")
         patterns = _equality_patterns(integers, rng, self.expr)
         if count is None:
             count = min(16, max(4, len(combos) * len(patterns)))

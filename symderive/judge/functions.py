@@ -66,13 +66,12 @@ def random_polynomials(functions: dict[UndefinedFunction, int], rng: random.Rand
         for variable in variables:
             for power in range(1, 4):
                 body += Rational(rng.randint(-9, 9), rng.randint(1, 5)) * variable**power
-        chosen[function] = Lambda(variables, _with_declared_sign(function, body, rng))
+        chosen[function] = Lambda(variables, _with_declared_sign(function(*variables), body, rng))
     return chosen
 
 
-def _with_declared_sign(function: UndefinedFunction, body: Expr, rng: random.Random) -> Expr:
-    """A polynomial with the declared sign of ``function`` (positive: a square plus a positive constant)."""
-    application = function(Symbol("t"))
+def _with_declared_sign(application: Expr, body: Expr, rng: random.Random) -> Expr:
+    """A polynomial with the declared sign of the function applied (positive: a square plus a positive constant)."""
     offset = Rational(rng.randint(1, 9), rng.randint(1, 5))
     if application.is_positive:
         return body**2 + offset
@@ -96,7 +95,8 @@ def with_functions(expr: Expr, functions: dict) -> Expr:
     except TypeError:  # SymPy's subs of a function class fails inside an Integral or a Sum: rebuild instead
         for function, polynomial in functions.items():
             expr = expr.replace(function, polynomial)
-        return expr.doit()
+        # only the derivatives: a sum or an integral over symbolic bounds is left for the point's values
+        return expr.replace(lambda e: isinstance(e, (Derivative, Subs)), lambda e: e.doit())
 
 
 def show_function(function: UndefinedFunction, polynomial: Lambda) -> tuple[str, str]:
