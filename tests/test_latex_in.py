@@ -285,7 +285,7 @@ def test_shape_errors_are_errors():
         (r"\operatorname{Cov}(x)", LatexInputError, "takes 2 argument"),
         (r"\foo x", Unsupported, "unknown command"),
         (r"\int_0^1 x", Unsupported, "differential"),
-        (r"\frac{\partial y}{\partial x}", Unsupported, "partial"),
+        (r"\frac{\partial^2 y}{\partial x^2}", Unsupported, "partial"),  # (first derivatives are read, opaque)
         (r"D_{KL}(p \| q \| r)", LatexInputError, "two densities"),
         (r"a + \cdots + b", Unsupported, "elided"),
         (r"\begin{bmatrix} 1 \end{bmatrix}", Unsupported, "environments"),
