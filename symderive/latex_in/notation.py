@@ -1751,9 +1751,22 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
     named = base + "'" * primes
     canonical = named
     if subscript is not None:
-        shown = "".join(t.text for t in subscript if t.kind != "space")
+        shown = _unbraced_scripts("".join(t.text for t in subscript if t.kind != "space"))
         canonical += "_" + (shown if len([t for t in subscript if t.kind != "space"]) == 1 else "{" + shown + "}")
     return _Name(canonical, named, subscript, index, after)
+
+
+_BRACED_SCRIPT = re.compile(r"([_^])\{([A-Za-z0-9]|\\[A-Za-z]+(?![A-Za-z]))\}")
+
+
+def _unbraced_scripts(text: str) -> str:
+    """``n_{1}`` -> ``n_1``, ``x_{\\alpha}`` -> ``x_\\alpha``: one spelling for a script of one symbol, so
+    ``I_{n_{1}}`` and ``I_{n_1}`` name the same thing."""
+    while True:
+        unbraced = _BRACED_SCRIPT.sub(r"\1\2", text)
+        if unbraced == text:
+            return text
+        text = unbraced
 
 
 def _starts_name(token: Token) -> bool:
