@@ -113,6 +113,8 @@ STRATEGY_TESTS = (
     "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid", "test_instances_refute_what_the_small_sizes_hide",
     "test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size",
     "test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points",
+    "test_an_entry_that_only_a_written_out_sum_holds_is_sampled_for_a_refutation",
+    "test_a_difference_not_reduced_to_zero_without_a_counterexample_is_unknown_at_its_instance",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",
@@ -145,6 +147,9 @@ def fast_subset() -> list[str]:
     # the sampler and the evaluation and sum helpers, called directly (cheap)
     rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py",
              "tests/test_judge_numbers.py"]
+    # definitions, functions, inequalities and matrix relations, called directly (cheap: small matrices)
+    rows += ["tests/test_judge_context.py", "tests/test_judge_functions.py", "tests/test_judge_inequality.py",
+             "tests/test_judge_matrix_strategies.py"]
     return rows
 
 

@@ -523,3 +523,26 @@ def test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points():
     no_size = Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context(instance_values={L: ()}))
     verdict = strategies.AgreementAtPoints(count=4).run(no_size)
     assert verdict.outcome is Outcome.UNKNOWN and "no instance" in verdict.reason
+
+
+def test_an_entry_that_only_a_written_out_sum_holds_is_sampled_for_a_refutation():
+    """At ``L = 1`` both sides hold ``1/a_0`` only inside a one-term sum; their difference, 1, holds none.
+
+    The points drawn for the unexpanded sides give ``a_0`` no value, so only the sides written out at
+    the instance (``_refute_written_out``) can show a counterexample that makes each side a number."""
+    k, L, a = table.k, table.L, table.a
+    problem = Problem(Sum(1 / a[k - 1], (k, 1, L)) + 1, Sum(1 / a[k], (k, 0, L - 1)), Context())
+    verdict = strategies.ExactInstances().run(problem)
+    assert verdict.outcome is Outcome.REFUTED, verdict.reason
+    assert verdict.counterexample["L"] == "1" and "a[0]" in verdict.counterexample
+
+
+def test_a_difference_not_reduced_to_zero_without_a_counterexample_is_unknown_at_its_instance(monkeypatch):
+    """``ExactInstances`` answers unknown itself (it does not fall through to weaker evidence) when an
+    instance's difference is not brought to 0 and no point refutes it: here a reduction that never
+    reaches 0, on a true relation."""
+    k, L = table.k, table.L
+    monkeypatch.setattr(strategies, "_reduce", lambda expr: S.One)
+    verdict = strategies.ExactInstances().run(Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context()))
+    assert verdict.outcome is Outcome.UNKNOWN
+    assert verdict.reason.startswith("the difference does not simplify to 0 at L = ")
