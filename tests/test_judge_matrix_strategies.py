@@ -13,7 +13,7 @@ from sympy import (
     Function, ImmutableMatrix, Integer, MatMul, MatrixSymbol, Rational, Symbol, Trace, symbols,
 )
 
-from symderive import Context, Outcome, Status, judge
+from symderive import Context, Definition, Outcome, Status, judge
 from symderive.matrix_instances import InstanceResult, InstanceStatus
 from symderive.model import Verdict, Verification
 from symderive.randomvars import Expect
@@ -182,3 +182,11 @@ def test_a_matrix_on_one_side_only_takes_the_matrix_path():
     assert judge(0, Trace(A * B) - Trace(B * A)).verification.method == "noncommutative normal form"
     refuted = judge(Trace(A), d)
     assert refuted.outcome is Outcome.REFUTED and "A" in refuted.counterexample
+
+
+def test_a_symbol_defined_as_a_matrix_is_verified_through_its_cited_definition():
+    # Withdrawing the definition leaves a matrix on one side and a scalar symbol on the other: the cheap
+    # agreement test must not subtract them (SymPy refuses to mix them), it keeps the definition cited.
+    c = Symbol("c")
+    verdict = judge(A * B, c, Context(definitions=(Definition("D", c, A * B),)))
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.premises == ("D",)
