@@ -127,6 +127,9 @@ JUDGE_TESTS = (
     "test_unexpected_inputs_are_unknown_not_errors", "test_declared_instance_values_are_the_sizes_tried",
     "test_identical_sides_are_no_proof_of_a_strict_inequality",
     "test_a_definition_the_sides_agree_without_after_expansion_is_not_cited",
+    "test_a_relation_no_strategy_decides_is_unknown_with_the_first_note_or_says_so",
+    "test_unknown_relations_and_declared_infinite_symbols_are_unknown_and_say_why",
+    "test_an_exception_inside_the_judge_is_unknown_and_named",
 )
 
 SOUNDNESS_TESTS = (  # premises cited exactly (judge/__init__.py's withdrawal of unneeded definitions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from sympy import (
-    Function, ImmutableMatrix, Integer, MatMul, MatrixSymbol, Rational, Symbol, Trace, symbols,
+    Function, ImmutableMatrix, Integer, MatMul, Matrix, MatrixSymbol, Rational, Symbol, Trace, symbols, zoo,
 )
 
 from symderive import Context, Definition, Outcome, Status, judge
@@ -190,3 +190,20 @@ def test_a_symbol_defined_as_a_matrix_is_verified_through_its_cited_definition()
     c = Symbol("c")
     verdict = judge(A * B, c, Context(definitions=(Definition("D", c, A * B),)))
     assert verdict.outcome is Outcome.VERIFIED and verdict.verification.premises == ("D",)
+
+
+def test_an_inequality_between_matrices_is_unknown():
+    verdict = judge(A, B, Context(), "<=")
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == "an inequality between matrix expressions is not supported"
+
+
+def test_a_mutable_matrix_is_judged_as_its_immutable_twin():
+    assert judge(Matrix([[1, a]]), ImmutableMatrix([[1, a]])).outcome is Outcome.VERIFIED
+
+
+def test_explicit_matrices_are_judged_entry_by_entry_and_each_entry_is_screened():
+    verdict = judge(ImmutableMatrix([[(a + 1) ** 2, 0]]), ImmutableMatrix([[a**2 + 2 * a + 1, 0]]))
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.method == "entry by entry"
+    undefined = judge(ImmutableMatrix([[zoo, 1]]), ImmutableMatrix([[1, 1]]))
+    assert undefined.outcome is Outcome.UNKNOWN
+    assert undefined.reason == "entry (1, 1): zoo contains an undefined value (nan, zoo or an infinity)"
