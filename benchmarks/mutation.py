@@ -130,6 +130,7 @@ JUDGE_TESTS = (
     "test_a_relation_no_strategy_decides_is_unknown_with_the_first_note_or_says_so",
     "test_unknown_relations_and_declared_infinite_symbols_are_unknown_and_say_why",
     "test_an_exception_inside_the_judge_is_unknown_and_named",
+    "test_one_meaningless_side_is_enough_and_is_named_in_the_reason",
 )
 
 SOUNDNESS_TESTS = (  # premises cited exactly (judge/__init__.py's withdrawal of unneeded definitions)

@@ -276,3 +276,18 @@ def test_a_judgement_out_of_time_or_whose_process_dies_is_unknown_and_says_which
     monkeypatch.setattr(judge_package, "_judge_safely", lambda *args: os._exit(3))
     verdict = judge(x, S.One)
     assert verdict.outcome is Outcome.UNKNOWN and verdict.reason.startswith("the judge failed (Crash: ")
+
+
+def test_one_meaningless_side_is_enough_and_is_named_in_the_reason():
+    from sympy import Eq, oo, zoo
+
+    h = Symbol("h", infinite=True)
+    undefined = "contains an undefined value (nan, zoo or an infinity)"
+    for lhs, rhs, reason in [
+        (oo, x, f"oo {undefined}"), (S.One, zoo * x, f"zoo*x {undefined}"),
+        (Eq(x, 1), x, "Equality is not a number-valued expression: a relation between them means nothing here"),
+        (S.One, h, "h is declared infinite: arithmetic with it is undefined"),
+    ]:
+        for left, right in ((lhs, rhs), (rhs, lhs)):
+            verdict = judge(left, right)
+            assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == reason, (left, right)
