@@ -171,7 +171,9 @@ def broad_subset(inline: bool = True) -> list[str]:
     """
     table = "tests/test_judge_table.py"
     files = [table, "tests/test_judge_strategies.py", "tests/test_judge_properties.py", "tests/test_judge.py",
-             "tests/test_judge_soundness.py"]
+             "tests/test_judge_soundness.py", "tests/test_judge_domains.py", "tests/test_randomvars.py"]
+    files += [f"tests/test_judge_{module}.py" for module in (  # the direct unit tests of each module
+        "sampling", "evaluation", "sums", "numbers", "context", "functions", "inequality", "matrix_strategies")]
     if not inline:
         return files
     deselect = [f"--deselect={table}::{test}[{row}]" for row in _NEEDS_THE_LIMIT
@@ -183,6 +185,8 @@ def broad_subset(inline: bool = True) -> list[str]:
     deselect += [f"--deselect=tests/test_judge_soundness.py::{test}" for test in (
         "test_huge_powers_are_bounded", "test_nested_radicals_are_bounded",
         "test_the_time_limit_works_off_the_main_thread", "test_verdicts_do_not_depend_on_the_hash_seed")]
+    deselect += ["--deselect=tests/test_judge.py::"
+                 "test_a_judgement_out_of_time_or_whose_process_dies_is_unknown_and_says_which"]
     return [*files, *deselect]
 
 
