@@ -546,3 +546,33 @@ def test_a_difference_not_reduced_to_zero_without_a_counterexample_is_unknown_at
     verdict = strategies.ExactInstances().run(Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context()))
     assert verdict.outcome is Outcome.UNKNOWN
     assert verdict.reason.startswith("the difference does not simplify to 0 at L = ")
+
+
+def test_an_identity_in_undeclared_functions_is_proved_with_every_application_an_unknown():
+    """The difference keeps ``f(x)`` after evaluation: only the abstraction (each application an
+    independent unknown) brings it to 0; a false relation in functions is not proved that way."""
+    from sympy import Function
+
+    f, g, x = Function("f"), Function("g"), table.x
+    verdict = strategies.SymbolicProof().run(Problem((f(x) + 1) ** 2, f(x) ** 2 + 2 * f(x) + 1, Context()))
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.status.value == "proved"
+    assert verdict.verification.method.endswith(", every function application an independent unknown")
+    assert strategies.SymbolicProof().run(Problem(f(x) * g(x), f(x) + g(x), Context())) is None
+
+
+def test_a_side_the_sampler_cannot_evaluate_is_no_evidence_of_being_undefined(monkeypatch):
+    class Failing:
+        def __init__(self, *args):
+            raise ValueError("cannot sample")
+
+    monkeypatch.setattr(strategies, "Sampler", Failing)
+    assert Problem(1 / table.x, 1 / table.x, Context())._defined_somewhere() is True
+
+
+def test_premises_are_all_kept_when_the_cheap_check_cannot_evaluate(monkeypatch):
+    def undecidable(*args, **kwargs):
+        raise randomvars.Undecidable("no closed form")
+
+    monkeypatch.setattr(strategies, "symbolic_value", undecidable)
+    problem = Problem(randomvars.Expect(table.b[1]), S.Zero, table.RV)
+    assert strategies._needed(problem, {"L_b", "I_b"}) == {"L_b", "I_b"}
