@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from sympy import Basic, Dummy, Indexed, Integer, Product, Rational, S, Sum, Symbol, preorder_traversal
+from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
@@ -325,9 +327,34 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         result = _equality(left, right, context)
     else:
         result = _inequality(left, right, sign, context)
+    if result["verdict"] == "refuted":
+        result = _within_hypotheses(result, declarations)
     if used and result["verdict"] in ("verified", "plausible", "refuted"):
         result["reason"] = f"{result['reason']} (using {', '.join(used)})"
     return {**found, **result}
+
+
+_FUNCTION_VALUE = re.compile(r"(.+)\((t\d*(?:, t\d+)*)\)")  # ``f(t)``, ``f(t1, t2)``: a function given as a polynomial
+
+
+def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
+    r"""A refutation that gives a function as a polynomial stands only if nothing in force constrains that function.
+
+    ``assume \int_0^1 f(t) dt = 1`` (or ``define f(0) = 1``) is applied only where it is written, so a step such as
+    ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
+    """
+    values = (result.get("counterexample") or {}).get("values", {})
+    given = {found.group(1) for name in values if (found := _FUNCTION_VALUE.fullmatch(name))}
+    labels = [r.label for r in declarations.rewrites if r.kind == "hypothesis" or r.params or not _is_name(r.target)
+              if given & {str(a.func) for side in (r.target, r.value) for a in side.atoms(AppliedUndef)}]
+    if not labels:
+        return result
+    return {"verdict": "unknown", "reason": f"{result['reason']}; but {', '.join(sorted(given))} given as a "
+            f"polynomial need not satisfy {', '.join(_ordered(labels))}, which constrain(s) it"}
+
+
+def _is_name(target: Basic) -> bool:
+    return isinstance(target, (Symbol, Indexed, MatrixSymbol))
 
 
 def judge_context(declarations: Declarations) -> Context:

@@ -424,9 +424,10 @@ class _Reader:
         word = _bare_word(tokens, index, end)
         if word is not None:
             return self.operator(OPERATOR_WORDS[word], tokens, index + len(word), end, token, f"{word}(…)")
+        if token.text == "E" and "E" not in self.decl.symbols and self.decl.readings.get("E") == "expectation":
+            # declared: E is the expectation even before a bare name (``E X``), never a scalar E times X
+            return self.operator("expectation", tokens, index + 1, end, token, "E")
         if token.text == "E" and self._applied(tokens, index + 1, end) and "E" not in self.decl.symbols:
-            if self.decl.readings.get("E") == "expectation":
-                return self.operator("expectation", tokens, index + 1, end, token, "E")
             raise Ambiguous("E(…) without \\mathbb: declare 'read E as expectation' or write \\mathbb{E}[…]",
                             token.start)
         return self.name(tokens, index, end)
@@ -442,7 +443,9 @@ class _Reader:
             return self.name(tokens, index, end)
         if text in WORD_COMMANDS:
             word = _group_text(tokens, index + 1, end)
-            if word in OPERATOR_WORDS and (word != "E" or self._applied(tokens, _group_after(tokens, index + 1, end), end)):
+            expectation = self.decl.readings.get("E") == "expectation" and "E" not in self.decl.symbols
+            if word in OPERATOR_WORDS and (word != "E" or expectation
+                                           or self._applied(tokens, _group_after(tokens, index + 1, end), end)):
                 after = _group_after(tokens, index + 1, end)
                 return self.operator(OPERATOR_WORDS[word], tokens, after, end, token, f"{text}{{{word}}}")
             return self.name(tokens, index, end)
@@ -850,7 +853,7 @@ class _Reader:
             # ``\operatorname{tr} M``, ``\operatorname{Var} X``: one bare name is the argument
             after = _read_name(tokens, opening, end).end
             following = next_non_space(tokens, after)
-            if following < end and (tokens[following].is_char("^", "(", "[") or _starts_name(tokens[following])):
+            if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
                                 "use brackets", at.start)
             inner, close = tokens[opening:after], after - 1
@@ -1532,6 +1535,18 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
         shown = "".join(t.text for t in subscript if t.kind != "space")
         canonical += "_" + (shown if len([t for t in subscript if t.kind != "space"]) == 1 else "{" + shown + "}")
     return _Name(canonical, named, subscript, index, after)
+
+
+# After ``\operatorname{Var} X``: a factor that may belong to the argument (``X!``, ``X 2``, ``X \sqrt{2}``).
+_FACTOR_COMMANDS = frozenset((r"\frac", r"\dfrac", r"\tfrac", r"\sqrt", r"\left", r"\binom"))
+
+
+def _extends_argument(token: Token) -> bool:
+    """A power, a factorial, a bracket, a number or another factor: where the bare argument of an operator ends is
+    then a matter of reading (``E X!`` is ``E[X!]`` as ``log n!`` is ``log(n!)``), so it is not guessed."""
+    if token.kind == "char":
+        return token.text in "^([!{" or token.text.isdigit() or _starts_name(token)
+    return token.text in _FACTOR_COMMANDS or _starts_name(token)
 
 
 def _starts_name(token: Token) -> bool:
