@@ -338,19 +338,27 @@ _FUNCTION_VALUE = re.compile(r"(.+)\((t\d*(?:, t\d+)*)\)")  # ``f(t)``, ``f(t1, 
 
 
 def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
-    r"""A refutation that gives a function as a polynomial stands only if nothing in force constrains that function.
+    r"""A refutation that gives a function (a polynomial, a density) stands only if nothing in force constrains it.
 
     ``assume \int_0^1 f(t) dt = 1`` (or ``define f(0) = 1``) is applied only where it is written, so a step such as
     ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
     """
     values = (result.get("counterexample") or {}).get("values", {})
-    given = {found.group(1) for name in values if (found := _FUNCTION_VALUE.fullmatch(name))}
-    labels = [r.label for r in declarations.rewrites if r.kind == "hypothesis" or r.params or not _is_name(r.target)
-              if given & {str(a.func) for side in (r.target, r.value) for a in side.atoms(AppliedUndef)}]
+    # ``f(t)``: a polynomial; ``f`` or ``f_j``: a density (exact integration on concrete densities)
+    given = {found.group(1) if (found := _FUNCTION_VALUE.fullmatch(name)) else name.removesuffix("_j")
+             for name in values}
+    constrained: set[str] = set()
+    labels = []
+    for rewrite in declarations.rewrites:
+        if rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target):
+            functions = given & {str(a.func) for side in (rewrite.target, rewrite.value) for a in side.atoms(AppliedUndef)}
+            if functions:
+                constrained |= functions
+                labels.append(rewrite.label)
     if not labels:
         return result
-    return {"verdict": "unknown", "reason": f"{result['reason']}; but {', '.join(sorted(given))} given as a "
-            f"polynomial need not satisfy {', '.join(_ordered(labels))}, which constrain(s) it"}
+    return {"verdict": "unknown", "reason": f"{result['reason']}; but the {', '.join(sorted(constrained))} given "
+            f"need not satisfy {', '.join(_ordered(labels))}, which constrain(s) it"}
 
 
 def _is_name(target: Basic) -> bool:

@@ -1537,16 +1537,22 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
     return _Name(canonical, named, subscript, index, after)
 
 
-# After ``\operatorname{Var} X``: a factor that may belong to the argument (``X!``, ``X 2``, ``X \sqrt{2}``).
-_FACTOR_COMMANDS = frozenset((r"\frac", r"\dfrac", r"\tfrac", r"\sqrt", r"\left", r"\binom"))
+# What may follow the bare argument of an operator (``\operatorname{tr} A + 1``, ``|\operatorname{tr} A|``): an
+# operator, a closing bracket, a separator.  Anything else may be part of the argument (``X!``, ``X 2``, ``X \pi``).
+_ENDS_ARGUMENT_CHARS = frozenset("+-*/=<>,;.:)]}&|_")
+_ENDS_ARGUMENT_COMMANDS = frozenset((
+    r"\cdot", r"\times", r"\div", r"\pm", r"\mp", r"\rangle", r"\rvert", r"\rVert", r"\|", r"\}", r"\le", r"\leq",
+    r"\ge", r"\geq", r"\lt", r"\gt", r"\ne", r"\neq", r"\approx", r"\sim", r"\equiv", r"\to", r"\in", r"\mid",
+    "\\\\", r"\end", r"\text", r"\mbox", r"\textrm",
+))  # spacing and sizing commands (\, \right) are dropped before this is asked
 
 
 def _extends_argument(token: Token) -> bool:
-    """A power, a factorial, a bracket, a number or another factor: where the bare argument of an operator ends is
-    then a matter of reading (``E X!`` is ``E[X!]`` as ``log n!`` is ``log(n!)``), so it is not guessed."""
+    """Whether ``token``, after the bare argument of an operator, may be part of it: where the argument ends is then
+    a matter of reading (``E X!`` is ``E[X!]`` as ``log n!`` is ``log(n!)``; ``Var X 2``), so it is not guessed."""
     if token.kind == "char":
-        return token.text in "^([!{" or token.text.isdigit() or _starts_name(token)
-    return token.text in _FACTOR_COMMANDS or _starts_name(token)
+        return token.text not in _ENDS_ARGUMENT_CHARS
+    return token.text not in _ENDS_ARGUMENT_COMMANDS
 
 
 def _starts_name(token: Token) -> bool:
