@@ -76,6 +76,9 @@ def test_a_polynomial_for_a_constrained_function_refutes_nothing(directive: str,
     assert verdicts(["function f", directive], step) == ["unknown"]
 
 
+@pytest.mark.xfail(strict=True, reason="concrete densities (density_instances) are not checked against the "
+                   "hypotheses in force (predates 26 Nov); hypotheses that are identities, as in the KL transcripts, "
+                   "must keep refuting their mutants, so a blanket rule is wrong")
 @pytest.mark.parametrize("directive", [r"assume D_{\mathrm{KL}}(f(x) \| g(x)) = 0", r"assume f(x) = g(x)"])
 def test_concrete_densities_for_constrained_functions_refute_nothing(directive: str):
     # the hypothesis itself (or what follows from it) with the variable renamed: refuted at two Gaussians on main
@@ -85,6 +88,8 @@ def test_concrete_densities_for_constrained_functions_refute_nothing(directive: 
 def test_a_polynomial_for_an_unconstrained_function_still_refutes():
     # the hypothesis is about g: f is free, and the step is false for most f
     assert verdicts(["function f, g", r"assume \int_0^1 g(t) \, dt = 1"], r"\int_0^1 f(t) \, dt = 1") == ["refuted"]
+    # a hypothesis every function satisfies constrains nothing: f(x) + f(x) = 2 f(x) holds for the polynomial too
+    assert verdicts(["function f", r"assume f(x) + f(x) = 2 f(x)"], r"\int_0^1 f(t) \, dt = 1") == ["refuted"]
 
 
 # -- reading polynomials back ---------------------------------------------------------------------------
@@ -137,6 +142,7 @@ GAUSSIAN = ["random X ~ N(0, 1)"]
     r"\operatorname{Var} X 2 = 2",
     r"\operatorname{Var} X \sqrt{2} = 2",
     r"\operatorname{Var} X \frac{1}{2} = 1/2",
+    r"\operatorname{Var} X \pi = \pi",  # Var(X π) = π² as much as Var(X) π = π
 ])
 def test_a_factor_after_a_bare_argument_is_ambiguous(step: str):
     assert verdicts(GAUSSIAN, step) == ["unknown"]
