@@ -113,6 +113,11 @@ STRATEGY_TESTS = (
     "test_a_refutation_at_sizes_names_the_symbols_the_sizes_hid", "test_instances_refute_what_the_small_sizes_hide",
     "test_an_instance_that_cannot_be_evaluated_is_unknown_with_its_size",
     "test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points",
+    "test_an_entry_that_only_a_written_out_sum_holds_is_sampled_for_a_refutation",
+    "test_a_difference_not_reduced_to_zero_without_a_counterexample_is_unknown_at_its_instance",
+    "test_an_identity_in_undeclared_functions_is_proved_with_every_application_an_unknown",
+    "test_a_side_the_sampler_cannot_evaluate_is_no_evidence_of_being_undefined",
+    "test_premises_are_all_kept_when_the_cheap_check_cannot_evaluate",
 )
 JUDGE_TESTS = (
     "test_identical_sides_are_proved", "test_false_identity_is_refuted_with_a_rechecked_counterexample",
@@ -125,6 +130,10 @@ JUDGE_TESTS = (
     "test_unexpected_inputs_are_unknown_not_errors", "test_declared_instance_values_are_the_sizes_tried",
     "test_identical_sides_are_no_proof_of_a_strict_inequality",
     "test_a_definition_the_sides_agree_without_after_expansion_is_not_cited",
+    "test_a_relation_no_strategy_decides_is_unknown_with_the_first_note_or_says_so",
+    "test_unknown_relations_and_declared_infinite_symbols_are_unknown_and_say_why",
+    "test_an_exception_inside_the_judge_is_unknown_and_named",
+    "test_one_meaningless_side_is_enough_and_is_named_in_the_reason",
 )
 
 SOUNDNESS_TESTS = (  # premises cited exactly (judge/__init__.py's withdrawal of unneeded definitions)
@@ -145,6 +154,9 @@ def fast_subset() -> list[str]:
     # the sampler and the evaluation and sum helpers, called directly (cheap)
     rows += ["tests/test_judge_sampling.py", "tests/test_judge_evaluation.py", "tests/test_judge_sums.py",
              "tests/test_judge_numbers.py"]
+    # definitions, functions, inequalities and matrix relations, called directly (cheap: small matrices)
+    rows += ["tests/test_judge_context.py", "tests/test_judge_functions.py", "tests/test_judge_inequality.py",
+             "tests/test_judge_matrix_strategies.py"]
     return rows
 
 
@@ -162,7 +174,9 @@ def broad_subset(inline: bool = True) -> list[str]:
     """
     table = "tests/test_judge_table.py"
     files = [table, "tests/test_judge_strategies.py", "tests/test_judge_properties.py", "tests/test_judge.py",
-             "tests/test_judge_soundness.py"]
+             "tests/test_judge_soundness.py", "tests/test_judge_domains.py", "tests/test_randomvars.py"]
+    files += [f"tests/test_judge_{module}.py" for module in (  # the direct unit tests of each module
+        "sampling", "evaluation", "sums", "numbers", "context", "functions", "inequality", "matrix_strategies")]
     if not inline:
         return files
     deselect = [f"--deselect={table}::{test}[{row}]" for row in _NEEDS_THE_LIMIT
@@ -174,6 +188,8 @@ def broad_subset(inline: bool = True) -> list[str]:
     deselect += [f"--deselect=tests/test_judge_soundness.py::{test}" for test in (
         "test_huge_powers_are_bounded", "test_nested_radicals_are_bounded",
         "test_the_time_limit_works_off_the_main_thread", "test_verdicts_do_not_depend_on_the_hash_seed")]
+    deselect += ["--deselect=tests/test_judge.py::"
+                 "test_a_judgement_out_of_time_or_whose_process_dies_is_unknown_and_says_which"]
     return [*files, *deselect]
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand, preorder_traversal
+from sympy import Basic, Derivative, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand, preorder_traversal
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
@@ -318,6 +318,10 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
     problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
+    if problem is None and left != right and (left.has(Derivative) or right.has(Derivative)):
+        # what is differentiated is not declared as a function of the variable: only hypotheses decide
+        problem = {"verdict": "unknown", "reason": "a partial derivative is judged only through the definitions and "
+                   "hypotheses in force ('assume …'), and these do not make the two sides the same"}
     if problem is not None:
         return {**found, **problem}
     try:

@@ -896,3 +896,5 @@ register(IndexedMatrix, lambda name, index, rows, cols: IndexedMatrix(name, inde
 register(OrderedProduct, lambda term, limits, step: OrderedProduct(term, tuple(limits), int(step)), 3, 3)
 register(MatrixDifferential, lambda arg: MatrixDifferential(arg), 1, 1)
 register(ScalarDifferential)
+# sigma'(v) of a column vector, as symderive check reads it: a function applied entry by entry.
+register(ElementwiseApplyFunction, lambda function, argument: ElementwiseApplyFunction(function, argument), 2, 2)

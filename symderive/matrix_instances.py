@@ -29,6 +29,7 @@ from flint import arb, ctx, fmpq, fmpq_mat
 from sympy import (
     Add,
     Basic,
+    Derivative,
     Determinant,
     Dummy,
     E,
@@ -46,10 +47,12 @@ from sympy import (
     MatrixSymbol,
     Mul,
     OneMatrix,
+    Piecewise,
     Pow,
     QQ,
     Rational,
     S,
+    Sum,
     Symbol,
     Trace,
     Transpose,
@@ -70,6 +73,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.inverse import Inverse
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from .jacobians import EntryMatrix
 from .matrices import (
     ScalarDifferential,
     IndexedMatrix,
@@ -151,6 +155,69 @@ def _index_symbols(expr: Basic) -> set[Symbol]:
             found |= node.index.free_symbols
     bound = {node.index for node in preorder_traversal(expr) if isinstance(node, OrderedProduct)}
     return found - bound
+
+
+def _size_indices(expr: Basic) -> set[Symbol]:
+    """Integer symbols inside the sizes of matrices given by their entries (``l`` of ``n_l``): drawn like
+    indices, so that every entry written out is a named number (``y[1, 3]``, not ``y[l - 1, 3]``)."""
+    found: set[Symbol] = set()
+    for node in preorder_traversal(expr):
+        if isinstance(node, EntryMatrix):
+            sizes = [*node.shape, *(limit for s in node.entry.atoms(Sum) for limit in s.limits[0][1:])]
+            found |= {v for size in sizes for e in _sympify(size).atoms(Indexed)  # noqa: input-safe
+                      for v in e.free_symbols if isinstance(v, Symbol) and v.is_integer}
+    bound = {v for node in preorder_traversal(expr) if isinstance(node, EntryMatrix) for v in node.ranges()}
+    bound |= {v for node in preorder_traversal(expr) if isinstance(node, (Sum, OrderedProduct))
+              for v in ([node.index] if isinstance(node, OrderedProduct) else [lim[0] for lim in node.limits])}
+    return found - bound
+
+
+def _entry_sizes(expr: Basic) -> set[Basic]:
+    """The bounds of the sums inside the entries of matrices given by their entries: sizes (whole numbers)."""
+    found: set[Basic] = set()
+    for node in preorder_traversal(expr):
+        if isinstance(node, EntryMatrix):
+            bound = set(node.ranges())
+            for total in node.entry.atoms(Sum):
+                bound |= {lim[0] for lim in total.limits}
+                for _, low, high in total.limits:
+                    for bound_expr in (low, high):
+                        entries = bound_expr.atoms(Indexed)
+                        inside = {v for e in entries for v in e.free_symbols}
+                        found |= {e for e in entries if not (e.free_symbols & bound)}
+                        found |= {v for v in bound_expr.free_symbols
+                                  if isinstance(v, Symbol) and v not in inside and v not in bound}
+    return found
+
+
+def _entries_written_out(expr: Basic, dims: Mapping[Basic, Integer]) -> Basic:
+    """Every matrix given by its entries, at this instance's sizes, as an explicit matrix (sums written out,
+    an empty one 0).  A derivative inside is refused: what it differentiates is not known here."""
+
+    def explicit(node: EntryMatrix) -> ImmutableMatrix:
+        if node.entry.has(Derivative):
+            raise Unsupported("a derivative inside a matrix given by its entries is not evaluated")
+        sized = node.xreplace(dict(dims))
+        rows, cols = sized.shape
+        if not (rows.is_Integer and cols.is_Integer and rows >= 0 and cols >= 0):
+            raise Unsupported(f"the size {rows} x {cols} is not a whole number at this instance")
+        return ImmutableMatrix(int(rows), int(cols), [_sums_written_out(sized.at(r + 1, c + 1))
+                                                      for r in range(int(rows)) for c in range(int(cols))])
+
+    return expr.replace(lambda e: isinstance(e, EntryMatrix), explicit)
+
+
+def _sums_written_out(expr: Basic) -> Basic:
+    """Sums with whole-number bounds as their terms (an empty one, upper < lower, is 0: the human reading)."""
+
+    def write_out(node: Sum) -> Basic:
+        *inner, (variable, low, high) = node.limits
+        if not (low.is_Integer and high.is_Integer):
+            raise Unsupported(f"the bounds of {node} are not whole numbers at this instance")
+        body = Sum(node.function, *inner) if inner else node.function
+        return Add(*(_sums_written_out(body.xreplace({variable: Integer(v)})) for v in range(int(low), int(high) + 1)))
+
+    return expr.replace(lambda e: isinstance(e, Sum), write_out)
 
 
 def _expand_products(expr: Basic) -> Basic:
@@ -478,6 +545,8 @@ class _Evaluator:
         m = self.m
         if expr in self.leaves:
             return self.leaves[expr]
+        if isinstance(expr, ImmutableMatrix):  # a matrix given by its entries, written out
+            return m.from_rationals(expr.rows, expr.cols, [self.scalar(v) for v in expr])
         if isinstance(expr, Identity):
             return self._constant(expr.rows, expr.cols, lambda i, j: int(i == j))
         if isinstance(expr, ZeroMatrix):
@@ -564,6 +633,14 @@ class _Evaluator:
             return self.sizes[expr]
         if expr.is_Number or expr in (pi, E) or (isinstance(expr, Symbol) and expr in self.free_ok):
             return expr
+        if isinstance(expr, Piecewise):  # the first case whose condition holds at this instance
+            for value, condition in expr.args:
+                holds = condition.xreplace({k: self.scalar(k) for k in _condition_unknowns(condition)})
+                if holds not in (S.true, S.false):
+                    raise Unsupported(f"the condition {condition} is not decided at this instance")
+                if holds == S.true:
+                    return self.scalar(value)
+            raise Unsupported(f"no case of {expr} holds at this instance")
         if isinstance(expr, AppliedUndef):
             function = self.instance.functions[expr.func]
             return _check_defined(function(*(self.scalar(a) for a in expr.args)))
@@ -572,6 +649,13 @@ class _Evaluator:
         raise Unsupported(f"cannot evaluate the scalar {expr}")
 
     free_ok: frozenset = frozenset()  # symbols kept symbolic (the t of a directional derivative)
+
+
+def _condition_unknowns(condition: Basic) -> set[Basic]:
+    """The entries and symbols a case's condition compares (their values decide it)."""
+    entries = condition.atoms(Indexed)
+    inside = {v for e in entries for v in e.free_symbols}
+    return entries | {v for v in condition.free_symbols if isinstance(v, Symbol) and v not in inside}
 
 
 def _fast_derivative(expr: Basic, instance: Instance, leaves: Mapping[MatrixExpr, ImmutableMatrix]) -> Basic:
@@ -812,7 +896,7 @@ def check_on_instances(
     """
     rng = random.Random(seed)
     sides = (_sympify(lhs), _sympify(rhs))  # noqa: input-safe (strict: no strings)
-    indices = sorted(set().union(*(_index_symbols(e) for e in sides)), key=str)
+    indices = sorted(set().union(*(_index_symbols(e) | _size_indices(e) for e in sides)), key=str)
     try:
         functions = sorted(set().union(*(_undefined_functions(e) for e in sides)), key=str)
     except Unsupported as exc:
@@ -825,8 +909,9 @@ def check_on_instances(
         try:
             index_choice = _index_plan(indices, sides, index_values or {}, rng)
             prepared = tuple(_expand_products(e.xreplace(index_choice)) for e in sides)
-            dims = sorted(set().union(*(_dimension_atoms(e) for e in prepared)), key=str)
+            dims = sorted(set().union(*(_dimension_atoms(e) | _entry_sizes(e) for e in prepared)), key=str)
             dim_values = _dimension_values(dims, round_sizes, rng)
+            prepared = tuple(_entries_written_out(e, dim_values) for e in prepared)
             tried.append({str(k): int(v) for k, v in {**index_choice, **dim_values}.items()})
             outcome = _check_round(prepared, facts, index_choice, dim_values, functions, rng)
         except Unsupported as exc:
@@ -881,13 +966,34 @@ def _draw(
         if properties and rows != cols:
             raise Unsupported(f"{leaf} is declared {', '.join(sorted(properties))} but is {rows}x{cols} here")
         values[leaf] = _random_matrix(rows, cols, properties, rng)
+    drawn = {s: _random_scalar(s, rng) for s in scalars}
+    for leaf in values:
+        if isinstance(leaf, IndexedMatrix) and not facts.properties(leaf):
+            values[leaf] = _with_its_entries(leaf, values[leaf], drawn)
     return Instance(
         dims=dict(dims),
         indices=dict(indices),
-        scalars={s: _random_scalar(s, rng) for s in scalars},
+        scalars=drawn,
         functions={f: _random_function(f, rng) for f in functions},
         exact=values,
     )
+
+
+def _with_its_entries(member: IndexedMatrix, value: fmpq_mat, scalars: Mapping[Basic, Rational]) -> fmpq_mat:
+    """The member ``A_k`` with the values drawn for its entries ``A[k, i, j]`` (``y[k, i]`` of a column,
+    1-based) where the expression has them: a matrix and its entries are one thing, never drawn apart."""
+    rows, cols = value.nrows(), value.ncols()
+    entries = [[value[r, c] for c in range(cols)] for r in range(rows)]
+    for entry, drawn in scalars.items():
+        if not (isinstance(entry, Indexed) and str(entry.base.label) == member.name and entry.indices[0] == member.index):
+            continue
+        position = entry.indices[1:]
+        if cols == 1 and len(position) == 1:
+            position = (position[0], Integer(1))
+        if len(position) == 2 and all(p.is_Integer for p in position) and 1 <= position[0] <= rows \
+                and 1 <= position[1] <= cols:
+            entries[int(position[0]) - 1][int(position[1]) - 1] = _to_fmpq(drawn)
+    return fmpq_mat(entries) if rows and cols else value
 
 
 def _recheck(sides: Sequence[Basic], facts: MatrixFacts, instance: Instance) -> Counterexample | str:

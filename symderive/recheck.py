@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sympy import (
-    Abs, Add, Basic, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Integral, Max, Min, Mul, Pow, Product, Rational, S, Sum,
-    Lambda, Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
+    Abs, Add, Basic, Derivative, Dummy, Expr, ImmutableMatrix, Indexed, Integer, Integral, Max, Min, Mul, Pow, Product,
+    Rational, S, Sum, Lambda, Symbol, Tuple, binomial, cos, exp, expand, eye, factorial2, log, sin,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from .integrals import evaluate_integrals
+from .jacobians import EntryMatrix
 from .judge import Context
 from .judge.functions import with_functions
 from .matrices import MatrixFacts
@@ -361,8 +362,24 @@ def _shown_support(law: EntryLaw, bounds: tuple[Expr, Expr]) -> str:
 
 
 def written_out(expr: Basic, point: Point) -> Basic:
-    """``expr`` with the point's constants put in and its sums written out (empty ones 0); realisations not yet."""
-    return human_sums(expr.xreplace(point.constants)).xreplace(point.constants)  # written-out entries too
+    """``expr`` with the point's constants put in and its sums written out (empty ones 0); realisations not yet.
+
+    A matrix given by its entries is written out entry by entry once its size is a number."""
+    at = point.constants
+    sized = _entry_matrices_explicit(expr.xreplace(at).xreplace(at))  # l = 1, then n[1] = 3: sizes are numbers
+    return human_sums(sized).xreplace(point.constants)  # written-out entries too
+
+
+def _entry_matrices_explicit(expr: Basic) -> Basic:
+    def explicit(node: EntryMatrix) -> Basic:
+        if node.entry.has(Derivative):
+            raise Undecidable("a derivative inside a matrix given by its entries is not evaluated")
+        rows, cols = node.shape
+        if not (rows.is_Integer and cols.is_Integer):
+            return node
+        return ImmutableMatrix(node.explicit())
+
+    return expr.replace(lambda e: isinstance(e, EntryMatrix), explicit)
 
 
 def value_at(expr: Basic, point: Point, model: RandomModel | None) -> Basic:

@@ -34,6 +34,7 @@ from sympy.matrices.expressions import MatrixExpr
 from symderive.check import Settings, check_document
 from symderive.densities import KL, IntegralOver, exponential, laplace, normal
 from symderive.exprjson import decode
+from symderive.jacobians import EntryMatrix
 from symderive.latex_in.document import read_document
 from symderive.render.printer import to_latex
 
@@ -116,6 +117,8 @@ def differs(true: Basic, mutant: Basic, positive_definite: set[str], rng: random
         return differs_on_densities(true, mutant)
     if any(type(n).__name__ in UNDECIDABLE for e in (true, mutant) for n in preorder_traversal(e)):
         return None
+    if getattr(true, "shape", None) != getattr(mutant, "shape", None):
+        return None  # (a side of another shape, n_{k-1} for n_{k+1}: equal only at some sizes, as ShapeError below)
     for _ in range(EVALUATION_POINTS):
         point = _point(true, mutant, positive_definite, rng)
         try:
@@ -230,17 +233,51 @@ def _evaluate(expr: Basic, point: dict) -> Basic:
     sized = expr.xreplace(point["sizes"])
     concrete = sized.xreplace({m: point["matrices"][m.name] for m in sized.atoms(MatrixSymbol)})
     value = concrete.xreplace(point["scalars"])
-    for _ in range(3):  # entries in a sum's bounds first, then the summands' once the sum is written out
+    for _ in range(4):  # entries in sizes and bounds first, then the entries' and summands' once written out
+        sizes = _sizes(value)
         free = {i for i in value.atoms(Indexed) if not (i.free_symbols - i.base.free_symbols) & _bound(value)}
-        value = value.xreplace({i: point["entries"].setdefault(i, _scalar(i.base, point["rng"]))
+        value = value.xreplace({i: point["entries"].setdefault(i, _size(point["rng"]) if i in sizes else
+                                                               _scalar(i.base, point["rng"]))
                                 for i in sorted(free, key=str)})
-        value = value.doit()
+        value = _written_out(value).doit()
     return value.as_explicit() if hasattr(value, "as_explicit") else value
 
 
 def _bound(expr: Basic) -> set:
-    """The variables bound by sums in ``expr``."""
-    return {limit[0] for node in preorder_traversal(expr) if isinstance(node, Sum) for limit in node.limits}
+    """The variables bound by sums and by matrices given by their entries in ``expr``."""
+    return {limit[0] for node in preorder_traversal(expr) if isinstance(node, (Sum, EntryMatrix))
+            for limit in (node.limits if isinstance(node, Sum) else node.args[1:])}
+
+
+def _sizes(expr: Basic) -> set:
+    """Entries that are the size of a matrix given by its entries or the bound of a sum: whole numbers."""
+    limits = [size for node in preorder_traversal(expr) if isinstance(node, EntryMatrix) for size in node.shape]
+    limits += [bound for node in preorder_traversal(expr) if isinstance(node, Sum) for _, *ends in node.limits
+               for bound in ends]
+    return {entry for bound in limits for entry in bound.atoms(Indexed)}
+
+
+def _size(rng: random.Random) -> Integer:
+    return Integer(rng.randint(1, 3))
+
+
+def _written_out(expr: Basic) -> Basic:
+    """Matrices given by their entries with whole-number sizes as explicit matrices, and sums with whole-number
+    bounds as their terms (an empty sum, upper bound below the lower one, is 0: how the text reads it)."""
+    def explicit(node: EntryMatrix) -> Basic:
+        (i, rows), (j, cols) = node.args[1:]
+        if not (rows.is_Integer and cols.is_Integer):
+            return node
+        return Matrix(int(rows), int(cols), lambda r, c: node.args[0].xreplace({i: r + 1, j: c + 1}))
+
+    def terms(node: Sum) -> Basic:
+        (variable, low, high), = node.limits
+        if not (low.is_Integer and high.is_Integer):
+            return node
+        return Add(*(node.function.xreplace({variable: Integer(v)}) for v in range(int(low), int(high) + 1)))
+
+    expr = expr.replace(lambda e: isinstance(e, EntryMatrix), explicit)
+    return expr.replace(lambda e: isinstance(e, Sum) and len(e.limits) == 1, terms)
 
 
 def _point(true: Basic, mutant: Basic, positive_definite: set[str], rng: random.Random) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symderive.cnn_instances import SlopeMatrix
 from symderive.densities import KL, FamilyMember, IntegralOver, Region, indexed_function
@@ -75,6 +76,7 @@ TABLE = [
     IndexedMatrix("M", k, n, n), OrderedProduct(IndexedMatrix("M", k, n, n), (k, n, 1)),
     MatrixDifferential(A), ScalarDifferential(Trace(A)), MatExpect(A),
     Jacobian(IndexedMatrix("u", j, n, 1), v), EntryMatrix(N[j, k], (j, n), (k, 2)), SlopeMatrix("D", k, n, n),
+    ElementwiseApplyFunction(Lambda(x, f(x)), v),
 ]
 
 

@@ -1,6 +1,8 @@
 """The judge on its own: verified / refuted / unknown, and honest labels."""
 from __future__ import annotations
 
+import importlib
+
 from sympy import IndexedBase, Rational, S, Sum, Symbol, cos, sin, sqrt, symbols
 from sympy.stats import Uniform
 
@@ -242,3 +244,67 @@ def test_bound_variables_may_be_renamed():
     # other bounds: the functions are replaced by polynomials inside the integrals (no TypeError from subs)
     wider = judge(Integral(f(a), (a, 0, 1)), Integral(f(t), (t, 0, 2)), Context())
     assert wider.outcome is Outcome.REFUTED, wider.reason
+
+
+def test_a_relation_no_strategy_decides_is_unknown_with_the_first_note_or_says_so():
+    # the refutation at points cannot draw a size (no instance given): its note is the reason
+    no_size = judge(Sum(1 / k, (k, 1, L)), L, Context(instance_values={L: ()}), "<=")
+    assert no_size.outcome is Outcome.UNKNOWN and no_size.reason == "no instance of the sizes was given: no evidence"
+    # true (sin x <= 1) but neither refuted at points nor manifestly nonnegative, and no strategy left a note
+    undecided = judge(sin(x), S.One, Context(), "<=")
+    assert undecided.outcome is Outcome.UNKNOWN and undecided.reason == "no strategy decided"
+
+
+def test_unknown_relations_and_declared_infinite_symbols_are_unknown_and_say_why():
+    unknown_relation = judge(x, S.One, Context(), "==")
+    assert unknown_relation.outcome is Outcome.UNKNOWN and unknown_relation.reason.startswith("unknown relation '=='")
+    h = Symbol("h", infinite=True)
+    verdict = judge(h + 1, h)
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == "h is declared infinite: arithmetic with it is undefined"
+
+
+def test_an_exception_inside_the_judge_is_unknown_and_named(monkeypatch):
+    judge_package = importlib.import_module("symderive.judge")  # the package, not its judge function
+
+    def fails(*args):
+        raise RuntimeError("boom")
+
+    def recurses(*args):
+        raise RecursionError
+
+    monkeypatch.setattr(judge_package, "_judge", fails)
+    verdict = judge(x, S.One)
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == "the judge could not decide (RuntimeError: boom)"
+    monkeypatch.setattr(judge_package, "_judge", recurses)
+    verdict = judge(x, S.One)
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == "the expression is nested too deeply for the judge"
+
+
+def test_a_judgement_out_of_time_or_whose_process_dies_is_unknown_and_says_which(monkeypatch):
+    # Forks (the time limit is the point): not in the mutation run's inline subset.
+    import os
+    import time
+
+    judge_package = importlib.import_module("symderive.judge")
+
+    monkeypatch.setattr(judge_package, "_judge_safely", lambda *args: time.sleep(30))
+    verdict = judge(x, S.One, Context(seconds=0.5))
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == "time limit: no decision within 0.5 s"
+    monkeypatch.setattr(judge_package, "_judge_safely", lambda *args: os._exit(3))
+    verdict = judge(x, S.One)
+    assert verdict.outcome is Outcome.UNKNOWN and verdict.reason.startswith("the judge failed (Crash: ")
+
+
+def test_one_meaningless_side_is_enough_and_is_named_in_the_reason():
+    from sympy import Eq, oo, zoo
+
+    h = Symbol("h", infinite=True)
+    undefined = "contains an undefined value (nan, zoo or an infinity)"
+    for lhs, rhs, reason in [
+        (oo, x, f"oo {undefined}"), (S.One, zoo * x, f"zoo*x {undefined}"),
+        (Eq(x, 1), x, "Equality is not a number-valued expression: a relation between them means nothing here"),
+        (S.One, h, "h is declared infinite: arithmetic with it is undefined"),
+    ]:
+        for left, right in ((lhs, rhs), (rhs, lhs)):
+            verdict = judge(left, right)
+            assert verdict.outcome is Outcome.UNKNOWN and verdict.reason == reason, (left, right)

@@ -523,3 +523,56 @@ def test_agreement_at_points_tries_large_sizes_and_reports_undecidable_points():
     no_size = Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context(instance_values={L: ()}))
     verdict = strategies.AgreementAtPoints(count=4).run(no_size)
     assert verdict.outcome is Outcome.UNKNOWN and "no instance" in verdict.reason
+
+
+def test_an_entry_that_only_a_written_out_sum_holds_is_sampled_for_a_refutation():
+    """At ``L = 1`` both sides hold ``1/a_0`` only inside a one-term sum; their difference, 1, holds none.
+
+    The points drawn for the unexpanded sides give ``a_0`` no value, so only the sides written out at
+    the instance (``_refute_written_out``) can show a counterexample that makes each side a number."""
+    k, L, a = table.k, table.L, table.a
+    problem = Problem(Sum(1 / a[k - 1], (k, 1, L)) + 1, Sum(1 / a[k], (k, 0, L - 1)), Context())
+    verdict = strategies.ExactInstances().run(problem)
+    assert verdict.outcome is Outcome.REFUTED, verdict.reason
+    assert verdict.counterexample["L"] == "1" and "a[0]" in verdict.counterexample
+
+
+def test_a_difference_not_reduced_to_zero_without_a_counterexample_is_unknown_at_its_instance(monkeypatch):
+    """``ExactInstances`` answers unknown itself (it does not fall through to weaker evidence) when an
+    instance's difference is not brought to 0 and no point refutes it: here a reduction that never
+    reaches 0, on a true relation."""
+    k, L = table.k, table.L
+    monkeypatch.setattr(strategies, "_reduce", lambda expr: S.One)
+    verdict = strategies.ExactInstances().run(Problem(Sum(k, (k, 1, L)), L * (L + 1) / 2, Context()))
+    assert verdict.outcome is Outcome.UNKNOWN
+    assert verdict.reason.startswith("the difference does not simplify to 0 at L = ")
+
+
+def test_an_identity_in_undeclared_functions_is_proved_with_every_application_an_unknown():
+    """The difference keeps ``f(x)`` after evaluation: only the abstraction (each application an
+    independent unknown) brings it to 0; a false relation in functions is not proved that way."""
+    from sympy import Function
+
+    f, g, x = Function("f"), Function("g"), table.x
+    verdict = strategies.SymbolicProof().run(Problem((f(x) + 1) ** 2, f(x) ** 2 + 2 * f(x) + 1, Context()))
+    assert verdict.outcome is Outcome.VERIFIED and verdict.verification.status.value == "proved"
+    assert verdict.verification.method.endswith(", every function application an independent unknown")
+    assert strategies.SymbolicProof().run(Problem(f(x) * g(x), f(x) + g(x), Context())) is None
+
+
+def test_a_side_the_sampler_cannot_evaluate_is_no_evidence_of_being_undefined(monkeypatch):
+    class Failing:
+        def __init__(self, *args):
+            raise ValueError("cannot sample")
+
+    monkeypatch.setattr(strategies, "Sampler", Failing)
+    assert Problem(1 / table.x, 1 / table.x, Context())._defined_somewhere() is True
+
+
+def test_premises_are_all_kept_when_the_cheap_check_cannot_evaluate(monkeypatch):
+    def undecidable(*args, **kwargs):
+        raise randomvars.Undecidable("no closed form")
+
+    monkeypatch.setattr(strategies, "symbolic_value", undecidable)
+    problem = Problem(randomvars.Expect(table.b[1]), S.Zero, table.RV)
+    assert strategies._needed(problem, {"L_b", "I_b"}) == {"L_b", "I_b"}

@@ -29,7 +29,9 @@ from sympy import (
     pi,
     sin,
 )
-from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, OneMatrix, Trace, Transpose, ZeroMatrix
+from sympy.matrices.expressions import (
+    Determinant, Identity, Inverse, MatAdd, MatMul, OneMatrix, Trace, Transpose, ZeroMatrix,
+)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -285,7 +287,7 @@ def test_shape_errors_are_errors():
         (r"\operatorname{Cov}(x)", LatexInputError, "takes 2 argument"),
         (r"\foo x", Unsupported, "unknown command"),
         (r"\int_0^1 x", Unsupported, "differential"),
-        (r"\frac{\partial y}{\partial x}", Unsupported, "partial"),
+        (r"\frac{\partial^2 y}{\partial x^2}", Unsupported, "partial"),  # (first derivatives are read, opaque)
         (r"D_{KL}(p \| q \| r)", LatexInputError, "two densities"),
         (r"a + \cdots + b", Unsupported, "elided"),
         (r"\begin{bmatrix} 1 \end{bmatrix}", Unsupported, "environments"),
@@ -560,3 +562,12 @@ def test_cases_are_a_piecewise_expression():
 def test_malformed_cases_are_refused_with_a_reason(text, kind, expected):
     with pytest.raises(kind, match=expected):
         read(text, declared("scalar n : positive integer", "vector v : n"))
+
+
+def test_braces_around_a_one_symbol_script_do_not_make_another_name():
+    # derive prints I_{n_{1}}; a human writes I_{n_1}: the same declared identity matrix
+    declarations = declared("scalar n_k : positive integer", r"matrix I_{n_{1}} : n_{1} x n_{1}, identity")
+    assert isinstance(read("I_{n_1}", declarations), Identity)
+    assert read("I_{n_1}", declarations) == read("I_{n_{1}}", declarations)
+    assert read(r"x_{\alpha}") == read(r"x_\alpha")
+    assert read("x_{12}") != read("x_{1}")  # only one symbol loses its braces

@@ -27,6 +27,8 @@ from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, M
 from sympy.matrices.expressions import Identity, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.stats import Normal, Uniform
 
+from ..jacobians import EntryMatrix
+from ..matrices import IndexedMatrix, MatrixFamily
 from ..randomvars import RandomFamily
 from ..randomvectors import RandomVector
 from . import directives as d
@@ -102,6 +104,8 @@ def _read(text: str, declarations: Declarations) -> Basic:
 
 
 def _shape(declarations: Declarations, directive: d.Shape, label: str) -> Declarations:
+    if directive.family:
+        return _matrix_family(declarations, directive)
     declarations, rows = _size(declarations, directive.rows)
     declarations, cols = _size(declarations, directive.cols)
     properties = directive.properties
@@ -117,6 +121,29 @@ def _shape(declarations: Declarations, directive: d.Shape, label: str) -> Declar
             matrices={**declarations.matrices, canonical: matrix},
             matrix_properties={**declarations.matrix_properties, canonical: properties},
         )
+    return declarations
+
+
+def _matrix_family(declarations: Declarations, directive: d.Shape) -> Declarations:
+    r"""``matrices A_k : n_k x n_{k-1}``: ``A_{e}`` is the member at ``e``, its sizes the declared ones at ``k = e``.
+
+    The subscript must be one letter, and the sizes are read with that letter an integer."""
+    if directive.properties:
+        raise DeclarationError("properties of a family of matrices are not supported yet")
+    for name in directive.names:
+        canonical, base, subscript = canonical_name(name)
+        letters = _letters(subscript)
+        if letters is None or len(letters) != 1 or base.startswith("\\text{"):
+            raise DeclarationError(f"{name}: a family is declared by one member with a one-letter subscript, "
+                                   "such as A_k")
+        index = Symbol(letters[0], integer=True)
+        local = replace(declarations, symbols={**declarations.symbols, letters[0]: index})
+        local, rows = _size(local, directive.rows)
+        local, cols = _size(local, directive.cols)
+        family = MatrixFamily(symbol_name(base), index, rows, cols)
+        # (a scalar family of the same letter stays: (A_k)_{ij} is then that entry, as the text declares it)
+        declarations = replace(declarations, matrices={k: v for k, v in declarations.matrices.items() if k != base},
+                               matrix_families={**declarations.matrix_families, base: family})
     return declarations
 
 
@@ -389,7 +416,29 @@ def _assume(declarations: Declarations, directive: d.Assume, label: str) -> Decl
     if isinstance(target, MatrixExpr) and value == 0:
         value = ZeroMatrix(*target.shape)  # assume \mu_1 = 0: the zero vector
     _check_same_kind(target, value, directive.lhs)
+    if isinstance(target, EntryMatrix) and isinstance(value, (MatrixSymbol, IndexedMatrix)):
+        # [e_ij] = A: A is replaced by its entries, not the entries by A; a generic matrix standing for
+        # them would let a counterexample drawn for A break the hypothesis itself.
+        target, value = value, target
+        declarations = _with_entries(declarations, target, value, label)
+    if isinstance(target, MatrixExpr) and declarations.rewrites:
+        # said in terms of what the hypotheses above already rewrite, so that it still matches the sides
+        target, _ = apply_rewrites(target, declarations)
     return _with_rewrite(declarations, Rewrite(label, target, value, (), "hypothesis"))
+
+
+def _with_entries(declarations: Declarations, member: MatrixExpr, entries: EntryMatrix, label: str) -> Declarations:
+    """``(A_k)_{ij}``, declared as a scalar family, is the entry of ``A_k = [e_ij]`` too (else a counterexample
+    could give the matrix and its entries values that contradict each other)."""
+    family = declarations.families.get(member.name) if isinstance(member, IndexedMatrix) else None
+    if family is None:
+        return declarations  # entries of a MatrixSymbol are read as its entries: nothing to tie
+    row, column = (Symbol(f"_{name}", integer=True, positive=True) for name in ("row", "column"))
+    positions = (row,) if entries.is_column else (row, column)
+    if family.arity != 1 + len(positions):
+        raise DeclarationError(f"the entries of {member} are declared with {family.arity - 1} index(es)")
+    rewrite = Rewrite(label, family.base[(member.index, *positions)], entries.at(row, column), positions, "hypothesis")
+    return _with_rewrite(declarations, rewrite)
 
 
 def _check_same_kind(target: Basic, value: Basic, lhs: str) -> None:

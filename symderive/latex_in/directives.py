@@ -5,6 +5,8 @@ r"""Directives: declarations written as comments, so the document still compiles
 
     matrix A, \Sigma, \Sigma_0 : n x n [, symmetric] [, invertible] [, positive definite]
     vector x, b, \mu_0 : n
+    matrices A_k : n_k x n_{k-1}                       (a family: A_{k+1} is n_{k+1} x n_k)
+    vectors y_k, b_k : n_k                             (a family of column vectors)
     scalar n_k, \text{fan\_in} : positive integer      (positive, negative, nonnegative, real, integer)
     function \sigma, f, g
     random y ~ N(\mu, \Sigma)                          (N(mean, variance), U(low, high))
@@ -13,6 +15,7 @@ r"""Directives: declarations written as comments, so the document still compiles
     define P_Y(z) = (2\pi)^{-n/2} e^{-\frac{1}{2} z^T z}
     assume \Sigma = A A^T
     read E as expectation | read |A| as det | read \{\} as brackets | read I as imaginary
+    read \prod_{k=L-1}^{l+1} as descending            (or ascending: the order of matrix factors)
     index j : 1 .. n_{L-1}                             (the range of a bare \sum_j)
 
 This module only splits the text; the LaTeX inside is read by the notation layer.
@@ -21,7 +24,7 @@ Nothing here evaluates anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 SCALAR_PROPERTIES = frozenset(("positive", "negative", "nonnegative", "nonpositive", "real", "integer", "nonzero"))
@@ -33,6 +36,7 @@ READINGS = {
     "I": ("imaginary",),
     "e": ("euler",),
 }
+PRODUCT_ORDERS = ("descending", "ascending")  # read \prod_{k=a}^{b} as …: M_a M_{a-1} … M_b or M_a M_{a+1} … M_b
 LAWS = {"N": "normal", "U": "uniform"}
 RESERVED = r"\variable"  # the placeholders of the notation layer use it; user text never may
 
@@ -49,6 +53,7 @@ class Shape:
     rows: str
     cols: str
     properties: tuple[str, ...] = ()
+    family: bool = False  # ``matrices A_k : …``: one matrix per value of the subscript letter
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ class Assume:
 
 @dataclass(frozen=True)
 class Read:
-    spelling: str  # a key of READINGS
+    spelling: str  # a key of READINGS, or a product's \prod_{k=a}^{b} without spaces
     meaning: str
 
 
@@ -187,6 +192,15 @@ def _parse_vector(text: str) -> Shape:
     return Shape(names, size, "1", _matrix_properties(properties))
 
 
+def _parse_matrices(text: str) -> Shape:
+    """``matrices A_k : n_k x n_{k-1}``: a family, its sizes written in the subscript letter."""
+    return replace(_parse_matrix(text), family=True)
+
+
+def _parse_vectors(text: str) -> Shape:
+    return replace(_parse_vector(text), family=True)
+
+
 def _parse_scalar(text: str) -> Scalar:
     names, rest = _names_and_rest(text, "scalar", False)
     properties = tuple(word for word in re.split(r"[\s,]+", rest) if word)
@@ -269,6 +283,10 @@ def _parse_read(text: str) -> Read:
     if found is None:
         raise DirectiveError(f"read: expected 'read SPELLING as MEANING', got {text!r}")
     spelling = "".join(found.group(1).split())
+    if spelling.startswith(r"\prod_"):
+        if found.group(2) not in PRODUCT_ORDERS:
+            raise DirectiveError(f"read: {spelling} can be read as descending or ascending, not {found.group(2)!r}")
+        return Read(spelling, found.group(2))
     spelling = {r"\{x\}": r"\{\}", r"\{…\}": r"\{\}", "||": "|A|", "|.|": "|A|", "|x|": "|A|"}.get(spelling, spelling)
     meaning = found.group(2)
     if spelling not in READINGS:
@@ -289,6 +307,8 @@ def _parse_index(text: str) -> IndexRange:
 _PARSERS = {
     "matrix": _parse_matrix,
     "vector": _parse_vector,
+    "matrices": _parse_matrices,
+    "vectors": _parse_vectors,
     "scalar": _parse_scalar,
     "function": _parse_function,
     "random": _parse_random,

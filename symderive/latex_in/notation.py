@@ -46,6 +46,10 @@ from sympy import (
     IndexedBase,
     Integer,
     Integral,
+    KroneckerDelta,
+    Lambda,
+    Derivative,
+    Dummy,
     Max,
     Min,
     Mul,
@@ -76,10 +80,14 @@ from sympy.matrices.expressions import (
     Transpose,
     ZeroMatrix,
 )
+from sympy.matrices.exceptions import ShapeError
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..densities import KL, IntegralOver, Region, indexed_function
+from ..jacobians import EntryMatrix, Jacobian
+from ..matrices import IndexedMatrix, OrderedProduct
 from ..randomvars import Cov, Expect, Var
 from ..randomvectors import MatExpect
 from .tokens import Token, matching_brace, next_non_space, tokenize
@@ -164,6 +172,7 @@ class Declarations:
     symbols: Mapping[str, Expr] = field(default_factory=dict)
     families: Mapping[str, Family] = field(default_factory=dict)
     matrices: Mapping[str, MatrixExpr] = field(default_factory=dict)
+    matrix_families: Mapping[str, Any] = field(default_factory=dict)  # base -> MatrixFamily (``matrices A_k``)
     matrix_properties: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     functions: Mapping[str, FunctionDef] = field(default_factory=dict)
     readings: Mapping[str, str] = field(default_factory=dict)
@@ -182,6 +191,7 @@ class Declarations:
             self,
             symbols={k: v for k, v in self.symbols.items() if k != name},
             matrices={k: v for k, v in self.matrices.items() if k != name},
+            matrix_families={k: v for k, v in self.matrix_families.items() if k != name},
             matrix_properties={k: v for k, v in self.matrix_properties.items() if k != name},
             functions={k: v for k, v in self.functions.items() if k != name},
             random_vectors={k: v for k, v in self.random_vectors.items() if k != name},
@@ -242,7 +252,11 @@ UNSUPPORTED_COMMANDS = {
     r"\otimes": "Kronecker products are not supported", r"\odot": "elementwise products are not supported yet",
     r"\circ": "compositions are not supported", r"\top": "a transpose must follow ^",
     r"\prime": "primes are not supported outside names",
+    r"\substack": "\\substack is read only below a matrix given by its entries, "
+                  "[e]_{\\substack{1 \\le i \\le m \\\\ 1 \\le j \\le n}}",
 }
+KRONECKER = r"\delta"  # \delta_{ij}, undeclared, is the Kronecker delta
+RANGE_SIGNS = (r"\le", r"\leq")
 UNSUPPORTED_NAMES = {
     r"\text{KL}": "write the KL divergence as D_{\\mathrm{KL}}(p \\| q)",
 }
@@ -332,7 +346,7 @@ class _Reader:
                 first.text in GREEK and first.text not in SPECIAL_FUNCTIONS):
             return None
         found = _read_name(content, 0, len(content))
-        if found.end != len(content) or found.canonical in self.decl.functions:
+        if found.end != len(content) or found.canonical in self.decl.functions or found.base == KRONECKER:
             return None
         self.refuse_name(found, content)
         return _as_scalar_if_1x1(self.meaning(found, content))
@@ -503,6 +517,13 @@ class _Reader:
         found = _read_name(tokens, index, end)
         after = next_non_space(tokens, found.end)
         applied = after < end and tokens[after].is_char("(", "[")
+        if found.base == KRONECKER and found.subscript is not None and not self._declared_name(found.canonical) \
+                and KRONECKER not in self.decl.families and not self._declared_name(KRONECKER):
+            return self.kronecker(found, tokens), found.end
+        underived = found.base.rstrip("'")
+        if (found.base != underived and found.subscript is None and applied and underived in self.decl.functions
+                and self.decl.functions[underived].body is None):
+            return self.derivative_application(found, tokens, after, end)
         if (found.subscript is not None and found.base in self.decl.functions and applied
                 and found.canonical not in self.decl.functions and found.canonical not in self.decl.symbols):
             return self.family_application(found, tokens, after, end)
@@ -540,6 +561,8 @@ class _Reader:
             return decl.matrices[canonical]
         if canonical in decl.symbols:
             return decl.symbols[canonical]
+        if found.subscript is not None and found.base in decl.matrix_families:
+            return decl.matrix_families[found.base](_scalar(self.sub_read(found.subscript), where))
         if found.subscript is not None:
             if found.base in decl.families:
                 family = decl.families[found.base]
@@ -645,6 +668,144 @@ class _Reader:
             raise LatexInputError(f"{tokens[index].text} takes one argument", tokens[index].start)
         self.conventions.add(f"{tokens[index].text}(…) is {description}")
         return self.placeholder(function(arguments[0], evaluate=False)), close + 1
+
+    # -- derivatives, entries, ordered products --
+
+    def partial(self, tokens: list[Token], index: int, top, bottom, after: int, end: int) -> tuple[str, int]:
+        r"""``\frac{\partial u}{\partial v}``: the Jacobian of column vectors (numerator layout), or the
+        partial derivative of scalars; ``\frac{\partial}{\partial x} (…)`` applies to the one factor after it.
+
+        A derivative is never evaluated here or by the judge: what ``u`` is as a function of ``v``
+        is not declared, so it is judged only through the definitions and hypotheses in force."""
+        at = tokens[index]
+        numerator, denominator = _after_partial(top), _after_partial(bottom)
+        if denominator is None:
+            raise Unsupported(r"\frac{\partial …}{…} needs \partial before the variable below", at.start)
+        if any(t.is_char("^") for t in numerator + denominator) or not denominator:
+            raise Unsupported("higher and mixed partial derivatives are not supported", at.start)
+        if not numerator:
+            stop = _operand_end(tokens, next_non_space(tokens, after), end)
+            if stop is None:
+                raise Unsupported(r"\frac{\partial}{\partial x} must be followed by what it differentiates", at.start)
+            of, after = tokens[next_non_space(tokens, after):stop], stop
+        else:
+            of = numerator
+        value, variable = (self.sub_read(part) for part in (of, denominator))
+        self.conventions.add(r"\partial derivatives are judged only through the definitions and hypotheses in force")
+        if numerator and any(isinstance(_vector_of_1x1(v), IndexedMatrix) for v in (value, variable)):
+            value, variable = _vector_of_1x1(value), _vector_of_1x1(variable)
+        if isinstance(value, MatrixExpr) or isinstance(variable, MatrixExpr):
+            if not (isinstance(value, MatrixExpr) and isinstance(variable, MatrixExpr)
+                    and value.cols == 1 and variable.cols == 1 and numerator):
+                raise Unsupported("derivatives of or by matrices are not supported: a Jacobian is taken of a "
+                                  "column vector by a column vector", at.start)
+            return self.placeholder(Jacobian(value, variable)), after
+        if not getattr(variable, "_diff_wrt", False):
+            raise Unsupported(f"a derivative by {variable}, which is not a variable", at.start)
+        return self.placeholder(Derivative(value, variable, evaluate=False)), after
+
+    def kronecker(self, found: _Name, tokens: Sequence[Token]) -> str:
+        r"""``\delta_{ij}``, ``\delta_{j, i + m - 1}``: 1 when the two indices are equal, else 0."""
+        first, second = self.indices(found.subscript, 2, found.canonical)
+        self.conventions.add(r"\delta_{ij} (undeclared) is the Kronecker delta")
+        return self.placeholder(KroneckerDelta(_scalar(first), _scalar(second)))
+
+    def derivative_application(self, found: _Name, tokens: list[Token], opening: int, end: int) -> tuple[str, int]:
+        r"""``\sigma'(x)`` of a declared function: a function of its own (its values at finitely many points
+        are not tied to those of ``\sigma``); of a column vector, entry by entry."""
+        close = _closing(tokens, opening, end)
+        arguments = [self.sub_read(part) for part in _split_tokens(tokens[opening + 1 : close], ",")]
+        if len(arguments) != 1:
+            raise Unsupported(f"{found.base}(…) takes one argument", tokens[found.start].start)
+        function = Function(self.decl.functions[found.base.rstrip("'")].function.__name__
+                            + "'" * (len(found.base) - len(found.base.rstrip("'"))), real=True)
+        self.conventions.add(f"{found.base} is an unknown function of its own: no relation between it and "
+                             f"{found.base.rstrip(chr(39))} is used")
+        (argument,) = arguments
+        if isinstance(argument, MatrixExpr) and argument.shape != (1, 1):
+            if argument.cols != 1:
+                raise Unsupported(f"{found.base} of a matrix is not supported", tokens[found.start].start)
+            t = Dummy("t")
+            return self.placeholder(ElementwiseApplyFunction(Lambda(t, function(t)), argument)), close + 1
+        return self.placeholder(function(_scalar(argument))), close + 1
+
+    def entry_matrix(self, body: list[Token], subscript: list[Token], where: int) -> Basic:
+        r"""``[e]_{\substack{1 \le i \le m \\ 1 \le j \le n}}``: the matrix with entry ``e`` at ``(i, j)``;
+        one range gives a column.  ``i`` and ``j`` are bound, whole numbers from their lower bounds."""
+        content = [t for t in subscript if t.kind != "space"]
+        if content and content[0].is_command(r"\substack"):
+            close = _closing(content, 1, len(content))
+            content = content[2:close]
+        ranges = [part for part in _split_at(content, lambda t: t.is_command("\\\\")) if part]
+        if not 1 <= len(ranges) <= 2:
+            raise Unsupported("a matrix by its entries takes one range (a column) or two (rows, columns)", where)
+        limits = [self.entry_range(part, where) for part in ranges]
+        if len(limits) == 2 and limits[0][0] == limits[1][0]:
+            raise LatexInputError("the row and column indices of a matrix must be two different letters", where)
+        reader = _Reader(self.decl, self.depth + 1)
+        value = reader.read(body)
+        if isinstance(value, MatrixExpr):
+            raise Unsupported("a matrix whose entries are matrices (a block matrix) is not supported", where)
+        names = {name for name, *_ in limits}
+        self.undeclared |= reader.undeclared - names
+        self.conventions |= reader.conventions
+        self.used |= reader.used
+        self.subscripted.update(reader.subscripted)
+        bound = []
+        for name, low, high in limits:
+            index = Symbol(name, integer=True, positive=True)
+            read = _Reader(self.decl, self.depth + 1).read(_retokenize(name, where))
+            value = value.xreplace({read: index + low - 1}) if low != 1 else value.xreplace({read: index})
+            bound.append((index, high - low + 1))
+        return EntryMatrix(_scalar(value), *bound)
+
+    def entry_range(self, tokens: list[Token], where: int) -> tuple[str, Basic, Basic]:
+        r"""``1 \le i \le n_l``: (the index letter, its lower bound, its upper bound)."""
+        pieces = _split_at(tokens, lambda t: t.is_command(*RANGE_SIGNS))
+        letters = [t for t in pieces[1] if t.kind != "space"] if len(pieces) == 3 else []
+        if len(letters) != 1 or not (letters[0].kind == "char" and letters[0].text.isascii()
+                                     and letters[0].text.isalpha()):
+            raise Unsupported(r"each range below a matrix by its entries is 'LOW \le i \le HIGH'", where)
+        low, high = (_scalar(self.sub_read(p), where) for p in (pieces[0], pieces[2]))
+        return letters[0].text, low, high
+
+    def ordered_product(self, tokens: list[Token], index: int, subscript: list[Token], upper: list[Token],
+                        after: int, end: int) -> tuple[str, int] | None:
+        r"""``\prod_{k=a}^{b} M_k`` of matrices: the one factor after the bounds, in the declared order
+        (``read \prod_{k=a}^{b} as descending``); None when the factor is not a matrix (a product of numbers)."""
+        start = next_non_space(tokens, after)
+        stop = _operand_end(tokens, start, end)
+        parts = _split_at(subscript, lambda t: t.is_char("="))
+        if stop is None or len(parts) != 2:
+            return None
+        name = "".join(t.text for t in parts[0] if t.kind != "space")
+        factor = tokens[start:stop]
+        if factor[0].is_char("[") and _closing(tokens, start, end) == stop - 1:
+            factor = factor[1:-1]  # [D_k A_k]: the brackets only delimit the factor
+        try:
+            term = self.bound_read(factor, name)
+        except LatexInputError:
+            return None
+        if not isinstance(term, MatrixExpr) or term.shape == (1, 1):
+            return None
+        read = _Reader(self.decl, self.depth + 1).read(parts[0])
+        variable = read if isinstance(read, Symbol) and read.is_integer else Symbol(name, integer=True)
+        low, high = (_scalar(self.sub_read(p), tokens[index].start) for p in (parts[1], upper))
+        spelling = "".join(t.text for t in tokens[index:after] if t.kind != "space")
+        order = self.decl.readings.get(spelling)
+        if order is None and (high - low).is_Integer:
+            order = "ascending" if high - low >= -1 else "descending"
+        if order is None:
+            raise Ambiguous(f"{spelling} of matrices: in which order are the factors multiplied? declare "
+                            f"'read {spelling} as descending' (M_a M_{{a-1}} …) or '… as ascending'",
+                            tokens[index].start)
+        self.conventions.add(f"{spelling} multiplies its factors in {order} order of the index")
+        try:
+            product = OrderedProduct(term.xreplace({read: variable}), (variable, low, high),
+                                     -1 if order == "descending" else 1)
+        except (ShapeError, TypeError, ValueError) as exc:
+            raise LatexInputError(f"{spelling}: the factors do not chain ({exc})", tokens[index].start) from None
+        return self.placeholder(product), stop
 
     # -- integrals, norms, divergences --
 
@@ -885,6 +1046,9 @@ class _Reader:
         if after < end and tokens[after].is_char("_") and tokens[index].is_char("("):
             subscript, after = _subscript_tokens(tokens, after, end)
             return self.placeholder(self.entry(tokens[index + 1 : close], subscript, tokens[index].start)), after
+        if after < end and tokens[after].is_char("_") and tokens[index].is_char("["):
+            subscript, after = _subscript_tokens(tokens, after, end)
+            return self.placeholder(self.entry_matrix(tokens[index + 1 : close], subscript, tokens[index].start)), after
         inner = self.emit(tokens, index + 1, close)
         return tokens[index].text + inner + tokens[close].text, after
 
@@ -905,7 +1069,8 @@ class _Reader:
                         labels = []
                     rest = None if family.arity is None else family.arity - len(labels)
                     return family.base[tuple(labels + self.indices(subscript, rest, label))]
-                raise Undeclared(f"{label}: declare the entries, e.g. 'random {label} ~ …' or 'scalar …'", where)
+                if found.base not in self.decl.matrix_families:
+                    raise Undeclared(f"{label}: declare the entries, e.g. 'random {label} ~ …' or 'scalar …'", where)
         value = self.sub_read(inner)
         if not isinstance(value, MatrixExpr):
             raise Unsupported("a subscript on a scalar expression: declare the matrix or vector inside", where)
@@ -926,6 +1091,8 @@ class _Reader:
     def two_arguments(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
         first, after = _argument(tokens, index + 1, end, tokens[index])
         second, after = _argument(tokens, after, end, tokens[index])
+        if tokens[index].is_command(r"\frac") and _starts_with(first, r"\partial"):
+            return self.partial(tokens, index, first, second, after, end)
         return f"{tokens[index].text}{{{self.emit(*first)}}}{{{self.emit(*second)}}}", after
 
     def square_root(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
@@ -951,6 +1118,10 @@ class _Reader:
             if over >= end or not tokens[over].is_char("^"):
                 raise Unsupported(f"{token.text} without an upper bound cannot be judged", token.start)
             upper, after = _argument(tokens, over + 1, end, tokens[over])
+            if token.text == r"\prod":
+                product = self.ordered_product(tokens, index, subscript, list(upper[0][upper[1]:upper[2]]), after, end)
+                if product is not None:
+                    return product
             return f" {token.text}_{{{self.emit(subscript, 0, len(subscript))}}}^{{{self.emit(*upper)}}} ", after
         found = _read_name(subscript, 0, len(subscript)) if subscript else None
         if found is None or found.end != len(subscript) or found.canonical not in self.decl.ranges:
@@ -1189,6 +1360,10 @@ def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
             if close is not None:
                 index = close
                 continue
+        if token.is_command(r"\substack") and group < len(tokens) and tokens[group].is_char("{"):
+            close = matching_brace(tokens, group)  # ranges 1 \le i \le n, read by the reader
+            index = (close if close is not None else index) + 1
+            continue
         if token.is_command(r"\variable"):
             found.append(LatexInputError(r"\variable is reserved for symderive's placeholders", token.start))
         elif token.kind == "command" and token.text not in KNOWN_COMMANDS:
@@ -1223,7 +1398,8 @@ def _refuse_unsupported(tokens: list[Token]) -> None:
     """The first construct we cannot judge anywhere in the expression is the reason given."""
     for token in tokens:
         if token.kind == "command" and token.text in UNSUPPORTED_COMMANDS and token.text not in (
-                r"\begin", r"\top", r"\prime"):  # ^\top is a transpose; \begin is reported last
+                r"\begin", r"\top", r"\prime", r"\partial", r"\substack"):
+            # ^\top is a transpose; \begin is reported last; \partial and \substack where they stand
             raise Unsupported(UNSUPPORTED_COMMANDS[token.text], token.start)
     _refuse_leibniz(tokens)
     for index, token in enumerate(tokens):
@@ -1419,6 +1595,52 @@ def _differential_name_at(tokens: list[Token], index: int, end: int) -> int | No
     return name_at if starts_name else None
 
 
+def _starts_with(argument: tuple[list[Token], int, int], command: str) -> bool:
+    source, start, stop = argument
+    first = next_non_space(source, start)
+    return first < stop and source[first].is_command(command)
+
+
+def _after_partial(argument: tuple[list[Token], int, int]) -> list[Token] | None:
+    r"""The tokens after a leading ``\partial`` (``[]`` for a bare one); None without it."""
+    source, start, stop = argument
+    first = next_non_space(source, start)
+    if not (first < stop and source[first].is_command(r"\partial")):
+        return None
+    rest = [t for t in source[first + 1 : stop]]
+    return rest if any(t.kind != "space" for t in rest) else []
+
+
+def _operand_end(tokens: list[Token], index: int, end: int) -> int | None:
+    r"""The end of the one factor at ``index`` that an operator (``\frac{\partial}{\partial x}``, ``\prod``)
+    applies to: a bracket with its subscript and superscript, or a name with its argument and superscript."""
+    if index >= end:
+        return None
+    token = tokens[index]
+    if token.is_char("(", "["):
+        after = _closing(tokens, index, end) + 1
+        if after < end and tokens[after].is_char("_"):
+            _, after = _subscript_tokens(tokens, after, end)
+    elif token.kind == "char" and token.text.isascii() and token.text.isalpha() or (
+            token.kind == "command" and (token.text in GREEK or token.text in DECORATIONS or token.text in WORD_COMMANDS)):
+        after = _read_name(tokens, index, end).end
+        following = next_non_space(tokens, after)
+        if following < end and tokens[following].is_char("("):
+            after = _closing(tokens, following, end) + 1
+    else:
+        return None
+    while after < end and tokens[after].is_char("^"):
+        _, after = _argument(tokens, after + 1, end, tokens[after])
+    return after
+
+
+def _vector_of_1x1(value: Basic) -> Basic:
+    """The 1×1 vector behind its entry (``β_l`` is read as a number where a number is expected)."""
+    if isinstance(value, MatrixElement) and value.parent.shape == (1, 1) and isinstance(value.parent, IndexedMatrix):
+        return value.parent
+    return value
+
+
 def _subscript_tokens(tokens: list[Token], underscore: int, end: int) -> tuple[list[Token], int]:
     (source, start, stop), after = _argument(tokens, underscore + 1, end, tokens[underscore])
     return list(source[start:stop]), after
@@ -1532,7 +1754,7 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
     named = base + "'" * primes
     canonical = named
     if subscript is not None:
-        shown = "".join(t.text for t in subscript if t.kind != "space")
+        shown = _unbraced_scripts("".join(t.text for t in subscript if t.kind != "space"))
         canonical += "_" + (shown if len([t for t in subscript if t.kind != "space"]) == 1 else "{" + shown + "}")
     return _Name(canonical, named, subscript, index, after)
 
@@ -1553,6 +1775,19 @@ def _extends_argument(token: Token) -> bool:
     if token.kind == "char":
         return token.text not in _ENDS_ARGUMENT_CHARS
     return token.text not in _ENDS_ARGUMENT_COMMANDS
+
+
+_BRACED_SCRIPT = re.compile(r"([_^])\{([A-Za-z0-9]|\\[A-Za-z]+(?![A-Za-z]))\}")
+
+
+def _unbraced_scripts(text: str) -> str:
+    """``n_{1}`` -> ``n_1``, ``x_{\\alpha}`` -> ``x_\\alpha``: one spelling for a script of one symbol, so
+    ``I_{n_{1}}`` and ``I_{n_1}`` name the same thing."""
+    while True:
+        unbraced = _BRACED_SCRIPT.sub(r"\1\2", text)
+        if unbraced == text:
+            return text
+        text = unbraced
 
 
 def _starts_name(token: Token) -> bool:

@@ -17,7 +17,9 @@ from typing import Iterable, Iterator
 from sympy import Basic, Identity, Indexed, IndexedBase, Lambda, MatrixSymbol, Symbol, ZeroMatrix, preorder_traversal
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
+from ..jacobians import EntryMatrix
 from ..judge import Context, Definition
+from ..matrices import IndexedMatrix, OrderedProduct
 from ..model import Chain, Derivation, Step
 from ..randomvars import RandomFamily
 from .premises import law_to_latex
@@ -37,8 +39,12 @@ def derivation_directives(derivation: Derivation) -> tuple[str, ...]:
     expressions = tuple(_expressions(derivation.chains))
     contexts = _contexts(derivation.chains)
     random_bases = {f.base for c in contexts if c.random_model for f in c.random_model.families}
-    lines = [*_scalar_directives(expressions), *_shape_directives(expressions, contexts),
-             *_family_directives(expressions, random_bases), *_function_directives(expressions)]
+    sizes = _size_bases(expressions)  # families in a matrix's size are declared before the matrix
+    families = _family_directives(expressions, random_bases)
+    lines = [*_scalar_directives(expressions), *[f for base, f in families if base in sizes],
+             *_shape_directives(expressions, contexts), *[f for base, f in families if base not in sizes],
+             *_matrix_family_directives(expressions), *_product_order_directives(expressions),
+             *_function_directives(expressions)]
     for context in contexts:
         lines += _random_directives(context)
     shared = [_definition_directive(d) for d in contexts[0].definitions] if contexts else []
@@ -162,6 +168,8 @@ def _scalar_directives(expressions: tuple[Basic, ...]) -> list[str]:
     another) are one name to a reader: it gets the properties that hold for all of them.
     """
     labels = {base.label for base in _nodes(expressions, IndexedBase)}
+    # (the placeholder column index of a column given by its entries, _column, is never printed)
+    labels |= {m.col_index for m in _nodes(expressions, EntryMatrix) if m.is_column and m.col_index.name[0] == "_"}
     alike: dict[str, list[Symbol]] = {}
     for symbol in sorted(_nodes(expressions, Symbol), key=lambda s: s.name):
         if symbol not in labels and type(symbol) is Symbol:
@@ -172,8 +180,8 @@ def _scalar_directives(expressions: tuple[Basic, ...]) -> list[str]:
     return [f"scalar {', '.join(names)} : {words}" for words, names in by_properties.items()]
 
 
-def _family_directives(expressions: tuple[Basic, ...], random_bases: set) -> list[str]:
-    """``scalar n_k`` for every deterministic indexed family, with the arity the steps use."""
+def _family_directives(expressions: tuple[Basic, ...], random_bases: set) -> list[tuple[IndexedBase, str]]:
+    """``scalar n_k`` for every deterministic indexed family, with the arity the steps use (with its base)."""
     arities: dict[IndexedBase, int] = {}
     for entry in _nodes(expressions, Indexed):
         arities.setdefault(entry.base, len(entry.indices))
@@ -181,8 +189,59 @@ def _family_directives(expressions: tuple[Basic, ...], random_bases: set) -> lis
     for base, arity in sorted(arities.items(), key=lambda item: str(item[0])):
         if base in random_bases:
             continue
-        lines.append(f"scalar {_generic_entry(base, arity)} : {scalar_properties(base)}")
+        lines.append((base, f"scalar {_generic_entry(base, arity)} : {scalar_properties(base)}"))
     return lines
+
+
+def _size_bases(expressions: tuple[Basic, ...]) -> set[IndexedBase]:
+    """The families that a declared matrix's size mentions (``n`` of ``I_{n_l}``)."""
+    shapes = [m.shape for m in _nodes(expressions, MatrixSymbol)] + [(m.rows,) for m in _nodes(expressions, Identity)]
+    return {entry.base for shape in shapes for size in shape for entry in size.atoms(Indexed)}
+
+
+_MEMBER = Symbol("k", integer=True)  # the subscript letter of a printed family member
+
+
+def _matrix_family_directives(expressions: tuple[Basic, ...]) -> list[str]:
+    """``matrices A_{k} : n_{k} x n_{k - 1}`` and ``vectors y_{k} : n_{k}`` for the families of indexed matrices,
+    their sizes written in the subscript (from a member whose index is a letter, or a letter plus a number).
+
+    Subclasses that print as something else (``diag(σ'(y'_k))``) are not names of the text."""
+    shapes: dict[str, tuple] = {}
+    for member in sorted(_nodes(expressions, IndexedMatrix), key=str):
+        generic = _generic_member(member)
+        if type(member) is IndexedMatrix and generic is not None:
+            shapes.setdefault(member.name, generic.shape)
+    grouped: dict[tuple, list[str]] = {}
+    for name, (rows, cols) in shapes.items():
+        grouped.setdefault((rows, cols), []).append(to_latex(IndexedMatrix(name, _MEMBER, rows, cols)))
+    lines = []
+    for (rows, cols), names in grouped.items():
+        if cols == 1:
+            lines.append(f"vectors {', '.join(names)} : {to_latex(rows)}")
+        else:
+            lines.append(f"matrices {', '.join(names)} : {to_latex(rows)} x {to_latex(cols)}")
+    return lines
+
+
+def _generic_member(member: IndexedMatrix) -> IndexedMatrix | None:
+    """``member`` at the index ``k``: from ``A_{l + 1}`` (n_{l+1} x n_l), ``A_k`` (n_k x n_{k-1}); None from ``A_2``."""
+    index = member.index
+    symbols = [s for s in index.free_symbols if isinstance(s, Symbol)]
+    if len(symbols) != 1 or not (index - symbols[0]).is_Integer:
+        return None
+    at = {symbols[0]: _MEMBER - (index - symbols[0])}
+    return IndexedMatrix(member.name, _MEMBER, member.rows.xreplace(at), member.cols.xreplace(at))
+
+
+def _product_order_directives(expressions: tuple[Basic, ...]) -> list[str]:
+    r"""``read \prod_{k=L - 1}^{l + 1} as descending``: the text does not show the order of an ordered product."""
+    orders: dict[str, set[str]] = {}
+    for product in _nodes(expressions, OrderedProduct):
+        spelling = rf"\prod_{{{to_latex(product.index)}={to_latex(product.start)}}}^{{{to_latex(product.stop)}}}"
+        orders.setdefault(spelling, set()).add("descending" if product.step == -1 else "ascending")
+    # (one spelling in both orders cannot be declared: check then says it is ambiguous)
+    return [f"read {spelling} as {order}" for spelling, (order, *others) in orders.items() if not others]
 
 
 def _generic_entry(base: IndexedBase, arity: int) -> str:
