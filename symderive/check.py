@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Derivative, Dummy, Indexed, Integer, Product, Rational, S, Sum, Symbol, preorder_traversal
+from sympy import Basic, Derivative, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand, preorder_traversal
+from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Scope, empty_scope
 from .density_instances import density_counterexample
+from .integrals import evaluate_integrals
 from .judge import Context, judge
+from .judge.functions import with_functions
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
 from .latex_in.document import (
@@ -42,14 +46,14 @@ from .latex_in.document import (
     Side,
     read_document,
 )
-from .latex_in.notation import Declarations, LatexInputError, prescreen, read_side
+from .latex_in.notation import Declarations, LatexInputError, Rewrite, prescreen, read_side
 from .model import Outcome, Status
 from .matrices import MatrixFacts
 from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
 from .randomvectors import Independence as VectorIndependence
 from .randomvectors import RECHECKED_BY, MatExpect, VectorModel
 from .realisations import draw_realisation, entry_law, law_parameters
-from .recheck import Recheck, human_sums, recheck
+from .recheck import Recheck, human_sums, polynomial_value, recheck
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RELATIONS = 2_000
@@ -329,9 +333,59 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         result = _equality(left, right, context)
     else:
         result = _inequality(left, right, sign, context)
+    if result["verdict"] == "refuted":
+        result = _within_hypotheses(result, declarations)
     if used and result["verdict"] in ("verified", "plausible", "refuted"):
         result["reason"] = f"{result['reason']} (using {', '.join(used)})"
     return {**found, **result}
+
+
+_FUNCTION_VALUE = re.compile(r"(.+)\((t\d*(?:, t\d+)*)\)")  # ``f(t)``, ``f(t1, t2)``: a function given as a polynomial
+
+
+def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
+    r"""A refutation that gives a function as a polynomial stands only if the polynomial satisfies, identically,
+    everything in force that constrains that function.
+
+    ``assume \int_0^1 f(t) dt = 1`` (or ``define f(0) = 1``) is applied only where it is written, so a step such as
+    ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
+    """
+    values = (result.get("counterexample") or {}).get("values", {})
+    try:
+        functions = {found.group(1): _polynomial(found, text) for name, text in values.items()
+                     if (found := _FUNCTION_VALUE.fullmatch(name))}
+    except ValueError:
+        return {"verdict": "unknown", "reason": f"{result['reason']}; but a function given cannot be read back"}
+    violated = [rewrite.label for rewrite in declarations.rewrites
+                if (rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target))
+                and not _holds_identically(rewrite, functions)]
+    if not violated:
+        return result
+    return {"verdict": "unknown", "reason": f"{result['reason']}; but the polynomial given for {', '.join(functions)} "
+            f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
+
+
+def _polynomial(name: re.Match, text: str) -> Lambda:
+    variables = tuple(Symbol(v) for v in name.group(2).split(", "))
+    return Lambda(variables, polynomial_value(text, variables))
+
+
+def _holds_identically(rewrite: Rewrite, functions: dict[str, Lambda]) -> bool:
+    """Whether ``rewrite`` says nothing about the functions given, or holds with their polynomials put in, for every
+    value of its other names (exact: a difference that expands to 0)."""
+    applied = {a.func for side in (rewrite.target, rewrite.value) for a in side.atoms(AppliedUndef)}
+    given = {f: functions[str(f)] for f in applied if str(f) in functions}
+    if not given:
+        return True
+    try:
+        difference = with_functions(rewrite.target - rewrite.value, given)
+        return expand(evaluate_integrals(difference.doit())) == 0
+    except Exception:  # noqa: BLE001 -- a hypothesis that cannot be evaluated there is not known to hold
+        return False
+
+
+def _is_name(target: Basic) -> bool:
+    return isinstance(target, (Symbol, Indexed, MatrixSymbol))
 
 
 def judge_context(declarations: Declarations) -> Context:

@@ -152,7 +152,11 @@ def matrix_value(text: str) -> ImmutableMatrix:
 
 MAX_POLYNOMIAL_TEXT = 2_000
 MAX_POLYNOMIAL_POWER = 12
-_POLYNOMIAL_TOKEN = re.compile(r"\s*(?:(\d+)|(t\d*)|(\*\*|[-+*/()]))")
+# Powers of powers multiply (((t + 1)**12)**12 has degree 144), so the result is bounded too: the judge's
+# polynomials have degree at most 6, and a number at most a few hundred bits.
+MAX_POLYNOMIAL_DEGREE = 24
+MAX_POLYNOMIAL_BITS = 2_048
+_POLYNOMIAL_TOKEN = re.compile(r"\s*(?:([0-9]+)|(t[0-9]*)|(\*\*|[-+*/()]))")  # ASCII digits only: no '٣'
 
 
 def polynomial_value(text: str, variables: tuple[Symbol, ...]) -> Expr:
@@ -168,9 +172,14 @@ def polynomial_value(text: str, variables: tuple[Symbol, ...]) -> Expr:
         number, name, operator = found.groups()
         tokens.append(Integer(number) if number else (name and _variable(name, variables)) or operator)
         position = found.end()
-    value, rest = _sum(tokens)
+    try:
+        value, rest = _sum(tokens)
+    except RecursionError:  # ((((…)))) or - - - … t: no polynomial the judge prints nests this deep
+        raise ValueError("a polynomial nested too deeply to read back") from None
     if rest:
         raise ValueError(f"not a polynomial: {text!r}")
+    if _degree(value) > MAX_POLYNOMIAL_DEGREE:  # t**12*t**12*…: products add degrees
+        raise ValueError(f"a polynomial of too high a degree: {text!r}")
     return value
 
 
@@ -193,8 +202,8 @@ def _product(tokens: list) -> tuple[Expr, list]:
     value, tokens = _signed(tokens)
     while tokens and tokens[0] in ("*", "/"):
         operator, (factor, tokens) = tokens[0], _signed(tokens[1:])
-        if operator == "/" and factor == 0:
-            raise ValueError("a division by zero in a polynomial")
+        if operator == "/" and not (factor.is_Rational and factor != 0):  # 1/t is no polynomial, 1/0 no number
+            raise ValueError(f"a division by {factor} in a polynomial")
         value = value * factor if operator == "*" else value / factor
     return value, tokens
 
@@ -208,8 +217,26 @@ def _signed(tokens: list) -> tuple[Expr, list]:
         exponent, tokens = _signed(tokens[1:])
         if not (exponent.is_Integer and 0 <= exponent <= MAX_POLYNOMIAL_POWER):
             raise ValueError(f"a power {exponent} in a polynomial")
+        if _degree(base) * exponent > MAX_POLYNOMIAL_DEGREE or _bits(base) * exponent > MAX_POLYNOMIAL_BITS:
+            raise ValueError(f"a polynomial of too high a degree or too large a number: {exponent}th power")
         base = base**exponent
     return base, tokens
+
+
+def _degree(expr: Expr) -> int:
+    """The total degree of a polynomial as built here (sums, products, powers, unexpanded), structurally."""
+    if isinstance(expr, Add):
+        return max(_degree(a) for a in expr.args)
+    if isinstance(expr, Mul):
+        return sum(_degree(a) for a in expr.args)
+    if isinstance(expr, Pow):
+        return _degree(expr.base) * int(expr.exp)
+    return 1 if isinstance(expr, Symbol) else 0
+
+
+def _bits(expr: Expr) -> int:
+    """The bits of the largest numerator or denominator in ``expr``."""
+    return max((max(abs(r.p).bit_length(), r.q.bit_length()) for r in expr.atoms(Rational)), default=1)
 
 
 def _atom(tokens: list) -> tuple[Expr, list]:
@@ -275,7 +302,7 @@ def _function_problem(function, polynomial: Lambda) -> str:
     value, application = polynomial.expr.xreplace(reals), function(*reals.values())
     if value.free_symbols - set(reals.values()) or value.is_real is not True:
         return f"the {function} given is not a real polynomial"
-    for fact in ("positive", "nonnegative", "negative", "nonpositive", "nonzero"):
+    for fact in ("positive", "nonnegative", "negative", "nonpositive", "nonzero", "integer"):
         if getattr(application, f"is_{fact}") and getattr(value, f"is_{fact}") is not True:
             return f"the {function} given is not provably {fact}, as declared"
     return ""

@@ -12,7 +12,7 @@ from typing import Iterable
 from sympy import (
     Abs, Basic, Expr, Heaviside, MatrixExpr, Integral, Max, Min, Piecewise, Pow, Product, S, Sum, Tuple, arg, binomial, cancel,
     ceiling, cot, csc,
-    expand, factorial, floor, frac, gamma, im, log, re, sec, simplify, tan,
+    expand, factorial, floor, frac, gamma, im, log, preorder_traversal, re, sec, simplify, tan,
 )
 from sympy import sign as sign_function
 from sympy.core.function import UndefinedFunction
@@ -148,9 +148,23 @@ class Identical(Strategy):
     def run(self, problem: Problem) -> Verdict | None:
         if problem.lhs == problem.rhs:
             return problem.undefined_everywhere() or problem.verified(Status.PROVED, self.name)
-        if problem.lhs.as_dummy() == problem.rhs.as_dummy():  # ∫ f(α) dα = ∫ f(t) dt: only bound names differ
+        if equal_up_to_bound_names(problem.lhs, problem.rhs):  # ∫ f(α) dα = ∫ f(t) dt: only bound names differ
             return problem.undefined_everywhere() or problem.verified(Status.PROVED, f"{self.name} up to bound names")
         return None
+
+
+def equal_up_to_bound_names(lhs: Basic, rhs: Basic) -> bool:
+    """``lhs`` and ``rhs`` differ only in the names of their bound variables, as far as SymPy's ``as_dummy`` can tell
+    soundly: it names the variables of every binder ``_0, _1, …`` innermost first, so an outer binder of another kind
+    captures an inner one's (∫ Σ_j j x dx and ∫ Σ_j j² dx both become ∫ Σ _0 _0); nested binders are not compared."""
+    if _has_nested_binders(lhs) or _has_nested_binders(rhs):
+        return False
+    return lhs.as_dummy() == rhs.as_dummy()
+
+
+def _has_nested_binders(expr: Basic) -> bool:
+    binders = [node for node in preorder_traversal(expr) if getattr(node, "bound_symbols", None)]
+    return any(inner is not outer and outer.has(inner) for outer in binders for inner in binders)
 
 
 @dataclass

@@ -438,9 +438,10 @@ class _Reader:
         word = _bare_word(tokens, index, end)
         if word is not None:
             return self.operator(OPERATOR_WORDS[word], tokens, index + len(word), end, token, f"{word}(…)")
+        if token.text == "E" and "E" not in self.decl.symbols and self.decl.readings.get("E") == "expectation":
+            # declared: E is the expectation even before a bare name (``E X``), never a scalar E times X
+            return self.operator("expectation", tokens, index + 1, end, token, "E")
         if token.text == "E" and self._applied(tokens, index + 1, end) and "E" not in self.decl.symbols:
-            if self.decl.readings.get("E") == "expectation":
-                return self.operator("expectation", tokens, index + 1, end, token, "E")
             raise Ambiguous("E(…) without \\mathbb: declare 'read E as expectation' or write \\mathbb{E}[…]",
                             token.start)
         return self.name(tokens, index, end)
@@ -456,7 +457,9 @@ class _Reader:
             return self.name(tokens, index, end)
         if text in WORD_COMMANDS:
             word = _group_text(tokens, index + 1, end)
-            if word in OPERATOR_WORDS and (word != "E" or self._applied(tokens, _group_after(tokens, index + 1, end), end)):
+            expectation = self.decl.readings.get("E") == "expectation" and "E" not in self.decl.symbols
+            if word in OPERATOR_WORDS and (word != "E" or expectation
+                                           or self._applied(tokens, _group_after(tokens, index + 1, end), end)):
                 after = _group_after(tokens, index + 1, end)
                 return self.operator(OPERATOR_WORDS[word], tokens, after, end, token, f"{text}{{{word}}}")
             return self.name(tokens, index, end)
@@ -1011,7 +1014,7 @@ class _Reader:
             # ``\operatorname{tr} M``, ``\operatorname{Var} X``: one bare name is the argument
             after = _read_name(tokens, opening, end).end
             following = next_non_space(tokens, after)
-            if following < end and (tokens[following].is_char("^", "(", "[") or _starts_name(tokens[following])):
+            if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
                                 "use brackets", at.start)
             inner, close = tokens[opening:after], after - 1
@@ -1754,6 +1757,24 @@ def _read_name(tokens: Sequence[Token], index: int, end: int) -> _Name:
         shown = _unbraced_scripts("".join(t.text for t in subscript if t.kind != "space"))
         canonical += "_" + (shown if len([t for t in subscript if t.kind != "space"]) == 1 else "{" + shown + "}")
     return _Name(canonical, named, subscript, index, after)
+
+
+# What may follow the bare argument of an operator (``\operatorname{tr} A + 1``, ``|\operatorname{tr} A|``): an
+# operator, a closing bracket, a separator.  Anything else may be part of the argument (``X!``, ``X 2``, ``X \pi``).
+_ENDS_ARGUMENT_CHARS = frozenset("+-*/=<>,;.:)]}&|_")
+_ENDS_ARGUMENT_COMMANDS = frozenset((
+    r"\cdot", r"\times", r"\div", r"\pm", r"\mp", r"\rangle", r"\rvert", r"\rVert", r"\|", r"\}", r"\le", r"\leq",
+    r"\ge", r"\geq", r"\lt", r"\gt", r"\ne", r"\neq", r"\approx", r"\sim", r"\equiv", r"\to", r"\in", r"\mid",
+    "\\\\", r"\end", r"\text", r"\mbox", r"\textrm",
+))  # spacing and sizing commands (\, \right) are dropped before this is asked
+
+
+def _extends_argument(token: Token) -> bool:
+    """Whether ``token``, after the bare argument of an operator, may be part of it: where the argument ends is then
+    a matter of reading (``E X!`` is ``E[X!]`` as ``log n!`` is ``log(n!)``; ``Var X 2``), so it is not guessed."""
+    if token.kind == "char":
+        return token.text not in _ENDS_ARGUMENT_CHARS
+    return token.text not in _ENDS_ARGUMENT_COMMANDS
 
 
 _BRACED_SCRIPT = re.compile(r"([_^])\{([A-Za-z0-9]|\\[A-Za-z]+(?![A-Za-z]))\}")
