@@ -25,7 +25,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sympy import Basic, Derivative, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand, preorder_traversal
+from sympy import (
+    Basic, Derivative, Dummy, Indexed, Integer, Integral, Lambda, Product, Rational, S, Sum, Symbol, expand,
+    preorder_traversal,
+)
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
@@ -351,6 +354,10 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
     ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
     """
     values = (result.get("counterexample") or {}).get("values", {})
+    broken = [r.label for r in declarations.rewrites if r.kind == "hypothesis" and _fails_at(r, values)]
+    if broken:  # ``assume x + y = 1`` is a rewrite only where x + y is written: the point must still obey it
+        return {"verdict": "unknown", "reason": f"{result['reason']}; but the point contradicts "
+                f"{', '.join(_ordered(broken))}, so it is no counterexample"}
     try:
         functions = {found.group(1): _polynomial(found, text) for name, text in values.items()
                      if (found := _FUNCTION_VALUE.fullmatch(name))}
@@ -363,6 +370,27 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
         return result
     return {"verdict": "unknown", "reason": f"{result['reason']}; but the polynomial given for {', '.join(functions)} "
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
+
+
+def _fails_at(hypothesis: Rewrite, values: dict[str, str]) -> bool:
+    """Whether a hypothesis between plain scalars, every one of them given a rational value by the point, is false
+    there (certainly).  Anything else (entries, matrices, functions, operators, names the point leaves free) is
+    not decided here: False."""
+    sides = (hypothesis.target, hypothesis.value)
+    if any(not isinstance(side, Basic) or isinstance(side, (MatrixExpr, MatrixBase))
+           or side.has(Indexed, MatrixExpr, AppliedUndef, RandomOperator, Sum, Product, Integral, Derivative)
+           for side in sides):
+        return False
+    difference = sides[0] - sides[1]
+    symbols = difference.free_symbols
+    if not symbols or not all(isinstance(s, Symbol) and str(s) in values for s in symbols):
+        return False
+    try:
+        point = {s: Rational(values[str(s)]) for s in symbols}
+    except (TypeError, ValueError):  # a matrix, or a value that is no rational
+        return False
+    value = difference.xreplace(point)
+    return bool(value.is_number and value.is_zero is False)
 
 
 def _polynomial(name: re.Match, text: str) -> Lambda:
