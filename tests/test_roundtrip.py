@@ -10,21 +10,34 @@ from __future__ import annotations
 import pytest
 
 from symderive.render.directives import PREFIX
-from transcript_steps import labels, step_lines, step_verdicts, transcripts
+from transcript_steps import labels, step_lines, step_verdicts, transcripts, whole_report
 
 PLAUSIBLE_STATUSES = {"proved-on-instances", "tested-numerically"}
 
 
 @pytest.fixture(scope="module")
-def verdicts():
+def reports():
     found: dict = {}
 
     def of(path):
         if path not in found:
-            found[path] = step_verdicts(path)
+            found[path] = whole_report(path)
         return found[path]
 
     return of
+
+
+@pytest.fixture(scope="module")
+def verdicts(reports):
+    return lambda path: step_verdicts(path, reports(path))
+
+
+@pytest.mark.parametrize("path", transcripts(), ids=lambda p: p.stem)
+def test_nothing_in_the_transcript_is_refuted_prose_included(path, reports):
+    """A user checks the whole document: a hypothesis stated in prose ('$t > 0$') is no refuted claim."""
+    refuted = [f"{e.line}: {e.lhs} {e.relation} {e.rhs} ({e.reason})" for e in reports(path).entries
+               if e.verdict == "refuted"]
+    assert not refuted, "\n".join(refuted)
 
 
 @pytest.mark.parametrize("path", transcripts(), ids=lambda p: p.stem)

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from symderive.check import Entry, Settings, check_paths
+from symderive.check import Entry, FileReport, Settings, check_paths
 
 DERIVATIONS = Path(__file__).resolve().parent.parent / "derivations"
 _TAG = re.compile(r"\\tag\*\{\((\d+)\)\}")
@@ -38,9 +38,13 @@ def labels(path: Path) -> list[str]:
     return [step["verification"]["status"] for step in data["steps"]]
 
 
-def step_verdicts(path: Path, settings: Settings = Settings(jobs=2)) -> dict[int, list[Entry]]:
-    """{step number: check's entries on that step's line} for one transcript."""
-    report = check_paths([path], settings)[0]
+def whole_report(path: Path, settings: Settings = Settings(jobs=2)) -> FileReport:
+    """check's report on the whole transcript: numbered steps, prose and directives."""
+    return check_paths([path], settings)[0]
+
+
+def step_verdicts(path: Path, report: FileReport) -> dict[int, list[Entry]]:
+    """{step number: check's entries on that step's line} for one transcript, from its report."""
     lines = step_lines(path.read_text(encoding="utf-8"))
     verdicts: dict[int, list[Entry]] = {number: [] for number in lines.values()}
     for entry in report.entries:
