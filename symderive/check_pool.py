@@ -22,6 +22,7 @@ under identical declarations are judged once per run.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from bisect import bisect_left
 from collections import OrderedDict
@@ -33,7 +34,7 @@ from sympy import Dummy
 
 from .exprjson import Encoder
 from .latex_in.notation import Declarations
-from .limits import BoundedPool, ChildFailed, PoolTask, TimeLimitExceeded, from_wire, to_wire, wait_first
+from .limits import BoundedPool, ChildFailed, PoolTask, TimeLimitExceeded, from_wire, to_wire, wait_first, wire_data
 from .verdict_cache import CacheUnavailable, VerdictCache, is_final, relation_key, scope_key
 
 MOMENT_SECONDS = 10.0  # per law, at least: moments are computed once per run, outside any relation's limit
@@ -56,20 +57,29 @@ class Scope:
     laws: tuple[str, ...] = ()
 
 
-class _CanonicalEncoder(Encoder):
-    """The wire encoding with each Dummy's run-dependent index replaced by its number in the tree."""
+class _RecordingEncoder(Encoder):
+    """The wire encoding, remembering each Dummy's node (whose run-dependent index the key leaves out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dummy_nodes: list[list] = []
 
     def _atom(self, e, depth):  # type: ignore[override]
         tree = super()._atom(e, depth)
         if isinstance(e, Dummy) and tree is not None:
-            tree[3] = tree[1]
+            self.dummy_nodes.append(tree)
         return tree
 
 
 def scope_of(declarations: Declarations) -> Scope:
-    canonical = to_wire(declarations, _CanonicalEncoder())
+    encoder = _RecordingEncoder()
+    packed = wire_data(declarations, encoder)
+    text = json.dumps(packed)
+    for node in encoder.dummy_nodes:  # canonical: each Dummy's index is its number in the tree
+        node[3] = node[1]
+    key = hashlib.sha256(json.dumps(packed).encode()).hexdigest()
     laws = tuple(dict.fromkeys(to_wire(f.law) for f in declarations.random_families if f.law is not None))
-    return Scope(to_wire(declarations), hashlib.sha256(canonical.encode()).hexdigest(), laws)
+    return Scope(text, key, laws)
 
 
 @lru_cache(maxsize=1)
@@ -108,6 +118,15 @@ def _decoded(text: str, key: str | None = None) -> Any:
     return value
 
 
+def _kept(declarations: Declarations) -> Scope:
+    """The scope of declarations made in this worker, kept decoded: the next directive often comes here."""
+    scope = scope_of(declarations)
+    _DECODED[scope.key] = declarations
+    if len(_DECODED) > KEPT_VALUES:
+        _DECODED.popitem(last=False)
+    return scope
+
+
 def declarations_of(scope_text: str, key: str) -> Declarations:
     declarations = _decoded(scope_text, key)
     if not isinstance(declarations, Declarations):
@@ -122,7 +141,7 @@ def _declared(text: str, key: str, directive: str, label: str) -> Scope | str:
     from .latex_in.notation import LatexInputError
 
     try:
-        return scope_of(declare(declarations_of(text, key), grammar.parse_directive(directive), label))
+        return _kept(declare(declarations_of(text, key), grammar.parse_directive(directive), label))
     except (LatexInputError, grammar.DirectiveError) as exc:
         return str(exc)
 
@@ -133,7 +152,7 @@ def _defined(text: str, key: str, lhs: str, rhs: str, label: str) -> Scope | str
     from .latex_in.notation import LatexInputError
 
     try:
-        return scope_of(define(declarations_of(text, key), lhs, rhs, label))
+        return _kept(define(declarations_of(text, key), lhs, rhs, label))
     except LatexInputError as exc:
         return str(exc)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import sympy
@@ -204,7 +205,7 @@ class Encoder:
         if isinstance(e, sympy.IndexedBase):
             if e.offset != 0 or e.strides is not None:
                 raise ExprJsonError("an IndexedBase with offset or strides cannot be encoded")
-            return ["IndexedBase", _indexed_base_assumptions(e)]
+            return ["IndexedBase", dict(_indexed_base_assumptions(e))]
         name = _NAMES.get(type(e))
         if name is None:
             raise ExprJsonError(f"class {type(e).__name__} is not on the allow-list")
@@ -254,7 +255,8 @@ def _plain_assumptions(assumptions: dict) -> dict[str, bool]:
     return {key: bool(value) for key, value in sorted(assumptions.items()) if value is not None}
 
 
-def _indexed_base_assumptions(base: sympy.IndexedBase) -> dict[str, bool]:
+@lru_cache(maxsize=4096)  # deducing the facts is the dearest part of encoding large declarations
+def _indexed_base_assumptions(base: sympy.IndexedBase) -> tuple[tuple[str, bool], ...]:
     """The facts of ``base`` beyond those of its label: what ``IndexedBase(label, **facts)`` needs.
 
     Not the facts it was made with: ``IndexedBase(label)`` takes every fact about
@@ -262,8 +264,8 @@ def _indexed_base_assumptions(base: sympy.IndexedBase) -> dict[str, bool]:
     asked before, and the same expression would encode differently from run to run.
     """
     implied = StdFactKB(dict(base.label._assumptions0)) if isinstance(base.label, Symbol) else {}
-    return {key: bool(value) for key, value in sorted(StdFactKB(base._assumptions._generator).items())
-            if value is not None and implied.get(key) != value}
+    return tuple((key, bool(value)) for key, value in sorted(StdFactKB(base._assumptions._generator).items())
+                 if value is not None and implied.get(key) != value)
 
 
 _PLAIN_FUNCTION_ATTRIBUTES = frozenset(vars(Function("f"))) | {"nargs"}  # and the is_* of its assumptions
@@ -412,7 +414,8 @@ class Decoder:
             label, *shape = args
             _expect(isinstance(label, Symbol) and len(shape) <= 1 and all(isinstance(s, Tuple) for s in shape),
                     name, path, "a Symbol as its label, then optionally a Tuple as its shape")
-            return sympy.IndexedBase(label, shape[0] if shape else None, **self._assumptions(payload[0], path))
+            facts = tuple(sorted(self._assumptions(payload[0], path).items()))
+            return _indexed_base(label, shape[0] if shape else None, facts)
         if name == "ImmutableDenseMatrix":
             rows, cols = payload
             sizes_ok = type(rows) is int and type(cols) is int and 0 <= rows and 0 <= cols
@@ -487,6 +490,19 @@ def _expect(condition: bool, name: str, path: tuple[int, ...], what: str) -> Non
         raise ExprJsonError(f"{name} at {_where(path)} expects {what}")
 
 
+# Deducing an IndexedBase's or Indexed's facts (``StdFactKB``) dominates decoding large
+# declarations, and SymPy does not cache these constructors: equal arguments share one
+# (immutable) object instead.
+@lru_cache(maxsize=4096)
+def _indexed_base(label: Symbol, shape: Tuple | None, facts: tuple[tuple[str, bool], ...]) -> sympy.IndexedBase:
+    return sympy.IndexedBase(label, shape, **dict(facts))
+
+
+@lru_cache(maxsize=1 << 16)
+def _indexed(base: Basic, *indices: Basic) -> sympy.Indexed:
+    return sympy.Indexed(base, *indices)
+
+
 def _where(path: tuple[int, ...]) -> str:
     return "$" + "".join(f"[{i}]" for i in path)
 
@@ -532,13 +548,14 @@ def _register_builtins() -> None:
     register(Tuple, Tuple)
     # Containers that do not evaluate on construction (``doit`` does that).
     for container, low, high in (
-        (sympy.Indexed, 2, None), (sympy.Idx, 1, 2), (sympy.Sum, 2, None), (sympy.Product, 2, None),
+        (sympy.Idx, 1, 2), (sympy.Sum, 2, None), (sympy.Product, 2, None),
         (sympy.Integral, 2, None), (sympy.Subs, 3, 3), (sympy.Lambda, 2, 2), (sympy.Limit, 4, 4),
         (MatrixSymbol, 3, 3), (Transpose, 1, 1), (Inverse, 2, 2), (Trace, 1, 1), (Determinant, 1, 1),
         (Identity, 1, 1), (ZeroMatrix, 2, 2), (OneMatrix, 2, 2), (MatrixElement, 3, 3), (DiagMatrix, 1, 1),
         (DiagonalMatrix, 1, 1), (BlockMatrix, 1, 1),
     ):
         register(container, container, low, high)
+    register(sympy.Indexed, _indexed, 2)
     register(sympy.Derivative, _unevaluated(sympy.Derivative), 2)
     for matrix_operator in (MatAdd, MatMul, HadamardProduct):
         register(matrix_operator, _unevaluated(matrix_operator), 2)

@@ -399,7 +399,12 @@ def to_wire(value: Any, encoder: Encoder | None = None) -> str:
     For a value sent with many tasks: encode it once, send the text, decode it with
     :func:`from_wire` in the worker (once, if the worker keeps it).
     """
-    return json.dumps(_pack(value, encoder or Encoder(), 0))
+    return json.dumps(wire_data(value, encoder))
+
+
+def wire_data(value: Any, encoder: Encoder | None = None) -> Any:
+    """The JSON-ready data that :func:`to_wire` writes out."""
+    return _pack(value, encoder or Encoder(), 0)
 
 
 def from_wire(text: str) -> Any:

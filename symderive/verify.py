@@ -490,7 +490,7 @@ def _assumed(atom: Any) -> tuple[str, dict[str, bool]]:
     if isinstance(atom, Symbol):
         return str(atom), {k: bool(v) for k, v in atom._assumptions_orig.items() if v is not None}
     if isinstance(atom, IndexedBase):
-        return str(atom), _indexed_base_assumptions(atom)
+        return str(atom), dict(_indexed_base_assumptions(atom))
     function = atom.func if isinstance(atom, AppliedUndef) else atom
     return f"{function} (a function)", {k: bool(v) for k, v in function._kwargs.items()
                                          if k in _assume_defined and v is not None}

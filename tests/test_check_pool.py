@@ -16,6 +16,8 @@ from symderive.check_pool import (
     Job,
     _judged,
     _collapsed_offset,
+    _declared,
+    _decoded,
     _written_offset,
     empty_scope,
     scope_of,
@@ -74,6 +76,20 @@ def test_directive_labels_are_part_of_the_key():
     directive = grammar.parse_directive("random a ~ U(0, 1)")
     assert scope_of(declare(Declarations(), directive, "random at line 1")).key != \
         scope_of(declare(Declarations(), directive, "random at line 2")).key
+
+
+def test_scope_text_keeps_the_dummy_indices_the_key_leaves_out():
+    declarations = declarations_from(["random (A_L)_{ij} ~ U(0, 1)"])
+    scope = scope_of(declarations)
+    assert from_wire(scope.text) == declarations  # the text decodes to the very Dummies
+    assert scope_of(from_wire(scope.text)).key == scope.key
+
+
+def test_a_worker_keeps_the_declarations_it_made_equal_to_their_text():
+    # The next directive usually reaches the same worker: it need not decode what it just built.
+    scope = _declared(empty_scope().text, empty_scope().key, "random (A_L)_{ij} ~ U(-1, 1)", "random at line 1")
+    assert _decoded(scope.text, scope.key) == from_wire(scope.text)
+    assert _decoded(scope.text, scope.key) is _decoded(scope.text, scope.key)
 
 
 # -- the pool -------------------------------------------------------------------------------------
