@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Generator, Iterable, Sequence
 
 from sympy import (
     Basic, Derivative, Dummy, Indexed, Integer, Integral, Lambda, Product, Rational, S, Sum, Symbol, expand,
@@ -32,7 +33,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
-from .check_pool import Grader, Job, Scope, empty_scope
+from .check_pool import Grader, Job, Preparation, Scope, ScopeRequest, empty_scope
 from .density_instances import density_counterexample
 from .integrals import evaluate_integrals
 from .judge import Context, judge
@@ -48,7 +49,7 @@ from .latex_in.document import (
     Side,
     read_document,
 )
-from .latex_in.notation import Declarations, LatexInputError, Rewrite, prescreen, read_side
+from .latex_in.notation import Declarations, LatexInputError, Reading, Rewrite, prescreen, read_side
 from .model import Outcome, Status
 from .matrices import MatrixFacts
 from .randomvars import Independence, RandomModel, RandomOperator, Undecidable
@@ -190,16 +191,23 @@ class _Prepared:
 
 
 def check_documents(documents: Sequence[Document], settings: Settings, grader: Grader) -> list[FileReport]:
-    """Compile every document's declarations, then judge all their relations together."""
-    prepared = [_prepare(document, settings, grader) for document in documents]
-    outcomes = iter(grader.judge([job for p in prepared for job in p.jobs]))
-    return [_report(p, [next(outcomes) for _ in p.jobs]) for p in prepared]
+    """Compile every document's declarations and judge its relations, all documents at once (a
+    relation is judged as soon as the declarations in force at it are compiled)."""
+    finished = grader.run([_preparation(document, settings) for document in documents])
+    return [_report(prepared, outcomes) for prepared, outcomes in finished]
 
 
 def _prepare(document: Document, settings: Settings, grader: Grader) -> _Prepared:
+    """The document read and its declarations compiled; nothing judged."""
+    return grader.prepare(_preparation(document, settings))
+
+
+def _preparation(document: Document, settings: Settings) -> Preparation:
+    """The document's items in order: each directive or definition asks for the scope after it, each
+    relation is yielded as a job under the scope in force (see :class:`~symderive.check_pool.Grader`)."""
     entries: list[Entry] = []
     definitions: list[dict] = []
-    scope, notation_errors = _notation_scope(settings, grader)
+    scope, notation_errors = yield from _notation_scope(settings)
     entries.extend(notation_errors)
     relations: list[Relation] = []
     jobs: list[Job] = []
@@ -208,12 +216,14 @@ def _prepare(document: Document, settings: Settings, grader: Grader) -> _Prepare
             place = document.place(item.offset)
             entries.append(Entry(place.line, place.column, "", "", "", "error", reason=item.message))
         elif isinstance(item, DirectiveLine):
-            scope = _apply_directive(document, item, scope, grader, entries)
+            scope = yield from _apply_directive(document, item, scope, entries)
         elif item.sign == ":=":
-            scope = _apply_definition(document, item, scope, grader, entries, definitions)
+            scope = yield from _apply_definition(document, item, scope, entries, definitions)
         else:
             relations.append(item)
             jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope))
+            if len(jobs) <= MAX_RELATIONS:
+                yield jobs[-1]
     if len(jobs) > MAX_RELATIONS:
         place = document.place(relations[MAX_RELATIONS].offset)
         entries.append(Entry(place.line, place.column, "", "", "", "error",
@@ -238,39 +248,39 @@ def _report(prepared: _Prepared, outcomes: list[dict]) -> FileReport:
     return FileReport(prepared.document.name, tuple(entries), tuple(prepared.definitions), tuple(shown_conventions))
 
 
-def _notation_scope(settings: Settings, grader: Grader) -> tuple[Scope, list[Entry]]:
+def _notation_scope(settings: Settings) -> Generator[ScopeRequest, Any, tuple[Scope, list[Entry]]]:
     scope, errors = empty_scope(), []
     for where, text in settings.notation:
-        scope, error = _compiled(scope, text, f"{where}", grader)
+        scope, error = yield from _compiled(scope, text, f"{where}")
         if error is not None:
             errors.append(Entry(0, 0, text, "directive", "", "error", reason=f"{where}: {error}"))
     return scope, errors
 
 
-def _compiled(scope: Scope, text: str, label: str, grader: Grader) -> tuple[Scope, str | None]:
+def _compiled(scope: Scope, text: str, label: str) -> Generator[ScopeRequest, Any, tuple[Scope, str | None]]:
     """The scope with the directive ``text`` in force, or the unchanged one and the error."""
     try:
         grammar.parse_directive(text)  # the grammar needs no time limit: refuse early, without a worker
     except grammar.DirectiveError as exc:
         return scope, str(exc)
-    return grader.declare(scope, text, label)
+    return (yield ScopeRequest("declare", scope, (text, label)))
 
 
-def _apply_directive(document: Document, item: DirectiveLine, scope: Scope, grader: Grader,
-                     entries: list[Entry]) -> Scope:
+def _apply_directive(document: Document, item: DirectiveLine, scope: Scope,
+                     entries: list[Entry]) -> Generator[ScopeRequest, Any, Scope]:
     place = document.place(item.offset)
     keyword = item.text.split(" ", 1)[0]
-    new, error = _compiled(scope, item.text, f"{keyword} at line {place.line}", grader)
+    new, error = yield from _compiled(scope, item.text, f"{keyword} at line {place.line}")
     if error is not None:
         entries.append(Entry(place.line, place.column, item.text, "directive", "", "error", reason=error))
     return new
 
 
-def _apply_definition(document: Document, relation: Relation, scope: Scope, grader: Grader,
-                      entries: list[Entry], definitions: list[dict]) -> Scope:
+def _apply_definition(document: Document, relation: Relation, scope: Scope, entries: list[Entry],
+                      definitions: list[dict]) -> Generator[ScopeRequest, Any, Scope]:
     place = document.place(relation.offset)
     label = f":= at line {place.line}"
-    new, error = grader.define(scope, relation.lhs.text, relation.rhs.text, label)
+    new, error = yield ScopeRequest("define", scope, (relation.lhs.text, relation.rhs.text, label))
     shown = {"line": place.line, "column": place.column, "lhs": relation.lhs.shown, "rhs": relation.rhs.shown}
     if error is None:
         definitions.append({**shown, "label": label})
@@ -306,16 +316,14 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     sides = []
     for name, text in (("lhs", lhs_text), ("rhs", rhs_text)):
         try:
-            sides.append(read_side(text, declarations))
+            sides.append(_read_rewritten(text, declarations))
         except LatexInputError as exc:
             return {"verdict": exc.verdict, "reason": str(exc), "side": name, "offset": exc.offset or 0}
-    lhs, rhs = sides
+    (lhs, left, used_left), (rhs, right, used_right) = sides
     found: dict[str, Any] = {
         "conventions": sorted(lhs.conventions | rhs.conventions),
         "undeclared": sorted(lhs.undeclared | rhs.undeclared),
     }
-    left, used_left = apply_rewrites(lhs.expr, declarations)
-    right, used_right = apply_rewrites(rhs.expr, declarations)
     used = _ordered(list(lhs.used) + list(rhs.used) + list(used_left) + list(used_right))
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
@@ -340,6 +348,30 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if used and result["verdict"] in ("verified", "plausible", "refuted"):
         result["reason"] = f"{result['reason']} (using {', '.join(used)})"
     return {**found, **result}
+
+
+KEPT_READINGS = 256
+_READINGS: OrderedDict[tuple[str, int], tuple[Declarations, Reading, Basic, tuple[str, ...]]] = OrderedDict()
+
+
+def _read_rewritten(text: str, declarations: Declarations) -> tuple[Reading, Basic, tuple[str, ...]]:
+    """A side read, then rewritten by the definitions and hypotheses in force; the labels used.
+
+    Kept for the next relations in this process (the same declarations, by identity): in a chain
+    ``a = b = c`` the side ``b`` is read for two relations.  Reading is deterministic, so a side
+    read again means the same expression.
+    """
+    key = (text, id(declarations))
+    kept = _READINGS.get(key)
+    if kept is not None and kept[0] is declarations:
+        _READINGS.move_to_end(key)
+        return kept[1:]
+    reading = read_side(text, declarations)
+    expr, used = apply_rewrites(reading.expr, declarations)
+    _READINGS[key] = (declarations, reading, expr, used)
+    if len(_READINGS) > KEPT_READINGS:
+        _READINGS.popitem(last=False)
+    return reading, expr, used
 
 
 def _within_hypotheses(result: dict, declarations: Declarations) -> dict:

@@ -25,10 +25,10 @@ import hashlib
 import json
 import re
 from bisect import bisect_left
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Generator
 
 from sympy import Dummy
 
@@ -230,6 +230,25 @@ class Statistics:
     judged: int = 0  # sent to a worker
 
 
+@dataclass(frozen=True)
+class ScopeRequest:
+    """A step of a document's preparation: the scope after a directive (``kind`` "declare", ``texts``
+    the directive and its label) or after the document's own definition ("define": lhs, rhs, label)."""
+
+    kind: str
+    scope: Scope
+    texts: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return scope_key(self.kind, self.scope.key, *self.texts)
+
+
+# A document's preparation: a generator that yields a ScopeRequest (and is sent back the new
+# scope and an error or None) or a Job (sent back None), and returns what it prepared.
+Preparation = Generator["ScopeRequest | Job", Any, Any]
+
+
 class Grader:
     """The pool, the cache and what one run has learnt; ``with Grader(...) as grader: ...``.
 
@@ -267,89 +286,65 @@ class Grader:
                 self.warnings.append(warning)
             self._cache = None
 
-    # -- declarations -----------------------------------------------------------------------
+    # -- declarations, one at a time ------------------------------------------------------------
 
     def declare(self, scope: Scope, directive: str, label: str) -> tuple[Scope, str | None]:
         """The scope with a directive in force, or the same scope and why the directive cannot be used."""
-        return self._scope_task(scope, "declare", _declared, directive, label)
+        return self.scope_after(ScopeRequest("declare", scope, (directive, label)))
 
     def define(self, scope: Scope, lhs: str, rhs: str, label: str) -> tuple[Scope, str | None]:
         """The scope with the document's definition ``lhs := rhs``, or the same scope and why not."""
-        return self._scope_task(scope, "define", _defined, lhs, rhs, label)
+        return self.scope_after(ScopeRequest("define", scope, (lhs, rhs, label)))
 
-    def _scope_task(self, scope: Scope, kind: str, function: Callable, *texts: str) -> tuple[Scope, str | None]:
-        key = scope_key(kind, scope.key, *texts)
-        found = self._scopes.get(key) or (self._cache.scope(key) if self._cache is not None else None)
+    def scope_after(self, request: ScopeRequest) -> tuple[Scope, str | None]:
+        found = self._known_scope(request.key)
         if found is None:
-            outcome = self._run(function, scope.text, scope.key, *texts, seconds=self.timeout)
-            if isinstance(outcome, Scope):
-                found = {"text": outcome.text, "key": outcome.key, "laws": list(outcome.laws)}
-            elif isinstance(outcome, str):
-                found = {"error": outcome}
-            elif isinstance(outcome, TimeLimitExceeded):
-                self._scopes[key] = {"error": "reading it took longer than the time limit"}
-                return scope, self._scopes[key]["error"]
-            else:
-                return scope, f"the checker failed on it ({outcome})"
-            if self._cache is not None:
-                self._cache.put(key, found)
+            found = self._learn_scope(request.key, self._submit_scope(request).outcome())
+        return _scope_answer(request.scope, found)
+
+    def prepare(self, preparation: Preparation) -> Any:
+        """What ``preparation`` prepares, each scope compiled in turn; its relations are not judged."""
+        answer = None
+        while True:
+            try:
+                step = preparation.send(answer)
+            except StopIteration as stop:
+                return stop.value
+            answer = self.scope_after(step) if isinstance(step, ScopeRequest) else None
+
+    def _known_scope(self, key: str) -> dict | None:
+        return self._scopes.get(key) or (self._cache.scope(key) if self._cache is not None else None)
+
+    def _learn_scope(self, key: str, outcome: Any) -> dict:
+        """What a scope task's outcome says, remembered (for the run, and on disk when final)."""
+        if isinstance(outcome, TimeLimitExceeded):
+            self._scopes[key] = {"error": "reading it took longer than the time limit"}
+            return self._scopes[key]
+        if isinstance(outcome, Scope):
+            found = {"text": outcome.text, "key": outcome.key, "laws": list(outcome.laws)}
+        elif isinstance(outcome, str):
+            found = {"error": outcome}
+        else:
+            return {"error": f"the checker failed on it ({outcome})"}
+        if self._cache is not None:
+            self._cache.put(key, found)
         self._scopes[key] = found
-        if "error" in found:
-            return scope, found["error"]
-        return Scope(found["text"], found["key"], tuple(found["laws"])), None
+        return found
 
-    # -- relations -----------------------------------------------------------------------------
+    def _submit_scope(self, request: ScopeRequest) -> PoolTask:
+        function = _declared if request.kind == "declare" else _defined
+        return self._submit(function, request.scope.text, request.scope.key, *request.texts, seconds=self.timeout)
 
-    def judge(self, jobs: list[Job]) -> list[dict]:
-        """One outcome per job, in order (see :func:`symderive.check.judge_relation`)."""
-        from .check import quick_outcome
+    # -- documents and their relations -------------------------------------------------------------
 
-        self.statistics.relations += len(jobs)
-        outcomes: list[dict | None] = [None] * len(jobs)
-        waiting: dict[str, list[int]] = {}  # relation key -> the jobs that wait for it
-        for index, job in enumerate(jobs):
-            quick = quick_outcome(job.lhs, job.sign, job.rhs)
-            if quick is not None:
-                outcomes[index] = quick
-                self.statistics.quick += 1
-                continue
-            key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs)
-            cached = self._cache.outcome(key) if self._cache is not None else None
-            if cached is not None:
-                outcomes[index] = cached  # its offset, if any, counts in the side with white space collapsed
-                self.statistics.from_cache += 1
-            elif key in waiting:
-                waiting[key].append(index)
-                self.statistics.repeated += 1
-            else:
-                waiting[key] = [index]
-        self.statistics.judged += len(waiting)
-        self._learn_moments({law for indices in waiting.values() for law in jobs[indices[0]].scope.laws})
-        for key, outcome, answered in self._judge_all(jobs, waiting):
-            shared = _with_offset(outcome, jobs[waiting[key][0]], collapse=True)
-            if answered and is_final(outcome) and self._cache is not None:  # not a time limit, a crash, no memory
-                self._cache.put(key, shared)
-            for index in waiting[key]:
-                outcomes[index] = shared
-        return [_with_offset(outcome, job, collapse=False) if outcome is not None else
-                {"verdict": "unknown", "reason": "not judged"} for outcome, job in zip(outcomes, jobs)]
+    def run(self, preparations: list[Preparation]) -> list[tuple[Any, list[dict]]]:
+        """Every preparation driven to its end and every relation it yields judged: for each, what it
+        prepared and one outcome per relation, in order (see :func:`symderive.check.judge_relation`).
 
-    def _judge_all(self, jobs: list[Job], waiting: dict[str, list[int]]):
-        """(key, outcome, whether the worker answered) for every waiting relation, a few tasks ahead."""
-        pending = list(waiting.items())
-        pending.reverse()
-        running: dict[PoolTask, str] = {}
-        while pending or running:
-            while pending and len(running) < TASKS_AHEAD * self.jobs:
-                key, indices = pending.pop()
-                job = jobs[indices[0]]
-                moments = tuple(self._moments[law] for law in job.scope.laws if self._moments.get(law))
-                task = self._submit(_judged, job.lhs, job.sign, job.rhs, job.scope.text, job.scope.key, moments,
-                                    seconds=self.timeout)
-                running[task] = key
-            for task in wait_first(running):
-                value = task.outcome()
-                yield running.pop(task), self._relation_outcome(value), isinstance(value, dict)
+        All documents at once: a relation goes to a worker as soon as the declarations in force at it
+        are compiled, so that workers judge while a long list of directives is still being compiled.
+        """
+        return _Schedule(self, preparations).finish()
 
     def _relation_outcome(self, value: Any) -> dict:
         if isinstance(value, TimeLimitExceeded):
@@ -360,14 +355,6 @@ class Grader:
             return {"verdict": "unknown", "reason": "the checker failed on this relation (no outcome)"}
         return value
 
-    def _learn_moments(self, laws: set[str]) -> None:
-        """The low moments of every new law, each in a task of its own (not under a relation's limit)."""
-        seconds = max(self.timeout, MOMENT_SECONDS)
-        tasks = [(law, self._submit(_moments, law, seconds=seconds)) for law in sorted(laws) if law not in self._moments]
-        for law, task in tasks:
-            value = task.outcome()
-            self._moments[law] = value if isinstance(value, str) else ""
-
     # -- the pool -------------------------------------------------------------------------------
 
     def _submit(self, function: Callable, *args: Any, seconds: float) -> PoolTask:
@@ -376,5 +363,164 @@ class Grader:
             self._pool = BoundedPool(self.jobs)
         return self._pool.submit(function, *args, seconds=seconds)
 
-    def _run(self, function: Callable, *args: Any, seconds: float) -> Any:
-        return self._submit(function, *args, seconds=seconds).outcome()
+
+def _scope_answer(scope: Scope, found: dict) -> tuple[Scope, str | None]:
+    if "error" in found:
+        return scope, found["error"]
+    return Scope(found["text"], found["key"], tuple(found["laws"])), None
+
+
+@dataclass
+class _Document:
+    """One preparation being driven: the scope it waits for, its relations and their outcomes."""
+
+    steps: Preparation
+    request: ScopeRequest | None = None
+    jobs: list[Job] = field(default_factory=list)
+    outcomes: list[dict | None] = field(default_factory=list)
+    prepared: Any = None
+    done: bool = False
+
+
+class _Schedule:
+    """One :meth:`Grader.run`: the tasks in flight and what waits for them.
+
+    Compiling a scope and computing a law's moments go to the pool as soon as they are needed, and
+    while any document is still being prepared only one relation per worker is in flight, so that
+    a document's next directive never queues behind many relations.  A relation whose scope
+    declares laws waits for their moments; the same relation under the same declarations is
+    judged once (its copies, here or in a later document, share the outcome)."""
+
+    def __init__(self, grader: Grader, preparations: list[Preparation]) -> None:
+        self.grader = grader
+        self.documents = [_Document(steps) for steps in preparations]
+        self.running: dict[PoolTask, tuple[str, str]] = {}  # task -> ("scope" | "moments" | "relation", its key)
+        self.scope_waiters: dict[str, list[_Document]] = {}  # scope in flight -> the documents it stops
+        self.copies: dict[str, list[tuple[_Document, int]]] = {}  # relation key -> the places that wait for it
+        self.job_of: dict[str, Job] = {}
+        self.ready: deque[str] = deque()  # relation keys whose moments are known, in document order
+        self.missing_laws: dict[str, set[str]] = {}  # relation key -> laws whose moments it waits for
+        self.after_moments: dict[str, list[str]] = {}  # law in flight -> relation keys
+        self.finished: dict[str, dict] = {}  # relation key -> its shared outcome
+
+    def finish(self) -> list[tuple[Any, list[dict]]]:
+        for document in self.documents:
+            self._advance(document, None)
+        while self.running or self.ready:
+            self._submit_ready()
+            for task in wait_first(self.running):
+                kind, key = self.running.pop(task)
+                value = task.outcome()
+                if kind == "scope":
+                    self._scope_done(key, value)
+                elif kind == "moments":
+                    self._moments_done(key, value)
+                else:
+                    self._relation_done(key, value)
+        return [(document.prepared, [
+            _with_offset(outcome, job, collapse=False) if outcome is not None
+            else {"verdict": "unknown", "reason": "not judged"}
+            for outcome, job in zip(document.outcomes, document.jobs)]) for document in self.documents]
+
+    def _advance(self, document: _Document, answer: Any) -> None:
+        """Drive ``document`` until it waits for a scope in flight, or ends."""
+        while True:
+            try:
+                step = document.steps.send(answer)
+            except StopIteration as stop:
+                document.prepared, document.done = stop.value, True
+                return
+            answer = None
+            if isinstance(step, Job):
+                self._add_job(document, step)
+                continue
+            found = self.grader._known_scope(step.key)
+            if found is not None:
+                answer = _scope_answer(step.scope, found)
+                continue
+            document.request = step
+            if step.key not in self.scope_waiters:
+                self.scope_waiters[step.key] = []
+                self.running[self.grader._submit_scope(step)] = ("scope", step.key)
+            self.scope_waiters[step.key].append(document)
+            return
+
+    def _scope_done(self, key: str, value: Any) -> None:
+        found = self.grader._learn_scope(key, value)
+        for document in self.scope_waiters.pop(key):
+            request, document.request = document.request, None
+            assert request is not None
+            self._advance(document, _scope_answer(request.scope, found))
+
+    def _add_job(self, document: _Document, job: Job) -> None:
+        from .check import quick_outcome
+
+        statistics = self.grader.statistics
+        statistics.relations += 1
+        index = len(document.jobs)
+        document.jobs.append(job)
+        document.outcomes.append(quick_outcome(job.lhs, job.sign, job.rhs))
+        if document.outcomes[index] is not None:
+            statistics.quick += 1
+            return
+        key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs)
+        cache = self.grader._cache
+        cached = cache.outcome(key) if cache is not None else None
+        if cached is not None:
+            document.outcomes[index] = cached  # its offset, if any, counts in the side with white space collapsed
+            statistics.from_cache += 1
+        elif key in self.finished:
+            document.outcomes[index] = self.finished[key]
+            statistics.repeated += 1
+        elif key in self.copies:
+            self.copies[key].append((document, index))
+            statistics.repeated += 1
+        else:
+            self.copies[key] = [(document, index)]
+            self.job_of[key] = job
+            statistics.judged += 1
+            self._after_its_moments(key, job)
+
+    def _after_its_moments(self, key: str, job: Job) -> None:
+        missing = {law for law in job.scope.laws if law not in self.grader._moments}
+        if not missing:
+            self.ready.append(key)
+            return
+        self.missing_laws[key] = missing
+        for law in sorted(missing):
+            if law not in self.after_moments:
+                self.after_moments[law] = []
+                seconds = max(self.grader.timeout, MOMENT_SECONDS)  # not under a relation's limit
+                self.running[self.grader._submit(_moments, law, seconds=seconds)] = ("moments", law)
+            self.after_moments[law].append(key)
+
+    def _moments_done(self, law: str, value: Any) -> None:
+        self.grader._moments[law] = value if isinstance(value, str) else ""
+        for key in self.after_moments.pop(law):
+            self.missing_laws[key].discard(law)
+            if not self.missing_laws[key]:
+                del self.missing_laws[key]
+                self.ready.append(key)
+
+    def _submit_ready(self) -> None:
+        preparing = not all(document.done for document in self.documents)
+        limit = self.grader.jobs if preparing else TASKS_AHEAD * self.grader.jobs
+        in_flight = sum(1 for kind, _ in self.running.values() if kind == "relation")
+        while self.ready and in_flight < limit:
+            key = self.ready.popleft()
+            job = self.job_of[key]
+            moments = tuple(self.grader._moments[law] for law in job.scope.laws if self.grader._moments.get(law))
+            task = self.grader._submit(_judged, job.lhs, job.sign, job.rhs, job.scope.text, job.scope.key, moments,
+                                       seconds=self.grader.timeout)
+            self.running[task] = ("relation", key)
+            in_flight += 1
+
+    def _relation_done(self, key: str, value: Any) -> None:
+        outcome = self.grader._relation_outcome(value)
+        shared = _with_offset(outcome, self.job_of[key], collapse=True)
+        cache = self.grader._cache
+        if isinstance(value, dict) and is_final(outcome) and cache is not None:  # not a time limit, a crash
+            cache.put(key, shared)
+        self.finished[key] = shared
+        for document, index in self.copies.pop(key):
+            document.outcomes[index] = shared

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from symderive import cli
-from symderive.check import Settings, check_documents, grader_for
+from symderive import check_pool
+from symderive.check import Settings, _prepare, _report, check_documents, grader_for
 from symderive.check_pool import (
     Grader,
     Job,
@@ -162,6 +163,88 @@ def test_the_moments_sent_with_a_relation_are_the_ones_its_worker_uses():
     relation = (r"\text{Var}(a)", "=", r"\frac{c^2}{3}", scope.text, scope.key)
     assert bounded(_judged, *relation, (true,), seconds=30)["verdict"] == "verified"
     assert bounded(_judged, *relation, (wrong,), seconds=30)["verdict"] != "verified"
+
+
+# -- the schedule: documents prepared and judged at once ----------------------------------------------
+
+
+def _counting(monkeypatch, method: str) -> list[tuple]:
+    """Record the calls of a Grader method (still made)."""
+    calls: list[tuple] = []
+    original = getattr(Grader, method)
+
+    def counted(self, *args, **kwargs):
+        calls.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Grader, method, counted)
+    return calls
+
+
+INTERLEAVED = ("<!-- symderive: scalar c : positive -->\n" r"$$\sqrt{c^2} = c$$" "\n"
+               "<!-- symderive: scalar c : negative -->\n" r"$$\sqrt{c^2} = c$$ $$\sqrt{c^2} = -c$$" "\n"
+               "<!-- symderive: random a ~ U(c, 0) -->\n" r"$$\mathbb{E}[a] = \frac{c}{2}$$ $$x + x = 3x$$" "\n")
+
+
+def test_run_gives_what_preparing_then_judging_one_by_one_gives():
+    texts = [INTERLEAVED, UNIFORM + r"$$\text{Var}(a) = \frac{c^2}{3}$$", INTERLEAVED, r"$$x = \frac{1}{2} +$$"]
+    documents = [parse_document(text, f"doc{number}.md") for number, text in enumerate(texts)]
+    settings = Settings(timeout=20.0, jobs=2)
+    with grader_for(settings) as grader:
+        together = [report.as_dict() for report in check_documents(documents, settings, grader)]
+    one_by_one = []
+    for document in documents:  # a fresh grader each: nothing shared, each relation judged in turn
+        with grader_for(Settings(timeout=20.0, jobs=1)) as own:
+            prepared = _prepare(document, settings, own)
+            outcomes = [own.run([iter_jobs([job])])[0][1][0] for job in prepared.jobs]
+        one_by_one.append(_report(prepared, outcomes).as_dict())
+    assert together == one_by_one
+    assert [e["verdict"] for e in together[0]["relations"]] == ["verified", "refuted", "verified", "verified",
+                                                                "refuted"]
+
+
+def iter_jobs(jobs):
+    """A preparation that only yields relations."""
+    for job in jobs:
+        yield job
+    return None
+
+
+def test_documents_waiting_for_the_same_declarations_share_one_compilation(monkeypatch):
+    compiled = _counting(monkeypatch, "_submit_scope")
+    settings = Settings(timeout=20.0, jobs=2)
+    with grader_for(settings) as grader:
+        reports = check_texts([UNIFORM + "$$x + x = 2x$$"] * 3, settings, grader)
+    assert len(compiled) == 2  # the two directives, once for the three documents
+    assert [verdicts(r) for r in reports] == [["verified"]] * 3 and grader.statistics.judged == 1
+
+
+def test_while_documents_are_prepared_a_directive_waits_behind_at_most_one_relation_per_worker(monkeypatch):
+    in_flight: list[int] = []
+    original = Grader._submit
+
+    def watched(self, function, *args, seconds):
+        if function is _declared:  # relations in flight when a directive is sent to the pool
+            in_flight.append(sum(1 for kind, _ in self._watch.running.values() if kind == "relation"))
+        return original(self, function, *args, seconds=seconds)
+
+    original_init = check_pool._Schedule.__init__
+
+    def remembered(schedule, grader, preparations):
+        original_init(schedule, grader, preparations)
+        grader._watch = schedule
+
+    monkeypatch.setattr(Grader, "_submit", watched)
+    monkeypatch.setattr(check_pool._Schedule, "__init__", remembered)
+    ready = "".join(f"$$(x + {k})^2 = x^2 + {2 * k} x + {k * k}$$\n" for k in range(16))  # all ready at once
+    directives = "".join(f"<!-- symderive: scalar y_{{{k}}} : positive -->\n$$y_{{{k}}} = y_{{{k}}}$$\n"
+                         for k in range(8))
+    settings = Settings(timeout=20.0, jobs=2)
+    with grader_for(settings) as grader:
+        first, second = check_texts([ready, directives], settings, grader)
+    assert verdicts(first) == ["verified"] * 16 and verdicts(second) == ["verified"] * 8
+    assert len(in_flight) == 8 and max(in_flight[1:]) >= 1  # the relations of the first document were running
+    assert len(in_flight) == 8 and max(in_flight) <= 2
 
 
 # -- the cache ------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +18,9 @@ from hypothesis import strategies as st
 from sympy import Basic, srepr
 
 from symderive import check_pool
-from symderive.check import Settings, check_paths
+from symderive.check import Settings, _prepare, grader_for
 from symderive.latex_in import notation, skeleton_parser
+from symderive.latex_in.document import read_document
 from symderive.latex_in.notation import LatexInputError, read_side
 from symderive.latex_in.skeleton_parser import parse_skeleton
 
@@ -49,6 +51,16 @@ def _same(fast: Basic, slow: Basic) -> bool:
     return fast == slow and srepr(fast) == srepr(slow) and type(fast) is type(slow)
 
 
+@dataclass(frozen=True)
+class _Inline:
+    """A pool task run in this process: its value is at hand."""
+
+    value: Any
+
+    def outcome(self) -> Any:
+        return self.value
+
+
 def _collect_skeletons(files: list[Path]) -> list[str]:
     """Every skeleton read while checking ``files``, with the workers run inline and nothing judged."""
     seen: dict[str, None] = {}
@@ -58,22 +70,18 @@ def _collect_skeletons(files: list[Path]) -> list[str]:
         seen.setdefault(text, None)
         return original(text, where)
 
-    def read_sides(self, jobs, waiting):  # instead of judging: read both sides, as a worker would
-        for key, indices in waiting.items():
-            job = jobs[indices[0]]
-            declarations = check_pool.declarations_of(job.scope.text, job.scope.key)
-            for side in (job.lhs, job.rhs):
-                with contextlib.suppress(LatexInputError):
-                    read_side(side, declarations)
-            yield key, {"verdict": "unknown", "reason": "not judged: collecting skeletons"}, False
-
     patches = pytest.MonkeyPatch()
     patches.setattr(notation, "_raw_parse", recording)
-    patches.setattr(check_pool.Grader, "_run", lambda self, function, *args, seconds: function(*args))
-    patches.setattr(check_pool.Grader, "_learn_moments", lambda self, laws: None)
-    patches.setattr(check_pool.Grader, "_judge_all", read_sides)
+    patches.setattr(check_pool.Grader, "_submit", lambda self, function, *args, seconds: _Inline(function(*args)))
     try:
-        check_paths(files, Settings(jobs=1))
+        options = Settings(jobs=1)
+        with grader_for(options) as grader:
+            for path in files:  # declarations compiled, then both sides read as a worker would: nothing judged
+                for job in _prepare(read_document(path), options, grader).jobs:
+                    declarations = check_pool.declarations_of(job.scope.text, job.scope.key)
+                    for side in (job.lhs, job.rhs):
+                        with contextlib.suppress(LatexInputError):
+                            read_side(side, declarations)
     finally:
         patches.undo()
     return list(seen)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from sympy import (Add, Basic, Dummy, Function, Indexed, IndexedBase, Integer, Mul, Product, Sum, Symbol,
                    preorder_traversal, sqrt)
@@ -527,8 +528,9 @@ def _bound_like_targets(expr: Basic, declarations: Declarations) -> tuple[Basic,
     ``\sum_i D(f_i)`` binds an integer ``i`` of its own, while ``define D(f_i) = …`` was read with the
     declared ``i``: the same letter, so the definition holds term by term.  Renaming a bound index
     changes nothing; :func:`_bound_renamed_back` restores it after the rewrites."""
-    wanted = {s.name: s for r in declarations.rewrites if not r.params for s in r.target.free_symbols
-              if isinstance(s, Symbol)}
+    if not expr.has(Sum, Product):
+        return expr, {}
+    wanted = _target_names(declarations.rewrites)
     renamed: dict[Symbol, Symbol] = {}
 
     def rename(node: Basic) -> Basic:
@@ -542,6 +544,12 @@ def _bound_like_targets(expr: Basic, declarations: Declarations) -> tuple[Basic,
     if not wanted:
         return expr, renamed
     return expr.replace(lambda e: isinstance(e, (Sum, Product)) and len(e.limits) == 1, rename), renamed
+
+
+@lru_cache(maxsize=64)  # the same declarations serve many relations
+def _target_names(rewrites: tuple[Rewrite, ...]) -> dict[str, Symbol]:
+    """The symbols in the targets of plain (parameterless) rewrites, by name."""
+    return {s.name: s for r in rewrites if not r.params for s in r.target.free_symbols if isinstance(s, Symbol)}
 
 
 def _bound_renamed_back(expr: Basic, renamed: dict[Symbol, Symbol]) -> Basic:
