@@ -560,7 +560,7 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
         shown = ", ".join(f"{name} = {value}" for name, value in verdict.counterexample.items())
         return {"verdict": "refuted", "method": "exact evaluation on matrix instances",
                 "reason": f"the two sides differ at {shown} ({verdict.reason})",
-                "counterexample": {"values": dict(verdict.counterexample), "lhs": "", "rhs": ""}}
+                "counterexample": {"values": dict(verdict.counterexample), "lhs": None, "rhs": None}}  # not shown
     if verdict.outcome is Outcome.REFUTED:
         confirmed = _confirmed_refutation(left, right, verdict.counterexample or {}, verdict.reason, context)
         if confirmed["verdict"] == "refuted" or isinstance(left, MatrixExpr):

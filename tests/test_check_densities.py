@@ -12,7 +12,7 @@ import math
 from scipy.integrate import quad
 from sympy import Symbol, lambdify
 
-from symderive.check import Settings, check_document
+from symderive.check import Settings, check_document, report_text
 from symderive.density_instances import FAMILY_SETS, density_counterexample
 from symderive.latex_in.declarations import declarations_from
 from symderive.latex_in.document import parse_document
@@ -74,3 +74,19 @@ def test_expectations_of_a_declared_random_vector():
     right, wrong = check_document(parse_document(text, "t.tex", "tex"), Settings(timeout=20.0)).entries
     assert right.verdict == "plausible" and right.status == "proved-on-instances"
     assert wrong.verdict == "refuted" and "sympy.stats" in wrong.reason
+
+
+def test_a_standard_normal_vector_and_a_trace_of_an_expectation():
+    # N(0, I_d): the scalar 0 is the zero mean; tr E[…] takes the bracketed expectation as its argument
+    text = (
+        "% symderive: matrix I_d : d x d, identity\n"
+        "% symderive: vector x : d\n"
+        "% symderive: random x ~ N(0, I_d)\n"
+        "\\[ \\operatorname{tr} \\mathbb{E}[x x^T] = d \\]\n"
+        "\\[ \\operatorname{tr} \\mathbb{E}[x x^T] = d + 1 \\]\n")
+    report = check_document(parse_document(text, "t.tex", "tex"), Settings(timeout=20.0))
+    right, wrong = (e for e in report.entries if e.relation == "=")
+    assert [e.verdict for e in report.entries if e.relation == "directive"] == []
+    assert right.verdict == "plausible" and wrong.verdict == "refuted"
+    assert wrong.counterexample["lhs"] is None  # the sympy.stats re-check gives no side values: none are shown
+    assert "there lhs" not in report_text([report])

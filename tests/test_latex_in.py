@@ -252,6 +252,20 @@ def test_an_operator_takes_one_bare_name_without_brackets():
         read(r"\operatorname{tr} + A", declarations)
 
 
+def test_an_operator_takes_one_bracketed_operator_without_brackets():
+    declarations = declared(*MATRICES)
+    A = read("A", declarations)
+    bracketed = read(r"\operatorname{tr}(\mathbb{E}[A])", declarations)
+    assert read(r"\operatorname{tr}\mathbb{E}[A]", declarations) == bracketed
+    assert read(r"\operatorname{tr} \operatorname{E}(A) + 1", declarations) == bracketed + 1
+    assert read(r"\operatorname{tr} \mathbb{E}[A]", declarations) != Trace(A)  # the expectation is kept
+    for unclear in (r"\operatorname{tr} \mathbb{E}[A] B", r"\operatorname{tr} \mathbb{E}[A]^T"):
+        with pytest.raises(Ambiguous, match="which part is the argument"):
+            read(unclear, declarations)
+    with pytest.raises(LatexInputError, match=r"followed by its argument"):
+        read(r"\operatorname{tr} \mathbb{R}", declarations)
+
+
 def test_bars_around_a_matrix_need_a_declaration():
     with pytest.raises(Ambiguous, match="read \\|A\\| as det"):
         read("|A|", declared("matrix A : n x n"))

@@ -274,9 +274,11 @@ def _random_vector(declarations: Declarations, directive: d.Random, symbol: Matr
     else:
         return None
     n = symbol.shape[0]
+    if mean == 0 and isinstance(symbol, MatrixSymbol):  # ``N(0, I_d)``: the scalar 0 is the zero vector
+        mean = ZeroMatrix(n, 1)
     if not (isinstance(symbol, MatrixSymbol) and isinstance(mean, MatrixExpr) and isinstance(covariance, MatrixExpr)
             and symbol.shape[1] == 1 and mean.shape == (n, 1) and covariance.shape == (n, n)):
-        raise DeclarationError(f"{symbol} ~ N(mean, covariance) needs an {n}×1 mean and an {n}×{n} covariance")
+        raise DeclarationError(f"{symbol} ~ N(mean, covariance) needs a mean of shape {n}×1 (or 0) and a covariance of shape {n}×{n}")
     return RandomVector(symbol, mean, covariance, gaussian)
 
 

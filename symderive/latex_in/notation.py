@@ -1010,9 +1010,10 @@ class _Reader:
         elif kind == "det" and opening < end:
             after = _atom_end(tokens, opening, end)
             inner, close = tokens[opening:after], after - 1
-        elif opening < end and _starts_name(tokens[opening]):
-            # ``\operatorname{tr} M``, ``\operatorname{Var} X``: one bare name is the argument
-            after = _read_name(tokens, opening, end).end
+        elif opening < end and (_starts_name(tokens[opening]) or _applied_operator_end(tokens, opening, end)):
+            # ``\operatorname{tr} M``, ``\operatorname{Var} X``: one bare name is the argument;
+            # ``\operatorname{tr} \mathbb{E}[M]``: one operator with its bracketed argument
+            after = _applied_operator_end(tokens, opening, end) or _read_name(tokens, opening, end).end
             following = next_non_space(tokens, after)
             if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
@@ -1767,6 +1768,22 @@ _ENDS_ARGUMENT_COMMANDS = frozenset((
     r"\ge", r"\geq", r"\lt", r"\gt", r"\ne", r"\neq", r"\approx", r"\sim", r"\equiv", r"\to", r"\in", r"\mid",
     "\\\\", r"\end", r"\text", r"\mbox", r"\textrm",
 ))  # spacing and sizing commands (\, \right) are dropped before this is asked
+
+
+def _applied_operator_end(tokens: list[Token], index: int, end: int) -> int | None:
+    r"""Where ``\mathbb{E}[…]``, ``\mathbb{V}(…)`` or ``\operatorname{Var}(…)`` (an operator word and its argument
+    in brackets) starting at ``index`` ends; None when no such application starts there."""
+    token = tokens[index]
+    if token.is_command(r"\mathbb"):
+        if _group_text(tokens, index + 1, end) not in ("E", "V"):
+            return None
+    elif not (token.kind == "command" and token.text in WORD_COMMANDS
+              and _group_text(tokens, index + 1, end) in OPERATOR_WORDS):
+        return None
+    opening = next_non_space(tokens, _group_after(tokens, index + 1, end))
+    if not (opening < end and (tokens[opening].is_char("(", "[") or tokens[opening].is_command(r"\{"))):
+        return None
+    return _closing(tokens, opening, end) + 1
 
 
 def _extends_argument(token: Token) -> bool:
