@@ -328,10 +328,11 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
     problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
-    if problem is None and left != right and (left.has(Derivative) or right.has(Derivative)):
+    if problem is None and left != right and any(_implicit(d) for side in (left, right) for d in side.atoms(Derivative)):
         # what is differentiated is not declared as a function of the variable: only hypotheses decide
-        problem = {"verdict": "unknown", "reason": "a partial derivative is judged only through the definitions and "
-                   "hypotheses in force ('assume …'), and these do not make the two sides the same"}
+        problem = {"verdict": "unknown", "reason": "a derivative of a name not declared as a function of the variable "
+                   "is judged only through the definitions and hypotheses in force ('assume …'), and these do not "
+                   "make the two sides the same"}
     if problem is not None:
         return {**found, **problem}
     try:
@@ -372,6 +373,12 @@ def _read_rewritten(text: str, declarations: Declarations) -> tuple[Reading, Bas
     if len(_READINGS) > KEPT_READINGS:
         _READINGS.popitem(last=False)
     return reading, expr, used
+
+
+def _implicit(derivative: Derivative) -> bool:
+    """Whether what is differentiated has names besides the variables (``∂y/∂x``: y may depend on x, how is not
+    declared); ``d f(x)/dx`` of a declared function has none and is judged like any other expression."""
+    return bool(derivative.expr.free_symbols - set(derivative.variables))
 
 
 def _within_hypotheses(result: dict, declarations: Declarations) -> dict:

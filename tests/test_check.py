@@ -384,3 +384,14 @@ def test_an_abs_counterexample_value_is_exact(mistakes_report):
     entry = next(e for e in mistakes_report.entries if e.lhs == r"\sqrt{x^2}" and e.rhs == "x")
     x = rational_values(entry)["x"]
     assert Rational(entry.counterexample["lhs"]) == Abs(x)
+
+
+def test_derivatives_of_explicit_expressions_are_judged_and_of_other_names_are_not():
+    text = ("<!-- symderive: function f -->\n"
+            r"$$\frac{d}{dx} \int_0^x f(t) \, dt = f(x)$$" "\n"
+            r"$$\frac{d}{dx} \int_0^x f(t) \, dt = f(x) + 1$$" "\n"
+            r"$$\frac{d}{dx} \left(x^2 y\right) = 2 x y$$" "\n"  # y may depend on x: not judged
+            r"$$\frac{d}{dx} \left(x^2 y\right) = 0$$" "\n")
+    report = check_document(parse_document(text, "d.md"), Settings(timeout=20.0))
+    assert [e.verdict for e in report.entries] == ["verified", "refuted", "unknown", "unknown"]
+    assert any(r"\frac{d}{dx} is evaluated" in c for c in report.conventions)

@@ -28,6 +28,8 @@ from sympy import (
     log,
     pi,
     sin,
+    cos,
+    Derivative,
 )
 from sympy.matrices.expressions import (
     Determinant, Identity, Inverse, MatAdd, MatMul, OneMatrix, Trace, Transpose, ZeroMatrix,
@@ -105,12 +107,32 @@ def test_slash_before_a_juxtaposition_is_ambiguous():
     assert read(r"(2\pi)^{-n/2}") == (2 * pi) ** (-Symbol("n", real=True) / 2)
 
 
-@pytest.mark.parametrize("leibniz", [r"\frac{d}{dp} p^3", r"\frac{dy}{dx}", r"\frac{d p^3}{dp}",
-                                     r"\dfrac{\mathrm{d}}{\mathrm{d}x} x^2", r"\frac{d^2 y}{dx^2}"])
+@pytest.mark.parametrize("leibniz", [r"\frac{dy}{dx}", r"\frac{d p^3}{dp}", r"\frac{d^2 y}{dx^2}"])
 def test_leibniz_notation_is_ambiguous_not_a_quotient(leibniz):
     """Read as d/(d p) it would refute the true step d/dp p^3 = 3p^2."""
     with pytest.raises(Ambiguous, match="Leibniz"):
         read(leibniz)
+
+
+def test_the_derivative_operator_of_an_explicit_expression_is_evaluated():
+    p, t = Symbol("p", real=True), Symbol("t", real=True)
+    assert read(r"\frac{d}{dp} p^3") == 3 * p**2
+    assert read(r"\dfrac{\mathrm{d}}{\mathrm{d}x} x^2 + 1") == 2 * x + 1
+    assert read(r"\tfrac{d}{dp} \sin(p)") == cos(p)
+    assert read(r"\frac{d}{dp} \int_0^p t^2 \, dt") == p**2
+    f = Function("f", real=True)
+    assert read(r"\frac{d}{dp} \int_0^p f(t) \, dt", declared("function f")) == f(p)
+    assert read(r"\frac{d}{dp} f(p)", declared("function f")) == Derivative(f(p), p)
+
+
+def test_the_derivative_operator_keeps_what_may_depend_on_the_variable():
+    p, y = Symbol("p", real=True), Symbol("y", real=True)
+    assert read(r"\frac{d}{dp} (p y)") == Derivative(p * y, p)  # y undeclared: it may be y(p)
+    for unclear in (r"\frac{d}{dp} p^2 \sin(p)", r"\frac{d}{dp}", r"\frac{d}{dp} + 1"):
+        with pytest.raises(Ambiguous, match="differentiate"):
+            read(unclear)
+    with pytest.raises(Ambiguous, match="d declared"):
+        read(r"\frac{d}{dp} p^2", declared("scalar d : positive"))
 
 
 def test_a_quotient_with_a_variable_d_is_still_read():

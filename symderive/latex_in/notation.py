@@ -704,6 +704,40 @@ class _Reader:
             raise Unsupported(f"a derivative by {variable}, which is not a variable", at.start)
         return self.placeholder(Derivative(value, variable, evaluate=False)), after
 
+    def leibniz(self, tokens: list[Token], index: int, bottom, after: int, end: int) -> tuple[str, int]:
+        r"""``\frac{d}{dx} F``: the derivative of ``F``, a bracket, a name (with its argument and power) or an
+        integral up to the end of its term.  Evaluated when ``F`` is explicit in ``x``: every other name in it
+        declared (a constant, or a declared function's argument); with an undeclared name (which may
+        depend on ``x``) it stays a derivative, judged only through the hypotheses in force."""
+        at = tokens[index]
+        if "d" in self.decl.symbols:
+            raise Ambiguous(r"\frac{d}{d…} with d declared: a derivative, or d divided by d times the variable? "
+                            r"write \frac{\mathrm{d}}{\mathrm{d}x} for the derivative", at.start)
+        start = next_non_space(tokens, after)
+        if start < end and tokens[start].is_command(r"\int", r"\iint", r"\oint"):
+            stop = _term_end(tokens, start, end)
+        else:
+            stop = _operand_end(tokens, start, end)
+        following = next_non_space(tokens, stop) if stop is not None else end
+        if stop is None or (following < end and not tokens[following].is_char("+", "-")):
+            raise Ambiguous(r"what does \frac{d}{dx} differentiate? put it in brackets: \frac{d}{dx}\left(…\right)",
+                            at.start)
+        variable = self.sub_read(tokens[_leibniz_variable(tokens, bottom[1] - 1):bottom[2]])
+        value = self.sub_read(tokens[start:stop])
+        if not isinstance(variable, Symbol) or isinstance(value, MatrixExpr):
+            raise Unsupported(r"\frac{d}{dx} is taken of a scalar by a scalar variable", at.start)
+        if isinstance(value, Mul) and value.has(Integral) and tokens[start].is_command(r"\int", r"\iint", r"\oint"):
+            if sum(1 for factor in value.args if factor.has(variable)) > 1:  # ∫ … dt · g(x): where does ∫ end?
+                raise Ambiguous(r"what does \frac{d}{dx} differentiate? put it in brackets", at.start)
+        derivative = Derivative(value, variable, evaluate=False)
+        others = {str(s) for s in value.free_symbols - {variable}}
+        if others & self.undeclared:
+            self.conventions.add(r"\frac{d}{dx} of an expression with undeclared names is judged only through the "
+                                 "hypotheses in force (an undeclared name may depend on x)")
+            return self.placeholder(derivative), stop
+        self.conventions.add(r"\frac{d}{dx} is evaluated where what it differentiates is explicit in x")
+        return self.placeholder(derivative.doit()), stop
+
     def kronecker(self, found: _Name, tokens: Sequence[Token]) -> str:
         r"""``\delta_{ij}``, ``\delta_{j, i + m - 1}``: 1 when the two indices are equal, else 0."""
         first, second = self.indices(found.subscript, 2, found.canonical)
@@ -1094,6 +1128,9 @@ class _Reader:
         second, after = _argument(tokens, after, end, tokens[index])
         if tokens[index].is_command(r"\frac") and _starts_with(first, r"\partial"):
             return self.partial(tokens, index, first, second, after, end)
+        if tokens[index].is_command(r"\frac", r"\dfrac", r"\tfrac") and _is_lone_d(first) \
+                and _leibniz_variable(tokens, second[1] - 1) is not None:
+            return self.leibniz(tokens, index, second, after, end)
         return f"{tokens[index].text}{{{self.emit(*first)}}}{{{self.emit(*second)}}}", after
 
     def square_root(self, tokens: list[Token], index: int, end: int) -> tuple[str, int]:
@@ -1423,9 +1460,45 @@ def _refuse_leibniz(tokens: list[Token]) -> None:
             continue
         top = _after_differential(tokens, numerator + 1)
         bottom = _after_differential(tokens, denominator + 1)
+        if top is not None and tokens[top].is_char("}") and _leibniz_variable(tokens, denominator) is not None:
+            continue  # ``\frac{d}{dx}``, the operator: read (or refused) where the declarations are known
         if top is not None and bottom is not None and not tokens[bottom].is_char("}"):
             raise Ambiguous(r"\frac{d…}{d…} reads as a derivative (Leibniz notation), which is not supported yet; "
                             r"if d is a variable, write the product with \cdot", token.start)
+
+
+def _is_lone_d(argument: tuple[list[Token], int, int]) -> bool:
+    r"""Whether a ``\frac`` argument is ``d`` (or ``\mathrm{d}``) alone."""
+    source, first, stop = argument
+    after = _after_differential(source[:stop], first)
+    return after is not None and after >= stop
+
+
+def _leibniz_variable(tokens: list[Token], opening: int) -> int | None:
+    r"""In the ``{…}`` group at ``opening``: where the variable starts when the group is ``d`` and one plain
+    name (``{dx}``, ``{d x}``, ``{\mathrm{d}t}``); else None."""
+    close = matching_brace(tokens, opening)
+    if close is None:
+        return None
+    start = _after_differential(tokens[:close], opening + 1)
+    if start is None or start >= close:
+        return None
+    name = _read_name(tokens, start, close) if _starts_name(tokens[start]) else None
+    return start if name is not None and next_non_space(tokens, name.end) >= close else None
+
+
+def _term_end(tokens: list[Token], index: int, end: int) -> int:
+    """The index of the next ``+`` or ``-`` outside brackets after ``index`` (or ``end``)."""
+    depth = 0
+    for position in range(index, end):
+        token = tokens[position]
+        if token.is_char("(", "[", "{") or token.is_command(r"\{", r"\left"):
+            depth += 1
+        elif token.is_char(")", "]", "}") or token.is_command(r"\}", r"\right"):
+            depth -= 1
+        elif depth == 0 and token.is_char("+", "-") and not tokens[position - 1].is_char("^", "_"):
+            return position
+    return end
 
 
 def _after_differential(tokens: list[Token], index: int) -> int | None:
@@ -1622,6 +1695,11 @@ def _operand_end(tokens: list[Token], index: int, end: int) -> int | None:
         after = _closing(tokens, index, end) + 1
         if after < end and tokens[after].is_char("_"):
             _, after = _subscript_tokens(tokens, after, end)
+    elif token.kind == "command" and token.text in SCALAR_FUNCTIONS:  # ``\sin(x)``: its argument in brackets
+        opening = next_non_space(tokens, index + 1)
+        if not (opening < end and tokens[opening].is_char("(")):
+            return None
+        after = _closing(tokens, opening, end) + 1
     elif token.kind == "char" and token.text.isascii() and token.text.isalpha() or (
             token.kind == "command" and (token.text in GREEK or token.text in DECORATIONS or token.text in WORD_COMMANDS)):
         after = _read_name(tokens, index, end).end
