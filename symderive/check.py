@@ -34,6 +34,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Scope, empty_scope
 from .density_instances import density_counterexample
+from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
 from .judge import Context, judge
 from .judge.functions import with_functions
@@ -350,42 +351,36 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
     ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
     """
     values = (result.get("counterexample") or {}).get("values", {})
-    broken = [r.label for r in declarations.rewrites if r.kind == "hypothesis" and _fails_at(r, values)]
-    if broken:  # ``assume x + y = 1`` is a rewrite only where x + y is written: the point must still obey it
+    constraints = _constraints(declarations)
+    # ``assume z^2 = x`` is a rewrite only where z^2 is written: the point must still obey it, for some z
+    within = within_hypotheses(values, constraints)
+    if within.contradicted:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but the point contradicts "
-                f"{', '.join(_ordered(broken))}, so it is no counterexample"}
+                f"{', '.join(_ordered(list(within.contradicted)))}, so it is no counterexample"}
+    if within.unconfirmed:
+        return {"verdict": "unknown", "reason": f"{result['reason']}; but the point is not shown to satisfy "
+                f"{', '.join(_ordered(list(within.unconfirmed)))} (no values found for the names it leaves free), "
+                "so it is not known to be a counterexample"}
+    if within.completion:
+        shown = ", ".join(f"{name} = {value}" for name, value in within.completion)
+        result = {**result, "reason": f"{result['reason']}, where {shown} (the hypotheses in force hold there)",
+                  "counterexample": {**result["counterexample"], "values": {**values, **dict(within.completion)}}}
     try:
         functions = dict(given for name, text in values.items() if (given := function_value(name, text)))
     except ValueError:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but a function given cannot be read back"}
-    violated = [rewrite.label for rewrite in declarations.rewrites
-                if (rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target))
-                and not _holds_identically(rewrite, functions)]
+    violated = [rewrite.label for rewrite in constraints if not _holds_identically(rewrite, functions)]
     if not violated:
         return result
     return {"verdict": "unknown", "reason": f"{result['reason']}; but the polynomial given for {', '.join(functions)} "
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
 
 
-def _fails_at(hypothesis: Rewrite, values: dict[str, str]) -> bool:
-    """Whether a hypothesis between plain scalars, every one of them given a rational value by the point, is false
-    there (certainly).  Anything else (entries, matrices, functions, operators, names the point leaves free) is
-    not decided here: False."""
-    sides = (hypothesis.target, hypothesis.value)
-    if any(not isinstance(side, Basic) or isinstance(side, (MatrixExpr, MatrixBase))
-           or side.has(Indexed, MatrixExpr, AppliedUndef, RandomOperator, Sum, Product, Integral, Derivative)
-           for side in sides):
-        return False
-    difference = sides[0] - sides[1]
-    symbols = difference.free_symbols
-    if not symbols or not all(isinstance(s, Symbol) and str(s) in values for s in symbols):
-        return False
-    try:
-        point = {s: Rational(values[str(s)]) for s in symbols}
-    except (TypeError, ValueError):  # a matrix, or a value that is no rational
-        return False
-    value = difference.xreplace(point)
-    return bool(value.is_number and value.is_zero is False)
+def _constraints(declarations: Declarations) -> list[Rewrite]:
+    """What in force constrains the names and functions of a counterexample: the hypotheses, and the definitions
+    of anything but a plain name (``define f(0) = 1``, a pattern ``y_{L,i}``); a name's definition is a shorthand."""
+    return [rewrite for rewrite in declarations.rewrites
+            if rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target)]
 
 
 def _holds_identically(rewrite: Rewrite, functions: dict[str, Lambda]) -> bool:
