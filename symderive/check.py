@@ -333,7 +333,7 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         return {**found, "verdict": "error", "reason": str(exc), "side": "lhs", "offset": 0}
     context = judge_context(declarations)
     if sign == "=":
-        result = _equality(left, right, context)
+        result = _equality(left, right, context, _constraints(declarations))
     else:
         result = _inequality(left, right, sign, context)
     if result["verdict"] == "refuted":
@@ -505,7 +505,7 @@ def _same_shape(left: Basic, right: Basic) -> tuple[Basic, Basic]:
     raise ValueError(f"the two sides differ in shape: {shown(left_shape)} and {shown(right_shape)}")
 
 
-def _equality(left: Basic, right: Basic, context: Context) -> dict:
+def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence[Rewrite] = ()) -> dict:
     verdict = judge(left, right, context)
     if verdict.outcome is Outcome.VERIFIED and verdict.verification is not None:
         status = verdict.verification.status
@@ -534,9 +534,14 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
         except (Undecidable, ValueError, TypeError, ArithmeticError):
             violation = None
         return confirmed if violation is None else _refutation(*violation)
-    found = density_counterexample(left, right) if not isinstance(left, MatrixExpr) else None
+    found = None if isinstance(left, MatrixExpr) else \
+        density_counterexample(left, right, [(c.label, c.target, c.value) for c in constraints])
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
+        if found.unconfirmed:
+            return {"verdict": "unknown", "reason": f"{verdict.reason}; the two sides differ for the densities "
+                    f"{shown}, but these are not shown to satisfy {', '.join(_ordered(list(found.unconfirmed)))}, "
+                    "so they are no counterexample"}
         return {"verdict": "refuted", "method": "exact integration on concrete densities",
                 "reason": f"the two sides differ for the densities {shown}: lhs = {found.lhs}, rhs = {found.rhs}",
                 "counterexample": {"values": found.values, "lhs": str(found.lhs), "rhs": str(found.rhs)}}
