@@ -214,7 +214,8 @@ def _prepare(document: Document, settings: Settings, grader: Grader) -> _Prepare
             scope = _apply_definition(document, item, scope, grader, entries, definitions)
         else:
             relations.append(item)
-            jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope))
+            conditions = tuple((c.lhs.text, c.sign, c.rhs.text) for c in item.conditions)
+            jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope, conditions))
     if len(jobs) > MAX_RELATIONS:
         place = document.place(relations[MAX_RELATIONS].offset)
         entries.append(Entry(place.line, place.column, "", "", "", "error",
@@ -299,8 +300,13 @@ def quick_outcome(lhs_text: str, sign: str, rhs_text: str) -> dict | None:
     return None
 
 
-def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations) -> dict:
-    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded."""
+def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations,
+                   conditions: Sequence[tuple[str, str, str]] = ()) -> dict:
+    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded.
+
+    ``conditions`` (``t > 0`` of ``… \\text{ for } t > 0``) are what the step is claimed under: a counterexample
+    must satisfy them (they are not used to prove it).
+    """
     quick = quick_outcome(lhs_text, sign, rhs_text)
     if quick is not None:
         return quick
@@ -332,12 +338,19 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     except ValueError as exc:
         return {**found, "verdict": "error", "reason": str(exc), "side": "lhs", "offset": 0}
     context = judge_context(declarations)
+    equations, inequalities = _conditions(conditions, declarations)
+    vetting = replace(declarations, rewrites=(*declarations.rewrites, *equations)) if equations else declarations
     if sign == "=":
-        result = _equality(left, right, context, _constraints(declarations))
+        result = _equality(left, right, context, _constraints(vetting))
     else:
         result = _inequality(left, right, sign, context)
     if result["verdict"] == "refuted":
-        result = _within_hypotheses(result, declarations)
+        result = _within_hypotheses(result, vetting)
+    if result["verdict"] == "refuted" and inequalities is not None:
+        result = _within_conditions(result, inequalities, context)
+    elif result["verdict"] == "refuted":
+        result = {"verdict": "unknown", "reason": f"{result['reason']}; but the step is claimed under conditions "
+                  "written after it that cannot be read, so it is not refuted"}
     if used and result["verdict"] in ("verified", "plausible", "refuted"):
         result["reason"] = f"{result['reason']} (using {', '.join(used)})"
     return {**found, **result}
@@ -374,6 +387,68 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
         return result
     return {"verdict": "unknown", "reason": f"{result['reason']}; but the polynomial given for {', '.join(functions)} "
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
+
+
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "!=": "="}
+
+
+def _conditions(conditions: Sequence[tuple[str, str, str]], declarations: Declarations
+                ) -> tuple[list[Rewrite], list[tuple[str, Basic, str, Basic]] | None]:
+    """The conditions as hypotheses (equations, whose names a counterexample may be completed in) and as
+    ``(label, lhs, sign, rhs)`` (inequalities, checked at the point); None for the latter if one cannot be read."""
+    equations: list[Rewrite] = []
+    inequalities: list[tuple[str, Basic, str, Basic]] = []
+    for lhs_text, sign, rhs_text in conditions:
+        label = f"the condition {' '.join(lhs_text.split())} {sign} {' '.join(rhs_text.split())}"
+        try:
+            sides = [apply_rewrites(read_side(text, declarations).expr, declarations)[0] for text in (lhs_text, rhs_text)]
+        except LatexInputError:
+            return equations, None
+        if any(isinstance(side, MatrixExpr) for side in sides) or (sign not in NEGATED and sign not in ("=", ":=")):
+            return equations, None
+        if sign in ("=", ":="):
+            equations.append(Rewrite(label, sides[0], sides[1], kind="hypothesis"))
+        else:
+            inequalities.append((label, sides[0], sign, sides[1]))
+    return equations, inequalities
+
+
+def _within_conditions(result: dict, conditions: list[tuple[str, Basic, str, Basic]], context: Context) -> dict:
+    """A refutation stands only where every inequality the step is claimed under holds (certainly), with values
+    drawn for the names the point leaves free (``x + 1 = x + 2 \\text{ for } t > 0``: any t > 0)."""
+    values = dict(result["counterexample"]["values"])
+    found: dict[str, str] = {}
+    for label, left, sign, right in conditions:
+        drawn = _satisfying(left, right, sign, {**values, **found}, context)
+        if drawn is None:
+            return {"verdict": "unknown", "reason": f"{result['reason']}; but the point is not shown to satisfy "
+                    f"{label}, under which the step is claimed, so it is no counterexample"}
+        found.update(drawn)
+    if not found:
+        return result
+    shown = ", ".join(f"{name} = {value}" for name, value in found.items())
+    return {**result, "reason": f"{result['reason']}, with {shown} (the conditions of the step hold there)",
+            "counterexample": {**result["counterexample"], "values": {**values, **found}}}
+
+
+def _satisfying(left: Basic, right: Basic, sign: str, values: dict[str, str], context: Context) -> dict[str, str] | None:
+    """Values for the names of ``left sign right`` that ``values`` leaves free at which it certainly holds (its
+    negation is refuted by the re-check), drawn as a counterexample's are; None if none is found."""
+    names = {str(atom) for side in (left, right) for atom in side.atoms(Symbol, Indexed, MatrixSymbol)}
+    given = {name: text for name, text in values.items() if name in names}
+    variables, sizes = _free_variables(left - right)
+    missing = [v for v in variables if str(v) not in given]
+    rng = random.Random(context.seed)
+    for _ in range(INEQUALITY_POINTS if missing else 1):
+        drawn = _drawn_point(missing, sizes, context.random_model, rng) if missing else {}
+        if drawn is None:
+            return None
+        try:
+            if recheck(left, right, NEGATED[sign], {**given, **drawn}, context).refuted:
+                return drawn
+        except (Undecidable, ValueError, TypeError, ArithmeticError):
+            return None
+    return None
 
 
 def _constraints(declarations: Declarations) -> list[Rewrite]:

@@ -157,13 +157,14 @@ def _defined(text: str, key: str, lhs: str, rhs: str, label: str) -> Scope | str
         return str(exc)
 
 
-def _judged(lhs: str, sign: str, rhs: str, text: str, key: str, moments: tuple[str, ...]) -> dict:
+def _judged(lhs: str, sign: str, rhs: str, text: str, key: str, moments: tuple[str, ...],
+            conditions: tuple[tuple[str, str, str], ...] = ()) -> dict:
     from .check import judge_relation
     from .randomvars import remember_moments
 
     for known in moments:
         remember_moments(_decoded(known))
-    return judge_relation(lhs, sign, rhs, declarations_of(text, key))
+    return judge_relation(lhs, sign, rhs, declarations_of(text, key), conditions)
 
 
 def _moments(law: str) -> str:
@@ -219,6 +220,7 @@ class Job:
     sign: str
     rhs: str
     scope: Scope
+    conditions: tuple[tuple[str, str, str], ...] = ()  # (lhs, sign, rhs) of ``\text{ for } t > 0`` after it
 
 
 @dataclass
@@ -313,7 +315,7 @@ class Grader:
                 outcomes[index] = quick
                 self.statistics.quick += 1
                 continue
-            key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs)
+            key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs, job.conditions)
             cached = self._cache.outcome(key) if self._cache is not None else None
             if cached is not None:
                 outcomes[index] = cached  # its offset, if any, counts in the side with white space collapsed
@@ -345,7 +347,7 @@ class Grader:
                 job = jobs[indices[0]]
                 moments = tuple(self._moments[law] for law in job.scope.laws if self._moments.get(law))
                 task = self._submit(_judged, job.lhs, job.sign, job.rhs, job.scope.text, job.scope.key, moments,
-                                    seconds=self.timeout)
+                                    job.conditions, seconds=self.timeout)
                 running[task] = key
             for task in wait_first(running):
                 value = task.outcome()

@@ -71,14 +71,16 @@ def density_counterexample(left: Basic, right: Basic,
     sides = (left, right)
     if not any(isinstance(n, (IntegralOver, KL)) for side in sides for n in preorder_traversal(side)):
         return None
-    names = sorted(_density_names(sides))
-    if not 1 <= len(names) <= MAX_FUNCTIONS:
+    stated = _density_names(sides)
+    if not 1 <= len(stated) <= MAX_FUNCTIONS:
         return None
+    mentioning, involved = _constraining(constraints, stated)
+    names = sorted(involved if len(involved) <= MAX_FUNCTIONS else stated)  # g of a hypothesis about f and g too
     roles = {name: role for role, name in enumerate(names)}
-    families_of = {a.func.__name__ for side in sides for a in side.atoms(FamilyMember)}
+    families_of = {a.func.__name__ for expr in (*sides, *(side for c in mentioning for side in c[1:]))
+                   for a in expr.atoms(FamilyMember)}
     integers = {s: Integer(SIZE) for side in sides for s in side.free_symbols
                 if isinstance(s, Symbol) and s.is_integer}
-    mentioning = [c for c in constraints if _density_names(c[1:]) & set(names)]
     unconfirmed: DensityCounterexample | None = None
     for families in FAMILY_SETS:
         found = _difference(sides, roles, integers, families)
@@ -94,6 +96,23 @@ def density_counterexample(left: Basic, right: Basic,
             return DensityCounterexample(values, lhs, rhs)
         unconfirmed = unconfirmed or DensityCounterexample(values, lhs, rhs, failed)
     return unconfirmed
+
+
+def _constraining(constraints: Sequence[Constraint], names: set[str]) -> tuple[list[Constraint], set[str]]:
+    """The constraints that mention the densities ``names``, or functions those constrain with them (closed
+    under sharing a function), and all the functions they mention."""
+    mentioning: list[Constraint] = []
+    involved = set(names)
+    grown = True
+    while grown:
+        grown = False
+        for constraint in constraints:
+            mentioned = _density_names(constraint[1:])
+            if constraint not in mentioning and mentioned & involved:
+                mentioning.append(constraint)
+                involved |= mentioned
+                grown = True
+    return mentioning, involved
 
 
 def _density_names(exprs: Sequence[Basic]) -> set[str]:
