@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from sympy import (
-    Basic, Derivative, Dummy, Indexed, Integer, Integral, Lambda, Product, Rational, S, Sum, Symbol, expand,
+    Basic, Derivative, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand,
     preorder_traversal,
 )
 from sympy.core.function import AppliedUndef
