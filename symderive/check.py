@@ -610,7 +610,7 @@ def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence
             violation = None
         return confirmed if violation is None else _refutation(*violation)
     found = None if isinstance(left, MatrixExpr) else \
-        density_counterexample(left, right, [(c.label, c.target, c.value) for c in constraints])
+        density_counterexample(left, right, [(c.label, c.target, c.value, c.params) for c in constraints])
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
         if found.unconfirmed:

@@ -47,7 +47,7 @@ SIZE = 2  # the value of every free integer symbol (the dimension d, an index i)
 FREE_COORDINATE = S.Half  # a coordinate left free (x_{d+1}): inside every support
 MAX_FUNCTIONS = 2  # the two densities of a divergence
 MAX_FREE_INDICES = 2  # indices or dimensions a hypothesis leaves free, each tried at 1, 2, 3
-Constraint = tuple[str, Basic, Basic]  # (label, one side, the other) of a hypothesis in force
+Constraint = tuple[str, Basic, Basic, tuple]  # (label, one side, the other, pattern indices) of a hypothesis
 
 
 class _Unusable(Exception):
@@ -77,7 +77,7 @@ def density_counterexample(left: Basic, right: Basic,
     mentioning, involved = _constraining(constraints, stated)
     names = sorted(involved if len(involved) <= MAX_FUNCTIONS else stated)  # g of a hypothesis about f and g too
     roles = {name: role for role, name in enumerate(names)}
-    families_of = {a.func.__name__ for expr in (*sides, *(side for c in mentioning for side in c[1:]))
+    families_of = {a.func.__name__ for expr in (*sides, *(side for c in mentioning for side in c[1:3]))
                    for a in expr.atoms(FamilyMember)}
     integers = {s: Integer(SIZE) for side in sides for s in side.free_symbols
                 if isinstance(s, Symbol) and s.is_integer}
@@ -107,7 +107,7 @@ def _constraining(constraints: Sequence[Constraint], names: set[str]) -> tuple[l
     while grown:
         grown = False
         for constraint in constraints:
-            mentioned = _density_names(constraint[1:])
+            mentioned = _density_names(constraint[1:3])
             if constraint not in mentioning and mentioned & involved:
                 mentioning.append(constraint)
                 involved |= mentioned
@@ -129,17 +129,18 @@ def _within_constraints(constraints: list[Constraint], roles: dict[str, int], in
     constraint holds on ``families``, and the labels of those that do not hold for any such values.
 
     Such an integer is one name of the document (not a pattern), so the counterexample may choose it: each is
-    tried at every index the families give a density for, all constraints together.
+    tried at every index the families give a density for, all constraints together.  A pattern (``define`` over
+    entry indices) must hold for every index, which finitely many densities cannot show: it is never confirmed.
     """
-    free = sorted({s for _, *sides in constraints for side in sides for s in side.free_symbols
+    free = sorted({s for _, target, value, _ in constraints for side in (target, value) for s in side.free_symbols
                    if isinstance(s, Symbol) and s.is_integer and s not in integers}, key=lambda s: s.name)
     if len(free) > MAX_FREE_INDICES:
         return {}, tuple(label for label, *_ in constraints)
     failed: tuple[str, ...] = ()
     for values in product(range(1, len(families) + 1), repeat=len(free)):
         chosen = {s: Integer(v) for s, v in zip(free, values)}
-        broken = tuple(label for label, target, value in constraints
-                       if not _holds(target, value, roles, {**integers, **chosen}, point, families))
+        broken = tuple(label for label, target, value, pattern in constraints  # a pattern holds for every index
+                       if pattern or not _holds(target, value, roles, {**integers, **chosen}, point, families))
         if not broken:
             return chosen, ()
         failed = failed or broken
