@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Generator, Iterable, Sequence
 
 from sympy import (
-    Basic, Derivative, Dummy, Indexed, Integer, Integral, Lambda, Product, Rational, S, Sum, Symbol, expand,
+    Basic, Derivative, Dummy, Indexed, Integer, Lambda, Product, Rational, S, Sum, Symbol, expand,
     preorder_traversal,
 )
 from sympy.core.function import AppliedUndef
@@ -35,6 +35,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_pool import Grader, Job, Preparation, Scope, ScopeRequest, empty_scope
 from .density_instances import density_counterexample
+from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
 from .judge import Context, judge
 from .judge.functions import with_functions
@@ -221,7 +222,8 @@ def _preparation(document: Document, settings: Settings) -> Preparation:
             scope = yield from _apply_definition(document, item, scope, entries, definitions)
         else:
             relations.append(item)
-            jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope))
+            conditions = tuple((c.lhs.text, c.sign, c.rhs.text) for c in item.conditions)
+            jobs.append(Job(item.lhs.text, item.sign, item.rhs.text, scope, conditions))
             if len(jobs) <= MAX_RELATIONS:
                 yield jobs[-1]
     if len(jobs) > MAX_RELATIONS:
@@ -308,8 +310,13 @@ def quick_outcome(lhs_text: str, sign: str, rhs_text: str) -> dict | None:
     return None
 
 
-def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations) -> dict:
-    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded."""
+def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declarations,
+                   conditions: Sequence[tuple[str, str, str]] = ()) -> dict:
+    """Read and judge ``lhs sign rhs``; a plain dict (it crosses a process boundary). Call it bounded.
+
+    ``conditions`` (``t > 0`` of ``… \\text{ for } t > 0``) are what the step is claimed under: a counterexample
+    must satisfy them (they are not used to prove it).
+    """
     quick = quick_outcome(lhs_text, sign, rhs_text)
     if quick is not None:
         return quick
@@ -340,12 +347,19 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     except ValueError as exc:
         return {**found, "verdict": "error", "reason": str(exc), "side": "lhs", "offset": 0}
     context = judge_context(declarations)
+    equations, inequalities = _conditions(conditions, declarations)
+    vetting = replace(declarations, rewrites=(*declarations.rewrites, *equations)) if equations else declarations
     if sign == "=":
-        result = _equality(left, right, context)
+        result = _equality(left, right, context, _constraints(vetting))
     else:
         result = _inequality(left, right, sign, context)
     if result["verdict"] == "refuted":
-        result = _within_hypotheses(result, declarations)
+        result = _within_hypotheses(result, vetting)
+    if result["verdict"] == "refuted" and inequalities is not None:
+        result = _within_conditions(result, inequalities, context)
+    elif result["verdict"] == "refuted":
+        result = {"verdict": "unknown", "reason": f"{result['reason']}; but the step is claimed under conditions "
+                  "written after it that cannot be read, so it is not refuted"}
     if used and result["verdict"] in ("verified", "plausible", "refuted"):
         result["reason"] = f"{result['reason']} (using {', '.join(used)})"
     return {**found, **result}
@@ -389,42 +403,98 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
     ``\int_0^1 2 f(t) dt = 2`` reaches the judge with ``f`` free, and a polynomial for ``f`` need not satisfy it.
     """
     values = (result.get("counterexample") or {}).get("values", {})
-    broken = [r.label for r in declarations.rewrites if r.kind == "hypothesis" and _fails_at(r, values)]
-    if broken:  # ``assume x + y = 1`` is a rewrite only where x + y is written: the point must still obey it
+    constraints = _constraints(declarations)
+    # ``assume z^2 = x`` is a rewrite only where z^2 is written: the point must still obey it, for some z
+    within = within_hypotheses(values, constraints)
+    if within.contradicted:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but the point contradicts "
-                f"{', '.join(_ordered(broken))}, so it is no counterexample"}
+                f"{', '.join(_ordered(list(within.contradicted)))}, so it is no counterexample"}
+    if within.unconfirmed:
+        return {"verdict": "unknown", "reason": f"{result['reason']}; but the point is not shown to satisfy "
+                f"{', '.join(_ordered(list(within.unconfirmed)))} (no values found for the names it leaves free), "
+                "so it is not known to be a counterexample"}
+    if within.completion:
+        shown = ", ".join(f"{name} = {value}" for name, value in within.completion)
+        result = {**result, "reason": f"{result['reason']}, where {shown} (the hypotheses in force hold there)",
+                  "counterexample": {**result["counterexample"], "values": {**values, **dict(within.completion)}}}
     try:
         functions = dict(given for name, text in values.items() if (given := function_value(name, text)))
     except ValueError:
         return {"verdict": "unknown", "reason": f"{result['reason']}; but a function given cannot be read back"}
-    violated = [rewrite.label for rewrite in declarations.rewrites
-                if (rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target))
-                and not _holds_identically(rewrite, functions)]
+    violated = [rewrite.label for rewrite in constraints if not _holds_identically(rewrite, functions)]
     if not violated:
         return result
     return {"verdict": "unknown", "reason": f"{result['reason']}; but the polynomial given for {', '.join(functions)} "
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
 
 
-def _fails_at(hypothesis: Rewrite, values: dict[str, str]) -> bool:
-    """Whether a hypothesis between plain scalars, every one of them given a rational value by the point, is false
-    there (certainly).  Anything else (entries, matrices, functions, operators, names the point leaves free) is
-    not decided here: False."""
-    sides = (hypothesis.target, hypothesis.value)
-    if any(not isinstance(side, Basic) or isinstance(side, (MatrixExpr, MatrixBase))
-           or side.has(Indexed, MatrixExpr, AppliedUndef, RandomOperator, Sum, Product, Integral, Derivative)
-           for side in sides):
-        return False
-    difference = sides[0] - sides[1]
-    symbols = difference.free_symbols
-    if not symbols or not all(isinstance(s, Symbol) and str(s) in values for s in symbols):
-        return False
-    try:
-        point = {s: Rational(values[str(s)]) for s in symbols}
-    except (TypeError, ValueError):  # a matrix, or a value that is no rational
-        return False
-    value = difference.xreplace(point)
-    return bool(value.is_number and value.is_zero is False)
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "!=": "="}
+
+
+def _conditions(conditions: Sequence[tuple[str, str, str]], declarations: Declarations
+                ) -> tuple[list[Rewrite], list[tuple[str, Basic, str, Basic]] | None]:
+    """The conditions as hypotheses (equations, whose names a counterexample may be completed in) and as
+    ``(label, lhs, sign, rhs)`` (inequalities, checked at the point); None for the latter if one cannot be read."""
+    equations: list[Rewrite] = []
+    inequalities: list[tuple[str, Basic, str, Basic]] = []
+    for lhs_text, sign, rhs_text in conditions:
+        label = f"the condition {' '.join(lhs_text.split())} {sign} {' '.join(rhs_text.split())}"
+        try:
+            sides = [apply_rewrites(read_side(text, declarations).expr, declarations)[0] for text in (lhs_text, rhs_text)]
+        except LatexInputError:
+            return equations, None
+        if any(isinstance(side, MatrixExpr) for side in sides) or (sign not in NEGATED and sign not in ("=", ":=")):
+            return equations, None
+        if sign in ("=", ":="):
+            equations.append(Rewrite(label, sides[0], sides[1], kind="hypothesis"))
+        else:
+            inequalities.append((label, sides[0], sign, sides[1]))
+    return equations, inequalities
+
+
+def _within_conditions(result: dict, conditions: list[tuple[str, Basic, str, Basic]], context: Context) -> dict:
+    """A refutation stands only where every inequality the step is claimed under holds (certainly), with values
+    drawn for the names the point leaves free (``x + 1 = x + 2 \\text{ for } t > 0``: any t > 0)."""
+    values = dict(result["counterexample"]["values"])
+    found: dict[str, str] = {}
+    for label, left, sign, right in conditions:
+        drawn = _satisfying(left, right, sign, {**values, **found}, context)
+        if drawn is None:
+            return {"verdict": "unknown", "reason": f"{result['reason']}; but the point is not shown to satisfy "
+                    f"{label}, under which the step is claimed, so it is no counterexample"}
+        found.update(drawn)
+    if not found:
+        return result
+    shown = ", ".join(f"{name} = {value}" for name, value in found.items())
+    return {**result, "reason": f"{result['reason']}, with {shown} (the conditions of the step hold there)",
+            "counterexample": {**result["counterexample"], "values": {**values, **found}}}
+
+
+def _satisfying(left: Basic, right: Basic, sign: str, values: dict[str, str], context: Context) -> dict[str, str] | None:
+    """Values for the names of ``left sign right`` that ``values`` leaves free at which it certainly holds (its
+    negation is refuted by the re-check), drawn as a counterexample's are; None if none is found."""
+    names = {str(atom) for side in (left, right) for atom in side.atoms(Symbol, Indexed, MatrixSymbol)}
+    given = {name: text for name, text in values.items() if name in names}
+    variables, sizes = _free_variables(left - right)
+    missing = [v for v in variables if str(v) not in given]
+    rng = random.Random(context.seed)
+    for _ in range(INEQUALITY_POINTS if missing else 1):
+        drawn = _drawn_point(missing, sizes, context.random_model, rng) if missing else {}
+        if drawn is None:
+            return None
+        try:
+            if recheck(left, right, NEGATED[sign], {**given, **drawn}, context).refuted:
+                return drawn
+        except (Undecidable, ValueError, TypeError, ArithmeticError):
+            return None
+    return None
+
+
+def _constraints(declarations: Declarations) -> list[Rewrite]:
+    """What in force constrains the names and functions of a counterexample: the hypotheses, and the definitions
+    of anything but a plain name (``define f(0) = 1``, a pattern ``y_{L,i}``); a name's definition is a shorthand."""
+    return [rewrite for rewrite in declarations.rewrites
+            if rewrite.kind == "hypothesis" or rewrite.params or not _is_name(rewrite.target)]
 
 
 def _holds_identically(rewrite: Rewrite, functions: dict[str, Lambda]) -> bool:
@@ -549,7 +619,7 @@ def _same_shape(left: Basic, right: Basic) -> tuple[Basic, Basic]:
     raise ValueError(f"the two sides differ in shape: {shown(left_shape)} and {shown(right_shape)}")
 
 
-def _equality(left: Basic, right: Basic, context: Context) -> dict:
+def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence[Rewrite] = ()) -> dict:
     verdict = judge(left, right, context)
     if verdict.outcome is Outcome.VERIFIED and verdict.verification is not None:
         status = verdict.verification.status
@@ -578,9 +648,14 @@ def _equality(left: Basic, right: Basic, context: Context) -> dict:
         except (Undecidable, ValueError, TypeError, ArithmeticError):
             violation = None
         return confirmed if violation is None else _refutation(*violation)
-    found = density_counterexample(left, right) if not isinstance(left, MatrixExpr) else None
+    found = None if isinstance(left, MatrixExpr) else \
+        density_counterexample(left, right, [(c.label, c.target, c.value, c.params) for c in constraints])
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
+        if found.unconfirmed:
+            return {"verdict": "unknown", "reason": f"{verdict.reason}; the two sides differ for the densities "
+                    f"{shown}, but these are not shown to satisfy {', '.join(_ordered(list(found.unconfirmed)))}, "
+                    "so they are no counterexample"}
         return {"verdict": "refuted", "method": "exact integration on concrete densities",
                 "reason": f"the two sides differ for the densities {shown}: lhs = {found.lhs}, rhs = {found.rhs}",
                 "counterexample": {"values": found.values, "lhs": str(found.lhs), "rhs": str(found.rhs)}}

@@ -157,13 +157,14 @@ def _defined(text: str, key: str, lhs: str, rhs: str, label: str) -> Scope | str
         return str(exc)
 
 
-def _judged(lhs: str, sign: str, rhs: str, text: str, key: str, moments: tuple[str, ...]) -> dict:
+def _judged(lhs: str, sign: str, rhs: str, text: str, key: str, moments: tuple[str, ...],
+            conditions: tuple[tuple[str, str, str], ...] = ()) -> dict:
     from .check import judge_relation
     from .randomvars import remember_moments
 
     for known in moments:
         remember_moments(_decoded(known))
-    return judge_relation(lhs, sign, rhs, declarations_of(text, key))
+    return judge_relation(lhs, sign, rhs, declarations_of(text, key), conditions)
 
 
 def _moments(law: str) -> str:
@@ -219,6 +220,7 @@ class Job:
     sign: str
     rhs: str
     scope: Scope
+    conditions: tuple[tuple[str, str, str], ...] = ()  # (lhs, sign, rhs) of ``\text{ for } t > 0`` after it
 
 
 @dataclass
@@ -463,7 +465,7 @@ class _Schedule:
         if document.outcomes[index] is not None:
             statistics.quick += 1
             return
-        key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs)
+        key = relation_key(job.scope.key, job.lhs, job.sign, job.rhs, job.conditions)
         cache = self.grader._cache
         cached = cache.outcome(key) if cache is not None else None
         if cached is not None:
@@ -511,7 +513,7 @@ class _Schedule:
             job = self.job_of[key]
             moments = tuple(self.grader._moments[law] for law in job.scope.laws if self.grader._moments.get(law))
             task = self.grader._submit(_judged, job.lhs, job.sign, job.rhs, job.scope.text, job.scope.key, moments,
-                                       seconds=self.grader.timeout)
+                                       job.conditions, seconds=self.grader.timeout)
             self.running[task] = ("relation", key)
             in_flight += 1
 

@@ -7,10 +7,18 @@ sides differ is a counterexample: here ``f_j, g_j`` become Gaussian, exponential
 densities (the supports of ``f_j`` inside those of ``g_j``, so ``g_j > 0`` wherever ``f_j > 0``),
 integer symbols such as ``d`` become 2, and both sides are integrated exactly
 (:mod:`symderive.integrals`).  Agreement there proves nothing, so this only ever refutes.
+
+The densities must also satisfy what the document assumes about ``f`` and ``g``: ``assume f(x) = g(x)`` or
+``assume D_KL(f(x) || g(x)) = 0`` is applied only where it is written, so a step about ``f(y)`` reaches the judge
+with ``f`` and ``g`` free.  Every hypothesis that mentions the densities is evaluated at them the same way as the
+step (for every value of the names the step does not fix, and for some value of an index or dimension it leaves
+free) and must hold exactly; otherwise the densities are no counterexample.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
+from typing import Sequence
 
 from sympy import (
     Basic, Expr, Indexed, IndexedBase, Integer, Integral, Product, S, Sum, Symbol, expand, log, preorder_traversal,
@@ -38,6 +46,8 @@ FAMILY_SETS = (FAMILIES, NARROW_FAMILIES)
 SIZE = 2  # the value of every free integer symbol (the dimension d, an index i)
 FREE_COORDINATE = S.Half  # a coordinate left free (x_{d+1}): inside every support
 MAX_FUNCTIONS = 2  # the two densities of a divergence
+MAX_FREE_INDICES = 2  # indices or dimensions a hypothesis leaves free, each tried at 1, 2, 3
+Constraint = tuple[str, Basic, Basic, tuple]  # (label, one side, the other, pattern indices) of a hypothesis
 
 
 class _Unusable(Exception):
@@ -49,32 +59,106 @@ class DensityCounterexample:
     values: dict[str, str]  # name -> what was put in
     lhs: Expr
     rhs: Expr
+    unconfirmed: tuple[str, ...] = ()  # hypotheses the densities are not shown to satisfy: then no counterexample
 
 
-def density_counterexample(left: Basic, right: Basic) -> DensityCounterexample | None:
-    """Concrete densities at which the two scalar sides differ, exactly; None if none is found
-    or the sides are not about unknown densities under integrals or divergences."""
+def density_counterexample(left: Basic, right: Basic,
+                           constraints: Sequence[Constraint] = ()) -> DensityCounterexample | None:
+    """Concrete densities at which the two scalar sides differ, exactly, and every constraint that mentions
+    them holds; None if the sides agree on every family tried or are not about unknown densities under
+    integrals or divergences.  Where they differ only on densities not shown to satisfy some constraint, the
+    first such is returned with those constraints in ``unconfirmed`` (it refutes nothing)."""
     sides = (left, right)
     if not any(isinstance(n, (IntegralOver, KL)) for side in sides for n in preorder_traversal(side)):
         return None
-    applied = {a.func for side in sides for a in side.atoms(AppliedUndef)}
-    regions = {n.region.name[len("supp "):].split("_", 1)[0] for side in sides for n in preorder_traversal(side)
-               if isinstance(n, IntegralOver) and n.region.name.startswith("supp ")}
-    names = sorted({f.__name__ for f in applied} | regions)
-    if not 1 <= len(names) <= MAX_FUNCTIONS:
+    stated = _density_names(sides)
+    if not 1 <= len(stated) <= MAX_FUNCTIONS:
         return None
+    mentioning, involved = _constraining(constraints, stated)
+    names = sorted(involved if len(involved) <= MAX_FUNCTIONS else stated)  # g of a hypothesis about f and g too
     roles = {name: role for role, name in enumerate(names)}
-    families_of = {f.__name__ for f in applied if issubclass(f, FamilyMember)}
+    families_of = {a.func.__name__ for expr in (*sides, *(side for c in mentioning for side in c[1:3]))
+                   for a in expr.atoms(FamilyMember)}
     integers = {s: Integer(SIZE) for side in sides for s in side.free_symbols
                 if isinstance(s, Symbol) and s.is_integer}
+    unconfirmed: DensityCounterexample | None = None
     for families in FAMILY_SETS:
         found = _difference(sides, roles, integers, families)
-        if found is not None:
-            free, lhs, rhs = found
-            values = _shown_values(names, families_of, integers, families)
-            values.update({str(s): str(FREE_COORDINATE) for s in sorted(free, key=str)})
+        if found is None:
+            continue
+        free, lhs, rhs = found
+        values = _shown_values(names, families_of, integers, families)
+        values.update({str(s): str(FREE_COORDINATE) for s in sorted(free, key=str)})
+        point = {s: FREE_COORDINATE for s in free}
+        chosen, failed = _within_constraints(mentioning, roles, integers, point, families)
+        if not failed:
+            values.update({str(s): str(v) for s, v in sorted(chosen.items(), key=lambda item: item[0].name)})
             return DensityCounterexample(values, lhs, rhs)
-    return None
+        unconfirmed = unconfirmed or DensityCounterexample(values, lhs, rhs, failed)
+    return unconfirmed
+
+
+def _constraining(constraints: Sequence[Constraint], names: set[str]) -> tuple[list[Constraint], set[str]]:
+    """The constraints that mention the densities ``names``, or functions those constrain with them (closed
+    under sharing a function), and all the functions they mention."""
+    mentioning: list[Constraint] = []
+    involved = set(names)
+    grown = True
+    while grown:
+        grown = False
+        for constraint in constraints:
+            mentioned = _density_names(constraint[1:3])
+            if constraint not in mentioning and mentioned & involved:
+                mentioning.append(constraint)
+                involved |= mentioned
+                grown = True
+    return mentioning, involved
+
+
+def _density_names(exprs: Sequence[Basic]) -> set[str]:
+    """The unknown functions applied in ``exprs`` and those whose support is integrated over."""
+    applied = {a.func.__name__ for expr in exprs for a in expr.atoms(AppliedUndef)}
+    regions = {n.region.name[len("supp "):].split("_", 1)[0] for expr in exprs for n in preorder_traversal(expr)
+               if isinstance(n, IntegralOver) and n.region.name.startswith("supp ")}
+    return applied | regions
+
+
+def _within_constraints(constraints: list[Constraint], roles: dict[str, int], integers: dict[Symbol, Integer],
+                        point: dict[Symbol, Expr], families: Families) -> tuple[dict[Symbol, Integer], tuple[str, ...]]:
+    """Values for the integers the step leaves free (an index ``i`` of ``D_KL(f_i || g_i)``) at which every
+    constraint holds on ``families``, and the labels of those that do not hold for any such values.
+
+    Such an integer is one name of the document (not a pattern), so the counterexample may choose it: each is
+    tried at every index the families give a density for, all constraints together.  A pattern (``define`` over
+    entry indices) must hold for every index, which finitely many densities cannot show: it is never confirmed.
+    """
+    free = sorted({s for _, target, value, _ in constraints for side in (target, value) for s in side.free_symbols
+                   if isinstance(s, Symbol) and s.is_integer and s not in integers}, key=lambda s: s.name)
+    if len(free) > MAX_FREE_INDICES:
+        return {}, tuple(label for label, *_ in constraints)
+    failed: tuple[str, ...] = ()
+    for values in product(range(1, len(families) + 1), repeat=len(free)):
+        chosen = {s: Integer(v) for s, v in zip(free, values)}
+        broken = tuple(label for label, target, value, pattern in constraints  # a pattern holds for every index
+                       if pattern or not _holds(target, value, roles, {**integers, **chosen}, point, families))
+        if not broken:
+            return chosen, ()
+        failed = failed or broken
+    return {}, failed
+
+
+def _holds(target: Basic, value: Basic, roles: dict[str, int], integers: dict[Symbol, Integer],
+           point: dict[Symbol, Expr], families: Families) -> bool:
+    """Whether ``target = value`` holds exactly on ``families``, with the step's values in ``point`` put in and
+    for every value of the names left (a difference that simplifies to 0)."""
+    if target == value:
+        return True
+    try:
+        sides = [evaluate_integrals(_concrete(side, roles, integers, families)) for side in (target, value)]
+        difference = simplify(expand((sides[0] - sides[1]).xreplace(point)))
+    except (_Unusable, NotEvaluable, Undecidable, ValueError, TypeError, ZeroDivisionError):
+        return False
+    return difference == 0
 
 
 def _difference(sides: tuple[Basic, Basic], roles: dict[str, int], integers: dict[Symbol, Integer],

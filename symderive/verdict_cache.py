@@ -6,8 +6,9 @@ An outcome is stored under a digest of everything it depends on:
   the judge, the notation layer or this checker starts afresh);
 * the declarations in force (their canonical JSON form, directive labels included, so a
   reason citing "define at line 12" is never served for a definition standing elsewhere);
-* the relation: its sign and its two sides as written, white space runs collapsed to one
-  space (comments are already blanked by the reader; collapsing never joins two tokens).
+* the relation: its sign, its two sides and the conditions written after it, as written, white
+  space runs collapsed to one space (comments are already blanked by the reader; collapsing never
+  joins two tokens).
 
 Only answers the judging function gave are stored: a time limit or a crashed worker is
 a fact about that run, not about the relation.  An entry that does not read back as an
@@ -44,9 +45,11 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def relation_key(scope_key: str, lhs: str, sign: str, rhs: str) -> str:
-    """The key of the outcome of ``lhs sign rhs`` judged under the declarations whose digest is ``scope_key``."""
-    return _digest("relation", scope_key, " ".join(lhs.split()), sign, " ".join(rhs.split()))
+def relation_key(scope_key: str, lhs: str, sign: str, rhs: str, conditions: tuple[tuple[str, ...], ...] = ()) -> str:
+    """The key of the outcome of ``lhs sign rhs`` judged under the declarations whose digest is ``scope_key``
+    (and under the ``conditions`` written after it, if any)."""
+    written = [" ".join(part.split()) for condition in conditions for part in condition]
+    return _digest("relation", scope_key, " ".join(lhs.split()), sign, " ".join(rhs.split()), *written)
 
 
 def scope_key(kind: str, scope_key: str, *texts: str) -> str:

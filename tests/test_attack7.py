@@ -26,8 +26,12 @@ from symderive.model import Outcome
 from symderive.recheck import polynomial_value, recheck
 
 
+def _document(directives: list[str], *relations: str) -> str:
+    return "".join(f"<!-- symderive: {d} -->\n" for d in directives) + "".join(f"$${r}$$\n" for r in relations)
+
+
 def verdicts(directives: list[str], *relations: str) -> list[str]:
-    text = "".join(f"<!-- symderive: {d} -->\n" for d in directives) + "".join(f"$${r}$$\n" for r in relations)
+    text = _document(directives, *relations)
     return [e.verdict for e in check_document(parse_document(text, "t.md"), Settings(timeout=20.0)).entries]
 
 
@@ -76,13 +80,35 @@ def test_a_polynomial_for_a_constrained_function_refutes_nothing(directive: str,
     assert verdicts(["function f", directive], step) == ["unknown"]
 
 
-@pytest.mark.xfail(strict=True, reason="concrete densities (density_instances) are not checked against the "
-                   "hypotheses in force (predates 26 Nov); hypotheses that are identities, as in the KL transcripts, "
-                   "must keep refuting their mutants, so a blanket rule is wrong")
 @pytest.mark.parametrize("directive", [r"assume D_{\mathrm{KL}}(f(x) \| g(x)) = 0", r"assume f(x) = g(x)"])
 def test_concrete_densities_for_constrained_functions_refute_nothing(directive: str):
     # the hypothesis itself (or what follows from it) with the variable renamed: refuted at two Gaussians on main
     assert verdicts(["function f, g", directive], r"D_{\mathrm{KL}}(f(y) \| g(y)) = 0") == ["unknown"]
+
+
+def test_concrete_densities_that_satisfy_the_hypotheses_still_refute():
+    kl = r"D_{\mathrm{KL}}(f(y) \| g(y))"
+    # an identity every pair of densities satisfies constrains nothing: the sign mistake is refuted
+    identity = r"assume \int_{\operatorname{supp} f} f(x) \log \frac{f(x)}{g(x)} \, dx = " \
+               r"\int_{\operatorname{supp} f} - f(x) \log \frac{g(x)}{f(x)} \, dx"
+    assert verdicts(["function f, g", identity], f"{kl} = -{kl}") == ["refuted"]
+    # a hypothesis about another function says nothing about f and g
+    assert verdicts(["function f, g, h", r"assume h(x) = 0"], f"{kl} = 0") == ["refuted"]
+
+
+def test_a_density_hypothesis_with_a_free_index_is_met_by_choosing_the_index():
+    # D_KL(f_i || g_i) is defined for one i the step does not fix: the counterexample may choose i
+    directives = ["scalar d, i : positive integer", "scalar x_{i} : real", "function f, g",
+                  r"define D_{\mathrm{KL}}(f_i(x_i) \| g_i(x_i)) = \int_{\operatorname{supp} f_i} "
+                  r"\log\left(\frac{f_i(x_i)}{g_i(x_i)}\right) f_i(x_i) \, dx_i"]
+    step = r"\sum_{j=1}^{d} \int_{\operatorname{supp} f_j} f_j(x_j) \, dx_j = 1"  # d = 2 densities: the sum is 2
+    (entry,) = check_document(parse_document(_document(directives, step), "t.md"), Settings(timeout=20.0)).entries
+    assert entry.verdict == "refuted", entry.reason
+    assert entry.counterexample["values"]["i"] in ("1", "2", "3")
+    # the same definition, and a hypothesis the densities cannot satisfy: no counterexample
+    (entry,) = check_document(parse_document(_document([*directives, r"assume g_i(x_i) = f_i(x_i)"], step), "t.md"),
+                              Settings(timeout=20.0)).entries
+    assert entry.verdict == "unknown", entry.reason
 
 
 def test_a_polynomial_for_an_unconstrained_function_still_refutes():
@@ -168,21 +194,38 @@ def test_a_scalar_hypothesis_is_respected_by_a_counterexample():
     assert verdicts([r"assume x^2 = 4"], r"x^2 = 5") == ["refuted"]  # the hypothesis rewrites it: false anywhere
 
 
-@pytest.mark.xfail(strict=True, reason="a hypothesis with a name the point leaves free is not checked there: "
-                   "'assume z^2 = x' then 'x \\geq 0' is refuted at x = -1")
 def test_a_hypothesis_with_a_free_name_is_respected_by_a_counterexample():
     assert verdicts([r"assume z^2 = x"], r"x \geq 0") != ["refuted"]
+    assert verdicts([r"assume z^2 = x", r"assume z = 5"], r"x = 24") != ["refuted"]  # z = 5 forces x = 25
 
 
-@pytest.mark.xfail(strict=True, reason=r"a reading choice: \operatorname{Var} X_1 + X_2 is read Var(X_1) + X_2 "
-                   r"(as \sin x + y), a random summand after the argument suggests Var(X_1 + X_2), true here")
+def test_a_counterexample_is_completed_with_values_for_the_free_names():
+    # false under the hypothesis: x = 0 (z = 0) is a counterexample, shown with the value found for z
+    (entry,) = check_document(parse_document(_document([r"assume z^2 = x"], "x = 1"), "t.md"),
+                              Settings(timeout=20.0)).entries
+    assert entry.verdict == "refuted", entry.reason
+    values = {name: Rational(value) for name, value in entry.counterexample["values"].items()}
+    assert values["z"] ** 2 == values["x"] != 1
+    assert verdicts([r"assume z^2 + w^2 = x"], "x = 3") == ["refuted"]
+
+
 def test_a_random_summand_after_a_bare_argument_is_not_guessed():
     directives = ["random X_1 ~ N(0, 1)", "random X_2 ~ N(0, 1)"]
     assert verdicts(directives, r"\operatorname{Var} X_1 + X_2 = 2") != ["refuted"]
+    assert verdicts(directives, r"\operatorname{Var} X_1 - 2 X_2 = 2", r"\mathbb{E} X_1 + X_2 = 0") == ["unknown"] * 2
+    (entry,) = check_document(parse_document(_document(directives, r"\operatorname{Var} X_1 + X_2 = 2"), "t.md"),
+                              Settings(timeout=20.0)).entries
+    assert "parentheses" in entry.reason
 
 
-@pytest.mark.xfail(strict=True, reason=r"a condition in a display ('\text{ for } t > 0') is judged as a claim, and the "
-                   "claim it qualifies as unconditional: both refuted at t = -1 (predates 26 Nov; prose is spared)")
+def test_a_bare_argument_followed_by_a_term_that_is_not_random_is_still_read():
+    directives = ["random X_1 ~ N(0, 1)", "random X_2 ~ N(0, 1)", "scalar c"]
+    assert verdicts(directives, r"\operatorname{Var} X_1 + 1 = 2", r"\operatorname{Var} X_1 + c = 1 + c",
+                    r"\operatorname{Var} X_1 + \operatorname{Var} X_2 = 2",
+                    r"\operatorname{Var} X_1 + \mathbb{E}[X_2] = 1") == ["verified"] * 4
+    assert verdicts(directives, r"\operatorname{Var} X_1 + 3 = 5") == ["refuted"]
+
+
 def test_a_condition_in_a_display_is_not_a_refuted_claim():
     assert "refuted" not in verdicts([], r"\frac{1}{t} > 0 \text{ for } t > 0")
 

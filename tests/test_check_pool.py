@@ -313,14 +313,14 @@ def _planted_judge(real):
     import os
     import time
 
-    def planted(lhs, sign, rhs, declarations):
+    def planted(lhs, sign, rhs, declarations, conditions=()):
         if lhs == "crash":
             os._exit(3)
         if lhs == "hang":
             time.sleep(60)
         if lhs == "memory":
             return {"verdict": "unknown", "reason": "the judge could not decide (MemoryError: )"}
-        return real(lhs, sign, rhs, declarations)
+        return real(lhs, sign, rhs, declarations, conditions)
 
     return planted
 

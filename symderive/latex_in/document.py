@@ -12,7 +12,10 @@ line into a main chain and side remarks, each chain into relations ``a = b``, ``
   a remark that only states a range (``l = 1, \dots, L-1``) or a domain (``x \in …``)
   is not a relation;
 * a line without a relation that starts with an operator (``&\quad + …``) continues
-  the side above it; a display that starts with ``=`` continues the display before.
+  the side above it; a display that starts with ``=`` continues the display before;
+* after prose that opens a condition (``\text{ for } t > 0``, ``\quad \text{if $x \ne 0$}``,
+  ``\text{where } a = 2``) come conditions: they are not claims, and each relation of the line
+  carries them, to be judged under them.
 
 Every relation keeps the offset of its sign, and every character of its sides keeps its
 offset in the file, so a report can say line and column.  Nothing here parses maths.
@@ -60,6 +63,8 @@ CONTINUING_OPERATORS = frozenset(("+", "-", "/", r"\cdot", r"\times", r"\pm", r"
 PROSE_COMMANDS = frozenset((r"\text", r"\textrm", r"\mbox", r"\textbf", r"\textit", r"\intertext"))
 ANNOTATION_COMMANDS = frozenset((r"\nonumber", r"\notag", r"\displaystyle", r"\hfill", r"\noindent"))
 ANNOTATION_WITH_ARGUMENT = frozenset((r"\tag", r"\tag*", r"\label", r"\eqref", r"\hspace", r"\vspace"))
+# Prose that opens a condition on the claims before it (``\text{ for } t > 0``).
+CONDITION_WORDS = frozenset(("for", "if", "when", "whenever", "where", "provided", "assuming", "given", "with"))
 PROSE_WORDS = frozenset(("and", "or", "where", "for", "if", "since", "hence", "thus", "so", "with", "then",
                          "because", "therefore", "by", "using", "when", "all", "any", "some"))
 
@@ -102,6 +107,7 @@ class Relation:
     rhs: Side
     offset: int  # of the relation sign
     prose: bool = False  # written inline in prose (``$…$``), where a relation is often a hypothesis or a case
+    conditions: tuple["Relation", ...] = ()  # ``t > 0`` of ``\text{ for } t > 0`` after it: it is claimed under them
 
 
 @dataclass(frozen=True)
@@ -446,14 +452,30 @@ class _Chain:
         _blank_alignment(chars, start, end)
         _blank_numbering(chars, start, end)
         _blank_prose_groups(chars, start, end)
-        segments = [s for s in _segments(chars, start, end) if not _is_blank(chars, s)]
-        if not segments:
+        segments = [(s, e, condition) for s, e, condition in _segments(chars, start, end) if not _is_blank(chars, (s, e))]
+        claims = [(s, e) for s, e, condition in segments if not condition]
+        if not claims:
             return
-        main, *remarks = segments
+        first = len(self.items)
+        main, *remarks = claims
         self._add_main(chars, main)
         self.inherited = False
         for remark in remarks:
             self._add_remark(chars, remark)
+        conditions = tuple(relation for s, e, condition in segments if condition
+                           for relation in self._conditions(chars, (s, e)))
+        if conditions:
+            self.items[first:] = [replace(item, conditions=conditions) if isinstance(item, Relation) else item
+                                  for item in self.items[first:]]
+
+    def _conditions(self, chars: list[str], segment: tuple[int, int]) -> list[Relation]:
+        """The relations a condition states (``0 < t < 1``: two); none for a domain or a bare name."""
+        pieces = _split_relations(chars, segment, self.base)
+        if pieces is None:
+            return []
+        sides, signs = pieces
+        return [Relation(lhs, sign, rhs, offset) for (sign, offset), lhs, rhs in zip(signs, sides, sides[1:])
+                if lhs is not None and rhs is not None]
 
     def _add_main(self, chars: list[str], segment: tuple[int, int]) -> None:
         pieces = _split_relations(chars, segment, self.base)
@@ -596,10 +618,12 @@ def _outside_environments(tokens: Sequence[Token], start: int, end: int) -> list
     return found
 
 
-def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int]]:
-    r"""Spans of a line between separators (``\quad``, prose ``\text{…}``, ``\implies``) at depth 0."""
+def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int, bool]]:
+    r"""Spans of a line between separators (``\quad``, prose ``\text{…}``, ``\implies``) at depth 0, each with
+    whether it is a condition: after prose opening one (``\text{ for }``), until other prose or an implication
+    (``\quad`` keeps it), or maths inside such prose (``\text{for $t > 0$}``)."""
     tokens = tokenize("".join(chars[start:end]))
-    spans, segment_start = [], 0
+    spans, segment_start, condition = [], 0, False
     skip_until = -1
     for index, token, depth in _depth_tokens(tokens):
         if index < skip_until or depth > 0:
@@ -608,12 +632,35 @@ def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int]]:
             not token.is_command(*PROSE_COMMANDS) or _is_prose(tokens, index)
         ):
             after = _group_end(tokens, index + 1) if token.is_command(*PROSE_COMMANDS, r"\hspace") else index + 1
-            spans.append((start + segment_start, start + token.start))
+            spans.append((start + segment_start, start + token.start, condition))
+            if token.is_command(*PROSE_COMMANDS):
+                condition = _opens_condition(tokens, index, after, condition)
+            elif not token.is_command(r"\quad", r"\qquad", r"\hspace"):
+                condition = False
+            inner = _inner_maths(tokens, index, after) if condition else []
+            kept = [(a, b, chars[start + a : start + b]) for a, b in inner]
             _blank(chars, start + token.start, start + (tokens[after - 1].end if after > index else token.end))
+            for a, b, text in kept:
+                chars[start + a : start + b] = text
+                spans.append((start + a, start + b, True))
             segment_start = tokens[after - 1].end if after > index else token.end
             skip_until = after
-    spans.append((start + segment_start, end))
+    spans.append((start + segment_start, end, condition))
     return spans
+
+
+def _opens_condition(tokens: Sequence[Token], index: int, after: int, within: bool) -> bool:
+    r"""Whether what follows the prose ``\text{…}`` at ``index`` is a condition: its first word is one of
+    CONDITION_WORDS, or ``and``/``or`` continues a condition (``\text{ for } t > 0 \text{ and } s > 0``)."""
+    content = "".join(t.text for t in tokens[index + 1 : after])
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+", content.split("$")[0])]
+    return bool(words) and (words[0] in CONDITION_WORDS or (within and words[0] in ("and", "or")))
+
+
+def _inner_maths(tokens: Sequence[Token], index: int, after: int) -> list[tuple[int, int]]:
+    r"""The spans (in the line) of the ``$…$`` inside the prose group ``tokens[index:after]``."""
+    dollars = [t for t in tokens[index + 1 : after] if t.is_char("$")]
+    return [(opening.end, closing.start) for opening, closing in zip(dollars[::2], dollars[1::2])]
 
 
 def _split_relations(chars: list[str], span: tuple[int, int], base: int):

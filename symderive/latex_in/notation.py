@@ -88,7 +88,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..densities import KL, IntegralOver, Region, indexed_function
 from ..jacobians import EntryMatrix, Jacobian
 from ..matrices import IndexedMatrix, OrderedProduct
-from ..randomvars import Cov, Expect, Var
+from ..randomvars import Cov, Expect, RandomOperator, Var
 from ..randomvectors import MatExpect
 from .tokens import Token, matching_brace, next_non_space, tokenize
 
@@ -1052,6 +1052,11 @@ class _Reader:
             if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
                                 "use brackets", at.start)
+            if following < end and tokens[following].is_char("+", "-") and self.random_term(tokens, following, end):
+                # ``Var X_1 + X_2``: Var(X_1) + X_2 (as sin x + y) adds a random variable to a number, a reading
+                # nobody means; Var(X_1 + X_2) is likelier but would be a guess
+                raise Ambiguous(f"{spelling} with a bare argument followed by {tokens[following].text} and a random "
+                                f"term: is the term inside {spelling} or not? add parentheses", at.start)
             inner, close = tokens[opening:after], after - 1
         else:
             raise LatexInputError(f"{spelling} must be followed by its argument in ( ) or [ ]", at.start)
@@ -1063,6 +1068,21 @@ class _Reader:
         arguments = _split_tokens(inner, ",")
         values = [self.sub_read(a) for a in arguments]
         return self.placeholder(_apply_operator(kind, values, spelling, at.start)), after
+
+    def random_term(self, tokens: list[Token], sign: int, end: int) -> bool:
+        """Whether the term after the sign at ``sign`` has a declared random variable outside E/Var/Cov (read
+        apart, so its names are not reported twice; a term that does not read is left to the main reading)."""
+        term = tokens[sign + 1 : _term_end(tokens, sign + 1, end)]
+        if not any(t.kind != "space" for t in term):
+            return False
+        try:
+            value = _Reader(self.decl, self.depth + 1).read(term)
+        except LatexInputError:
+            return False
+        outside = value.replace(lambda e: isinstance(e, (RandomOperator, MatExpect)), lambda e: Dummy())
+        random_bases = {family.base for family in self.decl.random_families}
+        random_vectors = {self.decl.matrices[name] for name in self.decl.random_vectors if name in self.decl.matrices}
+        return any(entry.base in random_bases for entry in outside.atoms(Indexed)) or outside.has(*random_vectors)
 
     def entrywise(self, inner: list[Token], tokens: list[Token], subscript_at: int, end: int) -> tuple[list[Token], int]:
         """``Var(A_L)_{ii}`` means ``Var((A_L)_{ii})``: move the subscript inside."""
@@ -1487,20 +1507,6 @@ def _leibniz_variable(tokens: list[Token], opening: int) -> int | None:
     return start if name is not None and next_non_space(tokens, name.end) >= close else None
 
 
-def _term_end(tokens: list[Token], index: int, end: int) -> int:
-    """The index of the next ``+`` or ``-`` outside brackets after ``index`` (or ``end``)."""
-    depth = 0
-    for position in range(index, end):
-        token = tokens[position]
-        if token.is_char("(", "[", "{") or token.is_command(r"\{", r"\left"):
-            depth += 1
-        elif token.is_char(")", "]", "}") or token.is_command(r"\}", r"\right"):
-            depth -= 1
-        elif depth == 0 and token.is_char("+", "-") and not tokens[position - 1].is_char("^", "_"):
-            return position
-    return end
-
-
 def _after_differential(tokens: list[Token], index: int) -> int | None:
     r"""The index after a leading ``d`` (or ``\mathrm{d}``, ``\operatorname{d}``, ``\text{d}``) at ``index``,
     when what follows is not an explicit product; else None."""
@@ -1862,6 +1868,33 @@ def _applied_operator_end(tokens: list[Token], index: int, end: int) -> int | No
     if not (opening < end and (tokens[opening].is_char("(", "[") or tokens[opening].is_command(r"\{"))):
         return None
     return _closing(tokens, opening, end) + 1
+
+
+_ENDS_TERM_CHARS = frozenset("+-=<>,;&")
+_ENDS_TERM_COMMANDS = frozenset((
+    r"\pm", r"\mp", r"\le", r"\leq", r"\ge", r"\geq", r"\lt", r"\gt", r"\ne", r"\neq", r"\approx", r"\sim",
+    r"\equiv", r"\to", r"\in", r"\mid", "\\\\", r"\end", r"\text", r"\mbox", r"\textrm", r"\quad", r"\qquad",
+))
+
+
+def _term_end(tokens: list[Token], index: int, end: int) -> int:
+    """Where the term starting at ``index`` ends: at the next sign or relation outside brackets (leading signs
+    belong to it)."""
+    index = next_non_space(tokens, index)
+    while index < end and tokens[index].is_char("+", "-"):
+        index = next_non_space(tokens, index + 1)
+    while index < end:
+        token = tokens[index]
+        ends = _ENDS_TERM_CHARS if token.kind == "char" else _ENDS_TERM_COMMANDS if token.kind == "command" else ()
+        if token.text in ends:
+            return index
+        if token.is_char("(", "[", "{") or token.is_command(r"\{"):
+            try:
+                index = _closing(tokens, index, end)
+            except LatexInputError:
+                return end
+        index += 1
+    return end
 
 
 def _extends_argument(token: Token) -> bool:
