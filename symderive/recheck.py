@@ -121,13 +121,19 @@ def _law_expressions(model: RandomModel | None) -> list[Basic]:
 
 def _atoms_by_name(values: dict[str, str], expressions: tuple[Basic, ...]) -> dict[str, Basic]:
     atoms: dict[str, Basic] = {}
+    ambiguous: set[str] = set()
     for expr in expressions:
-        for atom in expr.atoms(Symbol, Indexed, MatrixSymbol):
-            atoms.setdefault(str(atom), atom)
-        for matrix in expr.atoms(MatrixExpr):
-            for size in matrix.shape:
-                if isinstance(size, (Symbol, Indexed)):
-                    atoms.setdefault(str(size), size)
+        named = list(expr.atoms(Symbol, Indexed, MatrixSymbol))
+        named += [size for matrix in expr.atoms(MatrixExpr) for size in matrix.shape
+                  if isinstance(size, (Symbol, Indexed))]
+        for atom in named:
+            if atoms.setdefault(str(atom), atom) != atom:
+                ambiguous.add(str(atom))
+    # Two atoms printed alike (a sum's own ``i`` and a declared ``i``): which one the value is for cannot
+    # be told, and picking one by set order made the verdict depend on the process's history.
+    clashing = sorted(ambiguous & set(values))
+    if clashing:
+        raise ValueError(f"names that stand for two different things: {clashing}")
     bases = {entry.base for expr in expressions for entry in expr.atoms(Indexed)}
     for name in values:  # an entry that only appears once a sum is written out, such as n[0]
         for base in bases:
