@@ -700,7 +700,8 @@ def _refutation(values: dict[str, str], checked: Recheck, sign: str = "=") -> di
 def _inequality(left: Basic, right: Basic, sign: str, context: Context) -> dict:
     if isinstance(left, MatrixExpr) or isinstance(right, MatrixExpr):
         return {"verdict": "unknown", "reason": "inequalities between matrices are not judged"}
-    proof = judge(left, right, context, sign)  # a manifestly nonnegative difference, or equal sides
+    # a manifestly nonnegative difference, or equal sides; counterexamples are searched below, re-checked here
+    proof = judge(left, right, context, sign, refute=False)
     if proof.outcome is Outcome.VERIFIED and proof.verification is not None:
         proved = proof.verification.status is Status.PROVED
         return {"verdict": "verified" if proved else "plausible", "status": proof.verification.status.value,

@@ -98,3 +98,13 @@ def test_the_strategies_refute_first_then_prove():
     strategies = inequality_strategies("<")
     assert [type(s) for s in strategies] == [InequalityRefutation, ManifestlyNonnegative]
     assert all(s.order == Order("<") for s in strategies)
+
+
+def test_without_refutation_an_inequality_is_only_proved_or_left_unknown():
+    from symderive import judge
+
+    x = Symbol("x", real=True)
+    assert [type(s) for s in inequality_strategies(">=", refute=False)] == [ManifestlyNonnegative]
+    assert judge(x + 1, x, Context(), "<=").outcome is Outcome.REFUTED
+    assert judge(x + 1, x, Context(), "<=", refute=False).outcome is Outcome.UNKNOWN
+    assert judge(x**2 + 1, Integer(0), Context(), ">", refute=False).outcome is Outcome.VERIFIED

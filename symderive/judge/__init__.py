@@ -40,9 +40,11 @@ from .sums import align_sums, bounds_are_integers, canonical_bound_variables, ex
 __all__ = ["Context", "Convention", "Definition", "RELATIONS", "judge", "align_sums", "expand_finite_sums"]
 
 
-def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context(), relation: str = "=") -> Verdict:
+def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context(), relation: str = "=",
+          refute: bool = True) -> Verdict:
     """Judge ``lhs REL rhs`` (``=``, ``<=``, ``>=``, ``<``, ``>``): verified (and how),
-    refuted (with a counterexample) or unknown (and why)."""
+    refuted (with a counterexample) or unknown (and why).  ``refute=False``: an inequality is only
+    proved or left unknown, no counterexample is searched for (a caller that searches its own)."""
     try:
         lhs, rhs = _as_expr(lhs), _as_expr(rhs)
     except TypeError as exc:
@@ -50,10 +52,10 @@ def judge(lhs: Expr | int, rhs: Expr | int, context: Context = Context(), relati
     if relation not in RELATIONS:
         return Verdict(Outcome.UNKNOWN, f"unknown relation {relation!r}: expected one of {', '.join(RELATIONS)}")
     if inside_limit():
-        return _judge_safely(lhs, rhs, context, relation)
+        return _judge_safely(lhs, rhs, context, relation, refute)
     warm_moments(context.random_model)  # cached here, inherited by every child
     try:
-        return bounded(_judge_safely, lhs, rhs, context, relation, seconds=context.seconds)
+        return bounded(_judge_safely, lhs, rhs, context, relation, refute, seconds=context.seconds)
     except TimeLimitExceeded:
         return Verdict(Outcome.UNKNOWN, f"time limit: no decision within {context.seconds:g} s")
     except ChildFailed as exc:
@@ -88,13 +90,13 @@ def _meaningless(side: Basic) -> str:
     return ""
 
 
-def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str) -> Verdict:
+def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str, refute: bool = True) -> Verdict:
     try:
         # Screened here, under the limit: rebuilding a side can divide by zero or evaluate a huge power.
         meaningless = _meaningless(lhs) or _meaningless(rhs)
         if meaningless:
             return Verdict(Outcome.UNKNOWN, meaningless)
-        return _judge(lhs, rhs, context, relation)
+        return _judge(lhs, rhs, context, relation, refute)
     except Undecidable as exc:
         return Verdict(Outcome.UNKNOWN, str(exc))
     except RecursionError:
@@ -103,7 +105,7 @@ def _judge_safely(lhs: Expr, rhs: Expr, context: Context, relation: str) -> Verd
         return Verdict(Outcome.UNKNOWN, f"the judge could not decide ({type(exc).__name__}: {exc})")
 
 
-def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdict:
+def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=", refute: bool = True) -> Verdict:
     if lhs == rhs and relation in ("=", "<=", ">="):
         problem = Problem(lhs, rhs, context)
         return problem.undefined_everywhere() or problem.verified(*_identical())
@@ -120,7 +122,7 @@ def _judge(lhs: Expr, rhs: Expr, context: Context, relation: str = "=") -> Verdi
             if context.random_model is None:
                 return Verdict(Outcome.UNKNOWN, "E/Var/Cov appear but no random model is declared")
             check_declared(problem.difference, context.random_model)
-        strategies = default_strategies(context) if relation == "=" else inequality_strategies(relation)
+        strategies = default_strategies(context) if relation == "=" else inequality_strategies(relation, refute)
     for strategy in strategies:
         verdict = strategy.run(problem)
         if verdict is not None:

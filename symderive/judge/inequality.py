@@ -74,6 +74,7 @@ class ManifestlyNonnegative(Strategy):
         return None
 
 
-def inequality_strategies(relation: str) -> tuple[Strategy, ...]:
+def inequality_strategies(relation: str, refute: bool = True) -> tuple[Strategy, ...]:
     order = Order(relation)
-    return (InequalityRefutation(order), ManifestlyNonnegative(order))
+    proof = (ManifestlyNonnegative(order),)
+    return ((InequalityRefutation(order),) + proof) if refute else proof
