@@ -357,6 +357,8 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         result = _within_hypotheses(result, vetting)
     if result["verdict"] == "refuted" and inequalities is not None:
         result = _within_conditions(result, inequalities, context)
+        if result["verdict"] != "refuted":  # the first counterexample broke a condition: look where they hold
+            result = _refuted_under(left, right, sign, inequalities, context, vetting) or result
     elif result["verdict"] == "refuted":
         result = {"verdict": "unknown", "reason": f"{result['reason']}; but the step is claimed under conditions "
                   "written after it that cannot be read, so it is not refuted"}
@@ -468,6 +470,25 @@ def _within_conditions(result: dict, conditions: list[tuple[str, Basic, str, Bas
     shown = ", ".join(f"{name} = {value}" for name, value in found.items())
     return {**result, "reason": f"{result['reason']}, with {shown} (the conditions of the step hold there)",
             "counterexample": {**result["counterexample"], "values": {**values, **found}}}
+
+
+def _refuted_under(left: Basic, right: Basic, sign: str, conditions: list[tuple[str, Basic, str, Basic]],
+                   context: Context, declarations: Declarations) -> dict | None:
+    """A refutation at a drawn point where the conditions certainly hold (``\frac{1}{t} > 1 \text{ for } t > 0``
+    fails at t = 2), re-checked and within the hypotheses; None if none is found."""
+    def holds(values: dict[str, str]) -> bool:
+        probe = {"verdict": "refuted", "reason": "", "counterexample": {"values": values}}
+        return _within_conditions(probe, conditions, context)["verdict"] == "refuted"
+
+    try:
+        violation = _violation(left, right, sign, context, allowed=holds)
+    except (Undecidable, ValueError, TypeError, ArithmeticError):
+        return None
+    if violation is None:
+        return None
+    result = _within_hypotheses(_within_conditions(_refutation(*violation, sign=sign), conditions, context),
+                                declarations)
+    return result if result["verdict"] == "refuted" else None
 
 
 def _satisfying(left: Basic, right: Basic, sign: str, values: dict[str, str], context: Context) -> dict[str, str] | None:
@@ -724,14 +745,18 @@ def _inequality(left: Basic, right: Basic, sign: str, context: Context) -> dict:
             "refuted when they fail, not yet proved"}
 
 
-def _violation(left: Basic, right: Basic, sign: str, context: Context) -> tuple[dict, Recheck] | None:
-    """A point where ``left sign right`` certainly fails, found by drawing and re-checked (see recheck)."""
+def _violation(left: Basic, right: Basic, sign: str, context: Context,
+               allowed: Callable[[dict[str, str]], bool] | None = None) -> tuple[dict, Recheck] | None:
+    """A point where ``left sign right`` certainly fails, found by drawing and re-checked (see recheck);
+    only among the points ``allowed`` accepts, if given."""
     variables, sizes = _free_variables(left + right if not isinstance(left + right, MatrixExpr) else S.Zero)
     rng = random.Random(context.seed)
     for _ in range(INEQUALITY_POINTS):
         values = _drawn_point(variables, sizes, context.random_model, rng)
         if values is None:
             return None
+        if allowed is not None and not allowed(values):
+            continue
         checked = recheck(left, right, sign, values, context)
         if checked.refuted:
             return values, checked

@@ -137,3 +137,14 @@ def test_a_claim_false_under_its_bracketed_condition_is_still_refuted():
     assert entry.verdict == "refuted"
     (remark,) = parse_document(r"$$a = b \quad (\text{Since } -\log \text{ convex, Jensen})$$", "t.md").relations
     assert (remark.lhs.text.strip(), remark.rhs.text.strip()) == ("a", "b")  # a bracketed reason without maths: dropped
+
+
+@pytest.mark.parametrize("display, name, holds", [
+    (r"\frac{1}{t} > 1 \text{ for } t > 0", "t", lambda t: t > 0),
+    (r"t^2 > 2 t \text{ if } t > 1", "t", lambda t: t > 1),
+    (r"\sqrt{x^2} = -x \text{ for } x > 0", "x", lambda x: x > 0),
+])
+def test_when_the_first_counterexample_breaks_the_condition_one_that_keeps_it_is_searched(display, name, holds):
+    (entry,) = entries(display)
+    assert entry.verdict == "refuted", entry.reason
+    assert holds(Rational(entry.counterexample["values"][name]))
