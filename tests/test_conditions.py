@@ -30,6 +30,10 @@ def entries(*relations: str, directives: tuple[str, ...] = ()):
     (r"\frac{1}{t} > 0, \quad \text{if } t > 0", ("t", ">", "0")),
     (r"\frac{1}{t} > 0 \text{ when } t > 0", ("t", ">", "0")),
     (r"y = 2a \text{ where } a = 3", ("a", "=", "3")),
+    (r"\frac{1}{t} > 0 \quad (\text{for } t > 0)", ("t", ">", "0")),
+    (r"\frac{1}{t} > 0 \quad \left(\text{for } t > 0\right)", ("t", ">", "0")),
+    (r"\frac{1}{t} > 0 \quad (\text{if $t > 0$})", ("t", ">", "0")),
+    (r"\sqrt{x^2} = x \qquad (\text{since } x \geq 0)", ("x", ">=", "0")),
 ])
 def test_a_condition_is_carried_by_the_claim_and_is_no_claim_itself(display: str, condition: tuple[str, str, str]):
     (relation,) = parse_document(f"$${display}$$", "t.md").relations
@@ -123,3 +127,20 @@ def test_a_solution_with_a_name_left_free_is_completed_and_rechecked():
     within = within_hypotheses({"x": "3"}, [Rewrite("h", z + w, x, kind="hypothesis")])
     values = {name: Rational(v) for name, v in within.completion}
     assert values["z"] + values["w"] == 3
+
+
+@pytest.mark.parametrize("display", [
+    r"\frac{1}{t} > 0 \quad (\text{for } t > 0)",
+    r"\sqrt{x^2} = x \qquad \left(\text{if } x \geq 0\right)",
+    r"\sqrt{x^2} = x \quad (\text{since $x \ge 0$})",
+])
+def test_a_condition_in_brackets_spares_a_claim_true_under_it(display: str):
+    (entry,) = entries(display)
+    assert entry.verdict != "refuted", entry.reason
+
+
+def test_a_claim_false_under_its_bracketed_condition_is_still_refuted():
+    (entry,) = entries(r"x + 1 = x + 2 \quad (\text{for } t > 0)")
+    assert entry.verdict == "refuted"
+    (remark,) = parse_document(r"$$a = b \quad (\text{Since } -\log \text{ convex, Jensen})$$", "t.md").relations
+    assert (remark.lhs.text.strip(), remark.rhs.text.strip()) == ("a", "b")  # a bracketed reason without maths: dropped

@@ -64,7 +64,8 @@ PROSE_COMMANDS = frozenset((r"\text", r"\textrm", r"\mbox", r"\textbf", r"\texti
 ANNOTATION_COMMANDS = frozenset((r"\nonumber", r"\notag", r"\displaystyle", r"\hfill", r"\noindent"))
 ANNOTATION_WITH_ARGUMENT = frozenset((r"\tag", r"\tag*", r"\label", r"\eqref", r"\hspace", r"\vspace"))
 # Prose that opens a condition on the claims before it (``\text{ for } t > 0``).
-CONDITION_WORDS = frozenset(("for", "if", "when", "whenever", "where", "provided", "assuming", "given", "with"))
+CONDITION_WORDS = frozenset(("for", "if", "when", "whenever", "where", "provided", "assuming", "given", "with",
+                             "since", "because", "as", "assume", "suppose"))  # never "unless": it negates
 PROSE_WORDS = frozenset(("and", "or", "where", "for", "if", "since", "hence", "thus", "so", "with", "then",
                          "because", "therefore", "by", "using", "when", "all", "any", "some"))
 
@@ -598,10 +599,28 @@ def _blank_prose_groups(chars: list[str], start: int, end: int) -> None:
     while index < len(tokens):
         if tokens[index].is_char("("):
             close = matching_brace(tokens, index)
-            if close is not None and any(_is_prose(tokens, i) for i in _outside_environments(tokens, index + 1, close)):
+            if close is not None and _states_a_condition(tokens, index, close):
+                # ``(\text{for } t > 0)``: only the brackets go, the condition is read as one after a claim
+                for bracket in (index, close):
+                    owner = bracket - 1 if bracket > 0 and tokens[bracket - 1].is_command(r"\left", r"\right") else bracket
+                    _blank(chars, start + tokens[owner].start, start + tokens[bracket].end)
+                index = close
+            elif close is not None and any(_is_prose(tokens, i)
+                                           for i in _outside_environments(tokens, index + 1, close)):
                 _blank(chars, start + tokens[index].start, start + tokens[close].end)
                 index = close
         index += 1
+
+
+def _states_a_condition(tokens: Sequence[Token], opening: int, close: int) -> bool:
+    r"""Whether the bracket ``(…)`` at ``opening`` starts with prose that opens a condition (``(\text{for } t > 0)``,
+    ``(\text{if $x \ne 0$})``): its maths is a condition on the claim before it, not a remark to drop."""
+    first = opening + 1
+    while first < close and tokens[first].kind == "space":
+        first += 1
+    if first >= close or not _is_prose(tokens, first):
+        return False
+    return _opens_condition(tokens, first, _group_end(tokens, first + 1), False)
 
 
 def _outside_environments(tokens: Sequence[Token], start: int, end: int) -> list[int]:
