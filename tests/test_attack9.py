@@ -1,0 +1,95 @@
+r"""Attacks on the check features of 27 Nov: conditions after a claim (``\text{ for } t > 0``, also in brackets),
+hypotheses whose names a counterexample leaves free (``assume z^2 = x``), the derivative operator
+``\frac{d}{dx} F``, bare operator arguments.
+
+What broke (fixed here, each guarded below):
+
+* ``y := x^2`` then ``\frac{d}{dx} (x y) = x^2`` was *verified* (and the true ``= 3x^2`` refuted): the reader took
+  the derivative with ``y`` a declared constant, and the definition was put in afterwards.  Now a derivative of
+  an expression with a name that a definition or hypothesis replaces is kept until the rewrites are applied,
+  then taken (:func:`symderive.check._read_rewritten`); ``\partial y / \partial x`` under ``define y = x^2`` and
+  ``\frac{d}{dx} f(x)`` under ``assume f(x) = x^2`` are judged too (they stopped at "derivative wrt 0").
+* ``assume z^4 + z^3 w + w^4 = x`` then ``x \geq 0`` ran into the time limit: ``solve`` on two names of degree
+  4.  The completion of a point (:mod:`symderive.hypotheses_at`) now tries all names but one at a few values and
+  the last at the exact roots of one variable.
+"""
+from __future__ import annotations
+
+import pytest
+from sympy import Rational, Symbol
+
+from symderive.check import Settings, check_document
+from symderive.hypotheses_at import within_hypotheses
+from symderive.latex_in.document import parse_document
+from symderive.latex_in.notation import Rewrite
+
+
+@pytest.fixture(autouse=True)
+def no_default_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMDERIVE_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
+def entries(*relations: str, directives: tuple[str, ...] = (), timeout: float = 20.0):
+    text = "".join(f"<!-- symderive: {d} -->\n" for d in directives) + "".join(f"$${r}$$\n" for r in relations)
+    return check_document(parse_document(text, "t.md"), Settings(timeout=timeout)).entries
+
+
+def verdicts(*relations: str, directives: tuple[str, ...] = ()) -> list[str]:
+    return [entry.verdict for entry in entries(*relations, directives=directives)]
+
+
+# -- \frac{d}{dx} of a name a definition or hypothesis replaces ----------------------------------------------
+
+
+@pytest.mark.parametrize("directives", [
+    ("define y = x^2",),
+    ("scalar y", "define y = x^2"),
+    ("assume y = x^2",),
+    ("scalar y", "assume y = x^2"),
+])
+def test_a_derivative_is_taken_after_the_definitions_are_put_in(directives):
+    # d/dx (x · x^2) = 3x^2; taking it with y a constant gives y = x^2 (was: verified)
+    assert verdicts(r"\frac{d}{dx} (x y) = x^2", r"\frac{d}{dx} (x y) = 3x^2", directives=directives) \
+        == ["refuted", "verified"]
+
+
+def test_a_derivative_is_taken_after_a_definition_in_the_document():
+    text = "$$y := x^2$$\n" r"$$\frac{d}{dx} (x y) = x^2$$" "\n" r"$$\frac{d}{dx} (x y) = 3x^2$$" "\n"
+    found = check_document(parse_document(text, "t.md"), Settings(timeout=20.0)).entries
+    assert [e.verdict for e in found] == ["refuted", "verified"]
+
+
+def test_a_derivative_made_explicit_by_the_rewrites_is_judged():
+    assert verdicts(r"\frac{\partial y}{\partial x} = 2x", r"\frac{\partial y}{\partial x} = x",
+                    directives=("define y = x^2",)) == ["verified", "refuted"]
+    assert verdicts(r"\frac{d}{dx} f(x) = 2x", r"\frac{d}{dx} f(x) = 0",
+                    directives=("function f", "assume f(x) = x^2")) == ["verified", "refuted"]
+
+
+def test_a_declared_constant_is_still_differentiated_at_once():
+    assert verdicts(r"\frac{d}{dx} (a x^2) = 2 a x", r"\frac{d}{dx} (a x^2) = a x",
+                    directives=("scalar a",)) == ["verified", "refuted"]
+
+
+# -- completing a point in the hypotheses: bounded -----------------------------------------------------------
+
+
+def test_a_quartic_hypothesis_in_several_free_names_is_completed_without_solve():
+    # x = -1 with z = 0, w = 1, u = 1 satisfies it (solve on three names of degree 4 ran past the time limit)
+    (entry,) = entries(r"x \geq 0", directives=("assume z^4 - 3 z^2 w + w^3 u - u^4 = x + 1",))
+    assert entry.verdict == "refuted", entry.reason
+    values = {name: Rational(v) for name, v in entry.counterexample["values"].items()}
+    z, w, u, x = (values[n] for n in "zwux")
+    assert z**4 - 3 * z**2 * w + w**3 * u - u**4 == x + 1
+
+
+def test_a_quartic_hypothesis_without_a_real_completion_refutes_nothing():
+    # z^4 + z^3 w + w^4 > 0 for real z, w: no point with x < 0 lies within it
+    (entry,) = entries(r"x \geq 0", directives=("assume z^4 + z^3 w + w^4 = x",))
+    assert entry.verdict == "unknown" and "time limit" not in entry.reason, entry.reason
+
+
+def test_an_irrational_completion_is_exact():
+    x, z = Symbol("x", real=True), Symbol("z", positive=True)
+    within = within_hypotheses({"x": "2"}, [Rewrite("h", z**2, x, kind="hypothesis")])
+    assert within.holds and dict(within.completion)["z"] == "sqrt(2)"
