@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from .judge.functions import with_functions
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
 from .latex_in.document import (
+    DOMAIN_SIGN,
     Document,
     DocumentError,
     DirectiveLine,
@@ -431,6 +433,7 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
 
 
+_REAL_LINE = re.compile(r"^[^\\]*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*$")  # x \in \mathbb{R}, x, y \in \mathbb R
 NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "!=": "="}
 
 
@@ -441,6 +444,10 @@ def _conditions(conditions: Sequence[tuple[str, str, str]], declarations: Declar
     equations: list[Rewrite] = []
     inequalities: list[tuple[str, Basic, str, Basic]] = []
     for lhs_text, sign, rhs_text in conditions:
+        if sign == DOMAIN_SIGN:  # ``t \in (0, 1)``, ``l = 1, \dots, L``: a restriction not read
+            if _REAL_LINE.search(lhs_text):
+                continue  # every name is real already
+            return equations, None
         label = f"the condition {' '.join(lhs_text.split())} {sign} {' '.join(rhs_text.split())}"
         try:
             sides = [apply_rewrites(read_side(text, declarations).expr, declarations)[0] for text in (lhs_text, rhs_text)]

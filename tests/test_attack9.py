@@ -9,6 +9,14 @@ What broke (fixed here, each guarded below):
   an expression with a name that a definition or hypothesis replaces is kept until the rewrites are applied,
   then taken (:func:`symderive.check._read_rewritten`); ``\partial y / \partial x`` under ``define y = x^2`` and
   ``\frac{d}{dx} f(x)`` under ``assume f(x) = x^2`` are judged too (they stopped at "derivative wrt 0").
+* ``\frac{1}{t} > 0 \text{ for } t \in (0, \infty)`` was refuted at t = -1: a condition that states a domain or
+  a range was dropped.  It is now kept (sign ``in``), and a claim under it is not refuted (``\in \mathbb{R}``
+  restricts nothing: still refuted).
+* ``\sqrt{x^2} = x \text{ for } t > 0 \quad x + 1 = x + 2``: the false ``x + 1 = x + 2`` after the ``\quad`` was
+  read as a condition, so it was never judged nor shown.  A ``\quad`` after a condition's maths now starts a new
+  statement (right after the prose, or before ``\text{and}``, it still does not).
+* ``n^2 = 4k^2 \quad (\text{if } n \text{ is even, } n = 2k)`` refuted ``n = 2k`` as a claim (and the step without
+  its condition): inside a bracketed condition, other prose no longer ends it.
 * ``assume z^4 + z^3 w + w^4 = x`` then ``x \geq 0`` ran into the time limit: ``solve`` on two names of degree
   4.  The completion of a point (:mod:`symderive.hypotheses_at`) now tries all names but one at a few values and
   the last at the exact roots of one variable.
@@ -93,3 +101,62 @@ def test_an_irrational_completion_is_exact():
     x, z = Symbol("x", real=True), Symbol("z", positive=True)
     within = within_hypotheses({"x": "2"}, [Rewrite("h", z**2, x, kind="hypothesis")])
     assert within.holds and dict(within.completion)["z"] == "sqrt(2)"
+
+
+# -- conditions: domains, what a \quad after one starts, brackets ------------------------------------------
+
+
+@pytest.mark.parametrize("display", [
+    r"\frac{1}{t} > 0 \text{ for } t \in (0, \infty)",
+    r"\sqrt{x^2} = x \text{ for } x \in [0, 1]",
+    r"\sqrt{l^2} = l \text{ for } l = 1, \dots, 5",
+])
+def test_a_claim_under_a_domain_it_holds_on_is_not_refuted(display):
+    (entry,) = entries(display)
+    assert entry.verdict == "unknown", entry.reason
+
+
+def test_a_claim_false_everywhere_is_refuted_under_the_real_line():
+    assert verdicts(r"x + 1 = x + 2 \text{ for all } x \in \mathbb{R}") == ["refuted"]
+
+
+def test_a_domain_condition_is_kept_whole():
+    (relation,) = parse_document(r"$$\frac{1}{t} > 0 \text{ for } t \in (0, \infty)$$", "t.md").relations
+    (condition,) = relation.conditions
+    assert condition.sign == "in" and condition.lhs.text.strip() == r"t \in (0, \infty)"
+    (bare,) = parse_document(r"$$x + 1 = x + 2 \text{ for all } x$$", "t.md").relations
+    assert bare.conditions == ()
+
+
+@pytest.mark.parametrize("display", [
+    r"\sqrt{x^2} = x \text{ for } t > 0 \quad x + 1 = x + 2",
+    r"\frac{1}{t} > 0 \text{ for $t > 0$} \quad x + 1 = x + 2",
+    r"\frac{1}{t} > 0 \text{ for } t > 0 \text{ and } s > 0 \quad x + 1 = x + 2",
+    r"\frac{1}{t} > 0 \quad (\text{for } t > 0) \quad x + 1 = x + 2",
+])
+def test_a_claim_after_a_condition_and_a_quad_is_judged(display):
+    found = entries(display)
+    assert [(e.lhs, e.verdict) for e in found if e.lhs == "x + 1"] == [("x + 1", "refuted")]
+
+
+@pytest.mark.parametrize("display", [
+    r"\frac{1}{ts} > 0 \text{ for } t > 0 \quad \text{and} \quad s > 0",
+    r"\frac{1}{ts} > 0 \text{ for} \quad t > 0 \text{ and } s > 0",
+    r"\frac{1}{ts} > 0 \quad (\text{for } t > 0, \quad s > 0)",
+    r"\frac{1}{ts} > 0 \quad (\text{for } t > 0 \text{ with } s > 0)",
+])
+def test_a_condition_continued_after_a_quad_is_still_one(display):
+    (relation,) = parse_document(f"$${display}$$", "t.md").relations
+    assert [(c.lhs.text.strip(), c.sign, c.rhs.text.strip()) for c in relation.conditions] \
+        == [("t", ">", "0"), ("s", ">", "0")]
+
+
+def test_prose_inside_a_bracketed_condition_does_not_end_it():
+    display = r"n^2 = 4k^2 \quad (\text{if } n \text{ is even, } n = 2k)"
+    (relation,) = parse_document(f"$${display}$$", "t.md").relations
+    assert (relation.lhs.text.strip(), relation.rhs.text.strip()) == ("n^2", "4k^2")
+    assert [(c.lhs.text.strip(), c.sign, c.rhs.text.strip()) for c in relation.conditions] == [("n", "=", "2k")]
+    (entry,) = entries(display)
+    assert entry.verdict == "unknown", entry.reason
+    (false,) = entries(r"x + 1 = x + 2 \quad (\text{if } n \text{ is even, } n = 2k)")
+    assert false.verdict == "refuted", false.reason
