@@ -17,6 +17,9 @@ What broke (fixed here, each guarded below):
   statement (right after the prose, or before ``\text{and}``, it still does not).
 * ``n^2 = 4k^2 \quad (\text{if } n \text{ is even, } n = 2k)`` refuted ``n = 2k`` as a claim (and the step without
   its condition): inside a bracketed condition, other prose no longer ends it.
+* ``\mathbb{E} X_1 \cdot X_1 = 1`` (X_1 ~ N(0, 1)) was refuted, read E(X_1)·X_1 = 0: a bare operator argument
+  followed by ``\cdot`` or ``\times`` and a random factor is as ambiguous as one followed by ``+`` (E[X_1 X_1]
+  is the likelier reading); with a constant factor (``\operatorname{Var} X_1 \cdot 2``) it is still read.
 * ``assume z^4 + z^3 w + w^4 = x`` then ``x \geq 0`` ran into the time limit: ``solve`` on two names of degree
   4.  The completion of a point (:mod:`symderive.hypotheses_at`) now tries all names but one at a few values and
   the last at the exact roots of one variable.
@@ -160,3 +163,14 @@ def test_prose_inside_a_bracketed_condition_does_not_end_it():
     assert entry.verdict == "unknown", entry.reason
     (false,) = entries(r"x + 1 = x + 2 \quad (\text{if } n \text{ is even, } n = 2k)")
     assert false.verdict == "refuted", false.reason
+
+
+# -- a bare operator argument followed by a product with a random factor ------------------------------------
+
+
+def test_a_bare_argument_times_a_random_factor_is_ambiguous():
+    found = entries(r"\mathbb{E} X_1 \cdot X_1 = 1", r"\operatorname{Var} X_1 \times X_2 = 1",
+                    r"\operatorname{Var} X_1 \cdot 2 = 2", r"\operatorname{Var} X_1 \cdot 2 = 1",
+                    directives=("random X_i ~ N(0, 1)",))
+    assert [e.verdict for e in found] == ["unknown", "unknown", "verified", "refuted"]
+    assert all("add parentheses" in e.reason for e in found[:2])

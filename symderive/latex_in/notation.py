@@ -1055,9 +1055,10 @@ class _Reader:
             if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
                                 "use brackets", at.start)
-            if following < end and tokens[following].is_char("+", "-") and self.random_term(tokens, following, end):
+            if following < end and (tokens[following].is_char("+", "-") or tokens[following].is_command(
+                    r"\cdot", r"\times")) and self.random_term(tokens, following, end):
                 # ``Var X_1 + X_2``: Var(X_1) + X_2 (as sin x + y) adds a random variable to a number, a reading
-                # nobody means; Var(X_1 + X_2) is likelier but would be a guess
+                # nobody means; Var(X_1 + X_2) is likelier but would be a guess; so for ``E X_1 \cdot X_1``
                 raise Ambiguous(f"{spelling} with a bare argument followed by {tokens[following].text} and a random "
                                 f"term: is the term inside {spelling} or not? add parentheses", at.start)
             inner, close = tokens[opening:after], after - 1
