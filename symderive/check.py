@@ -358,7 +358,10 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if result["verdict"] == "refuted":
         result = _within_hypotheses(result, vetting)
     if result["verdict"] == "refuted" and inequalities is not None:
-        result = _within_conditions(result, inequalities, context)
+        completed = _within_conditions(result, inequalities, context)
+        # values drawn for a condition's names (x of w > x) must lie within the hypotheses too (assume z^2 = x)
+        result = completed if completed is result or completed["verdict"] != "refuted" \
+            else _within_hypotheses(completed, vetting)
     elif result["verdict"] == "refuted":
         result = {"verdict": "unknown", "reason": f"{result['reason']}; but the step is claimed under conditions "
                   "written after it that cannot be read, so it is not refuted"}

@@ -17,6 +17,8 @@ What broke (fixed here, each guarded below):
   statement (right after the prose, or before ``\text{and}``, it still does not).
 * ``n^2 = 4k^2 \quad (\text{if } n \text{ is even, } n = 2k)`` refuted ``n = 2k`` as a claim (and the step without
   its condition): inside a bracketed condition, other prose no longer ends it.
+* ``assume z^2 = x`` then ``w > 0 \text{ for } w > x`` was refuted at w = -1 "with x = -2": the values drawn for
+  a condition's names were not checked against the hypotheses (no real z has z^2 = -2).  Now they are.
 * ``\mathbb{E} X_1 \cdot X_1 = 1`` (X_1 ~ N(0, 1)) was refuted, read E(X_1)·X_1 = 0: a bare operator argument
   followed by ``\cdot`` or ``\times`` and a random factor is as ambiguous as one followed by ``+`` (E[X_1 X_1]
   is the likelier reading); with a constant factor (``\operatorname{Var} X_1 \cdot 2``) it is still read.
@@ -174,3 +176,22 @@ def test_a_bare_argument_times_a_random_factor_is_ambiguous():
                     directives=("random X_i ~ N(0, 1)",))
     assert [e.verdict for e in found] == ["unknown", "unknown", "verified", "refuted"]
     assert all("add parentheses" in e.reason for e in found[:2])
+
+
+# -- values drawn for a condition must lie within the hypotheses ----------------------------------------------
+
+
+@pytest.mark.parametrize("relation, directives", [
+    (r"w > 0 \text{ for } w > x", ("assume z^2 = x",)),
+    (r"w > 0 \text{ for } w > x \text{ where } x = z^2", ()),
+])
+def test_values_drawn_for_a_condition_obey_the_hypotheses(relation, directives):
+    (entry,) = entries(relation, directives=directives)  # x = z^2 >= 0, so w > x gives w > 0
+    assert entry.verdict != "refuted", entry.reason
+
+
+def test_a_point_completed_for_conditions_and_hypotheses_still_refutes():
+    (entry,) = entries(r"x \geq 5 \text{ for } t > 0", directives=("scalar x : positive", "assume z^2 = x"))
+    assert entry.verdict == "refuted", entry.reason
+    values = {name: value for name, value in entry.counterexample["values"].items()}
+    assert {"x", "z", "t"} <= set(values)
