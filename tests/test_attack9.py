@@ -14,7 +14,8 @@ What broke (fixed here, each guarded below):
   restricts nothing: still refuted).
 * ``\sqrt{x^2} = x \text{ for } t > 0 \quad x + 1 = x + 2``: the false ``x + 1 = x + 2`` after the ``\quad`` was
   read as a condition, so it was never judged nor shown.  A ``\quad`` after a condition's maths now starts a new
-  statement (right after the prose, or before ``\text{and}``, it still does not).
+  statement (right after the prose, or before ``\text{and}``, it still does not); so does one after prose that
+  opens a condition and completes it (``\text{as required} \quad c = c + 1``).
 * ``n^2 = 4k^2 \quad (\text{if } n \text{ is even, } n = 2k)`` refuted ``n = 2k`` as a claim (and the step without
   its condition): inside a bracketed condition, other prose no longer ends it.
 * ``assume z^2 = x`` then ``w > 0 \text{ for } w > x`` was refuted at w = -1 "with x = -2": the values drawn for
@@ -138,6 +139,7 @@ def test_a_domain_condition_is_kept_whole():
     r"\frac{1}{t} > 0 \text{ for $t > 0$} \quad x + 1 = x + 2",
     r"\frac{1}{t} > 0 \text{ for } t > 0 \text{ and } s > 0 \quad x + 1 = x + 2",
     r"\frac{1}{t} > 0 \quad (\text{for } t > 0) \quad x + 1 = x + 2",
+    r"a = a \text{ as required} \quad x + 1 = x + 2",
 ])
 def test_a_claim_after_a_condition_and_a_quad_is_judged(display):
     found = entries(display)
@@ -147,6 +149,7 @@ def test_a_claim_after_a_condition_and_a_quad_is_judged(display):
 @pytest.mark.parametrize("display", [
     r"\frac{1}{ts} > 0 \text{ for } t > 0 \quad \text{and} \quad s > 0",
     r"\frac{1}{ts} > 0 \text{ for} \quad t > 0 \text{ and } s > 0",
+    r"\frac{1}{ts} > 0 \text{ for all} \quad t > 0 \text{ and } s > 0",
     r"\frac{1}{ts} > 0 \quad (\text{for } t > 0, \quad s > 0)",
     r"\frac{1}{ts} > 0 \quad (\text{for } t > 0 \text{ with } s > 0)",
 ])

@@ -655,6 +655,7 @@ def _segments(chars: list[str], start: int, end: int, held: Sequence[tuple[int, 
     tokens = tokenize("".join(chars[start:end]))
     spans, segment_start, condition = [], 0, False
     stated = False  # the open condition has maths since its last prose: a \quad after it starts a new statement
+    awaiting = True  # the last prose ends with a word that wants maths after it (``for``, ``for all``, ``and``)
     skip_until = -1
     for index, token, depth in _depth_tokens(tokens):
         if index < skip_until or depth > 0:
@@ -668,11 +669,12 @@ def _segments(chars: list[str], start: int, end: int, held: Sequence[tuple[int, 
             inside = any(a <= start + token.start < b for a, b in held)
             if token.is_command(*PROSE_COMMANDS):
                 condition = _opens_condition(tokens, index, after, condition) or (condition and inside)
-                stated = False  # nothing stated after this prose yet
+                stated, awaiting = False, _awaits_maths(tokens, index, after)  # nothing stated after this prose yet
             elif not token.is_command(r"\quad", r"\qquad", r"\hspace"):
                 condition, stated = condition and inside, False
-            elif stated and not inside and not _is_prose_at(tokens, next_non_space(tokens, after)):
-                condition, stated = False, False  # ``\text{for } t > 0 \quad c = d``: c = d is claimed
+            elif (stated or not awaiting) and not inside and not _is_prose_at(tokens, next_non_space(tokens, after)):
+                # ``\text{for } t > 0 \quad c = d``, ``\text{as required} \quad c = d``: c = d is claimed
+                condition, stated = False, False
             inner = _inner_maths(tokens, index, after) if condition else []
             stated = stated or bool(inner)
             kept = [(a, b, chars[start + a : start + b]) for a, b in inner]
@@ -684,6 +686,17 @@ def _segments(chars: list[str], start: int, end: int, held: Sequence[tuple[int, 
             skip_until = after
     spans.append((start + segment_start, end, condition))
     return spans
+
+
+AWAITING_WORDS = CONDITION_WORDS | {"all", "every", "each", "any", "some", "that", "and", "or"}
+
+
+def _awaits_maths(tokens: Sequence[Token], index: int, after: int) -> bool:
+    r"""Whether the prose ``\text{…}`` at ``index`` ends with a word that wants maths after it (``for``, ``for all``),
+    not a complete remark (``as required``)."""
+    content = "".join(t.text for t in tokens[index + 1 : after])
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+", content.split("$")[0])]
+    return not words or words[-1] in AWAITING_WORDS
 
 
 def _is_prose_at(tokens: Sequence[Token], index: int) -> bool:
