@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from .judge.functions import with_functions
 from .latex_in import directives as grammar
 from .latex_in.declarations import apply_rewrites
 from .latex_in.document import (
+    DOMAIN_SIGN,
     Document,
     DocumentError,
     DirectiveLine,
@@ -356,7 +358,10 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if result["verdict"] == "refuted":
         result = _within_hypotheses(result, vetting)
     if result["verdict"] == "refuted" and inequalities is not None:
-        result = _within_conditions(result, inequalities, context)
+        completed = _within_conditions(result, inequalities, context)
+        # values drawn for a condition's names (x of w > x) must lie within the hypotheses too (assume z^2 = x)
+        result = completed if completed is result or completed["verdict"] != "refuted" \
+            else _within_hypotheses(completed, vetting)
         if result["verdict"] != "refuted":  # the first counterexample broke a condition: look where they hold
             result = _refuted_under(left, right, sign, inequalities, context, vetting) or result
     elif result["verdict"] == "refuted":
@@ -385,6 +390,9 @@ def _read_rewritten(text: str, declarations: Declarations) -> tuple[Reading, Bas
         return kept[1:]
     reading = read_side(text, declarations)
     expr, used = apply_rewrites(reading.expr, declarations)
+    if used and expr.has(Derivative):
+        # ``d/dx (x y)`` with ``y := x^2`` was kept for y to be put in: now it is explicit in x, take it
+        expr = expr.replace(lambda e: isinstance(e, Derivative) and not _implicit(e), lambda e: e.doit())
     _READINGS[key] = (declarations, reading, expr, used)
     if len(_READINGS) > KEPT_READINGS:
         _READINGS.popitem(last=False)
@@ -430,6 +438,7 @@ def _within_hypotheses(result: dict, declarations: Declarations) -> dict:
             f"is not shown to satisfy {', '.join(_ordered(violated))}, which constrain(s) it"}
 
 
+_REAL_LINE = re.compile(r"^[^\\]*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*$")  # x \in \mathbb{R}, x, y \in \mathbb R
 NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "!=": "="}
 
 
@@ -440,6 +449,10 @@ def _conditions(conditions: Sequence[tuple[str, str, str]], declarations: Declar
     equations: list[Rewrite] = []
     inequalities: list[tuple[str, Basic, str, Basic]] = []
     for lhs_text, sign, rhs_text in conditions:
+        if sign == DOMAIN_SIGN:  # ``t \in (0, 1)``, ``l = 1, \dots, L``: a restriction not read
+            if _REAL_LINE.search(lhs_text):
+                continue  # every name is real already
+            return equations, None
         label = f"the condition {' '.join(lhs_text.split())} {sign} {' '.join(rhs_text.split())}"
         try:
             sides = [apply_rewrites(read_side(text, declarations).expr, declarations)[0] for text in (lhs_text, rhs_text)]

@@ -17,8 +17,8 @@ from itertools import product
 from typing import Sequence
 
 from sympy import (
-    Basic, Derivative, Expr, Indexed, Integral, Product, Rational, S, Sum, Symbol, expand, fraction, simplify,
-    solve, together,
+    Basic, Derivative, Expr, Indexed, Integral, Poly, Product, Rational, S, Sum, Symbol, expand, fraction, roots,
+    simplify, together,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
@@ -110,25 +110,36 @@ def _sharing_names(equations: list[tuple[str, Expr]], given: set[Symbol]) -> lis
 
 def _completion(differences: list[Expr]) -> dict[Symbol, Expr] | None:
     """Real values of the free names at which every difference is exactly 0, respecting each name's
-    assumptions; None if none is found (the solver's answers are re-checked, never trusted)."""
+    assumptions; None if none is found (candidates are re-checked, never trusted).
+
+    All names but one are tried at LEFTOVER_VALUES and the last one at the exact roots the hypotheses give it
+    (up to quadratic factors): a bounded search, where ``solve`` on several names of degree 4 runs for minutes.
+    """
     names = sorted(set().union(*(d.free_symbols for d in differences)), key=str)
     if len(names) > MAX_FREE_NAMES:
         return None
     numerators = [fraction(together(d))[0] for d in differences]
     if not all(n.is_polynomial(*names) and _degree(n, names) <= MAX_DEGREE for n in numerators):
         return None
-    try:
-        solutions = solve(numerators, names, dict=True)
-    except (NotImplementedError, ValueError, TypeError, ZeroDivisionError):
-        return None
-    for solution in solutions:
-        leftover = [s for s in names if s not in solution]
-        for guesses in product(LEFTOVER_VALUES, repeat=len(leftover)):
-            chosen = dict(zip(leftover, guesses))
-            candidate = {**{s: v.xreplace(chosen) for s, v in solution.items()}, **chosen}
-            if _admissible(candidate, names) and all(_exactly_zero(d.xreplace(candidate)) for d in differences):
-                return candidate
+    for solved in names:
+        others = [s for s in names if s != solved]
+        for guesses in product(LEFTOVER_VALUES, repeat=len(others)):
+            chosen = dict(zip(others, guesses))
+            for value in _roots_in(solved, [expand(n.xreplace(chosen)) for n in numerators]):
+                candidate = {**chosen, solved: value}
+                if _admissible(candidate, names) and all(_exactly_zero(d.xreplace(candidate)) for d in differences):
+                    return candidate
     return None
+
+
+def _roots_in(name: Symbol, polynomials: list[Expr]) -> list[Expr]:
+    """The exact roots in ``name`` of the polynomials that do not vanish identically (those ``roots`` finds
+    without the cubic and quartic formulas); LEFTOVER_VALUES when all vanish."""
+    found: list[Expr] = []
+    for polynomial in polynomials:
+        if polynomial != 0:
+            found.extend(roots(Poly(polynomial, name), cubics=False, quartics=False) if polynomial.has(name) else ())
+    return list(dict.fromkeys(found)) if any(p != 0 for p in polynomials) else list(LEFTOVER_VALUES)
 
 
 def _degree(polynomial: Expr, names: list[Symbol]) -> int:

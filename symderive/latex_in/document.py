@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence, Union
 
-from .tokens import Token, tokenize
+from .tokens import Token, next_non_space, tokenize
 
 MAX_DOCUMENT_BYTES = 1_000_000
 
@@ -66,6 +66,7 @@ ANNOTATION_WITH_ARGUMENT = frozenset((r"\tag", r"\tag*", r"\label", r"\eqref", r
 # Prose that opens a condition on the claims before it (``\text{ for } t > 0``).
 CONDITION_WORDS = frozenset(("for", "if", "when", "whenever", "where", "provided", "assuming", "given", "with",
                              "since", "because", "as", "assume", "suppose"))  # never "unless": it negates
+DOMAIN_SIGN = "in"  # of a condition that states a domain or a range (both sides are the whole statement)
 PROSE_WORDS = frozenset(("and", "or", "where", "for", "if", "since", "hence", "thus", "so", "with", "then",
                          "because", "therefore", "by", "using", "when", "all", "any", "some"))
 
@@ -452,8 +453,9 @@ class _Chain:
     def add_line(self, chars: list[str], start: int, end: int) -> None:
         _blank_alignment(chars, start, end)
         _blank_numbering(chars, start, end)
-        _blank_prose_groups(chars, start, end)
-        segments = [(s, e, condition) for s, e, condition in _segments(chars, start, end) if not _is_blank(chars, (s, e))]
+        held = _blank_prose_groups(chars, start, end)
+        segments = [(s, e, condition) for s, e, condition in _segments(chars, start, end, held)
+                    if not _is_blank(chars, (s, e))]
         claims = [(s, e) for s, e, condition in segments if not condition]
         if not claims:
             return
@@ -470,10 +472,14 @@ class _Chain:
                                   for item in self.items[first:]]
 
     def _conditions(self, chars: list[str], segment: tuple[int, int]) -> list[Relation]:
-        """The relations a condition states (``0 < t < 1``: two); none for a domain or a bare name."""
+        """The relations a condition states (``0 < t < 1``: two); none for a bare name (``for all x``).
+
+        A domain or a range (``t \\in (0, 1)``, ``l = 1, \\dots, L``) restricts too, but is not read: it is kept
+        whole, with the sign ``in`` (see :data:`DOMAIN_SIGN`), for the judge to know the claim is restricted."""
         pieces = _split_relations(chars, segment, self.base)
         if pieces is None:
-            return []
+            side = _side(chars, segment[0], segment[1], self.base)
+            return [] if side is None else [Relation(side, DOMAIN_SIGN, side, side.origins[0])]
         sides, signs = pieces
         return [Relation(lhs, sign, rhs, offset) for (sign, offset), lhs, rhs in zip(signs, sides, sides[1:])
                 if lhs is not None and rhs is not None]
@@ -590,11 +596,13 @@ def _is_prose(tokens: Sequence[Token], index: int) -> bool:
     return not words or bool(re.search(r"\s|[,.;:!?']", content)) or words.lower() in PROSE_WORDS
 
 
-def _blank_prose_groups(chars: list[str], start: int, end: int) -> None:
-    r"""A parenthesised remark such as ``(\text{Since } -\log \text{ convex})`` is not maths."""
+def _blank_prose_groups(chars: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    r"""A parenthesised remark such as ``(\text{Since } -\log \text{ convex})`` is not maths; of a bracketed
+    condition (``(\text{for } t > 0)``) only the brackets go.  The spans (in ``chars``) of those conditions."""
     tokens = tokenize("".join(chars[start:end]))
     from .tokens import matching_brace
 
+    held: list[tuple[int, int]] = []
     index = 0
     while index < len(tokens):
         if tokens[index].is_char("("):
@@ -604,12 +612,14 @@ def _blank_prose_groups(chars: list[str], start: int, end: int) -> None:
                 for bracket in (index, close):
                     owner = bracket - 1 if bracket > 0 and tokens[bracket - 1].is_command(r"\left", r"\right") else bracket
                     _blank(chars, start + tokens[owner].start, start + tokens[bracket].end)
+                held.append((start + tokens[index].start, start + tokens[close].end))
                 index = close
             elif close is not None and any(_is_prose(tokens, i)
                                            for i in _outside_environments(tokens, index + 1, close)):
                 _blank(chars, start + tokens[index].start, start + tokens[close].end)
                 index = close
         index += 1
+    return held
 
 
 def _states_a_condition(tokens: Sequence[Token], opening: int, close: int) -> bool:
@@ -637,12 +647,15 @@ def _outside_environments(tokens: Sequence[Token], start: int, end: int) -> list
     return found
 
 
-def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int, bool]]:
+def _segments(chars: list[str], start: int, end: int, held: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, bool]]:
     r"""Spans of a line between separators (``\quad``, prose ``\text{…}``, ``\implies``) at depth 0, each with
-    whether it is a condition: after prose opening one (``\text{ for }``), until other prose or an implication
-    (``\quad`` keeps it), or maths inside such prose (``\text{for $t > 0$}``)."""
+    whether it is a condition: after prose opening one (``\text{ for }``), until other prose, an implication or a
+    ``\quad`` after its maths (one right after the prose keeps it), or maths inside such prose
+    (``\text{for $t > 0$}``).  Inside a bracketed condition (``held``, spans in ``chars``) nothing ends it."""
     tokens = tokenize("".join(chars[start:end]))
     spans, segment_start, condition = [], 0, False
+    stated = False  # the open condition has maths since its last prose: a \quad after it starts a new statement
+    awaiting = True  # the last prose ends with a word that wants maths after it (``for``, ``for all``, ``and``)
     skip_until = -1
     for index, token, depth in _depth_tokens(tokens):
         if index < skip_until or depth > 0:
@@ -652,11 +665,18 @@ def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int, bo
         ):
             after = _group_end(tokens, index + 1) if token.is_command(*PROSE_COMMANDS, r"\hspace") else index + 1
             spans.append((start + segment_start, start + token.start, condition))
+            stated = stated or (condition and not _is_blank(chars, spans[-1][:2]))
+            inside = any(a <= start + token.start < b for a, b in held)
             if token.is_command(*PROSE_COMMANDS):
-                condition = _opens_condition(tokens, index, after, condition)
+                condition = _opens_condition(tokens, index, after, condition) or (condition and inside)
+                stated, awaiting = False, _awaits_maths(tokens, index, after)  # nothing stated after this prose yet
             elif not token.is_command(r"\quad", r"\qquad", r"\hspace"):
-                condition = False
+                condition, stated = condition and inside, False
+            elif (stated or not awaiting) and not inside and not _is_prose_at(tokens, next_non_space(tokens, after)):
+                # ``\text{for } t > 0 \quad c = d``, ``\text{as required} \quad c = d``: c = d is claimed
+                condition, stated = False, False
             inner = _inner_maths(tokens, index, after) if condition else []
+            stated = stated or bool(inner)
             kept = [(a, b, chars[start + a : start + b]) for a, b in inner]
             _blank(chars, start + token.start, start + (tokens[after - 1].end if after > index else token.end))
             for a, b, text in kept:
@@ -666,6 +686,21 @@ def _segments(chars: list[str], start: int, end: int) -> list[tuple[int, int, bo
             skip_until = after
     spans.append((start + segment_start, end, condition))
     return spans
+
+
+AWAITING_WORDS = CONDITION_WORDS | {"all", "every", "each", "any", "some", "that", "and", "or"}
+
+
+def _awaits_maths(tokens: Sequence[Token], index: int, after: int) -> bool:
+    r"""Whether the prose ``\text{…}`` at ``index`` ends with a word that wants maths after it (``for``, ``for all``),
+    not a complete remark (``as required``)."""
+    content = "".join(t.text for t in tokens[index + 1 : after])
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+", content.split("$")[0])]
+    return not words or words[-1] in AWAITING_WORDS
+
+
+def _is_prose_at(tokens: Sequence[Token], index: int) -> bool:
+    return index < len(tokens) and _is_prose(tokens, index)
 
 
 def _opens_condition(tokens: Sequence[Token], index: int, after: int, within: bool) -> bool:

@@ -735,6 +735,9 @@ class _Reader:
             self.conventions.add(r"\frac{d}{dx} of an expression with undeclared names is judged only through the "
                                  "hypotheses in force (an undeclared name may depend on x)")
             return self.placeholder(derivative), stop
+        if others & _rewritten_names(self.decl):
+            # ``y := x^2``: y is put in after reading, so d/dx (x y) is taken then, not now with y a constant
+            return self.placeholder(derivative), stop
         self.conventions.add(r"\frac{d}{dx} is evaluated where what it differentiates is explicit in x")
         return self.placeholder(derivative.doit()), stop
 
@@ -1052,9 +1055,10 @@ class _Reader:
             if following < end and _extends_argument(tokens[following]):
                 raise Ambiguous(f"{spelling} followed by more than one name or a power: which part is the argument? "
                                 "use brackets", at.start)
-            if following < end and tokens[following].is_char("+", "-") and self.random_term(tokens, following, end):
+            if following < end and (tokens[following].is_char("+", "-") or tokens[following].is_command(
+                    r"\cdot", r"\times")) and self.random_term(tokens, following, end):
                 # ``Var X_1 + X_2``: Var(X_1) + X_2 (as sin x + y) adds a random variable to a number, a reading
-                # nobody means; Var(X_1 + X_2) is likelier but would be a guess
+                # nobody means; Var(X_1 + X_2) is likelier but would be a guess; so for ``E X_1 \cdot X_1``
                 raise Ambiguous(f"{spelling} with a bare argument followed by {tokens[following].text} and a random "
                                 f"term: is the term inside {spelling} or not? add parentheses", at.start)
             inner, close = tokens[opening:after], after - 1
@@ -1485,6 +1489,12 @@ def _refuse_leibniz(tokens: list[Token]) -> None:
         if top is not None and bottom is not None and not tokens[bottom].is_char("}"):
             raise Ambiguous(r"\frac{d…}{d…} reads as a derivative (Leibniz notation), which is not supported yet; "
                             r"if d is a variable, write the product with \cdot", token.start)
+
+
+def _rewritten_names(declarations: Declarations) -> set[str]:
+    """The names a definition or hypothesis in force replaces (with what it is replaced in): each may stand
+    for an expression in any variable."""
+    return {str(s) for rewrite in declarations.rewrites for s in rewrite.target.free_symbols}
 
 
 def _is_lone_d(argument: tuple[list[Token], int, int]) -> bool:
