@@ -390,8 +390,9 @@ def _read_rewritten(text: str, declarations: Declarations) -> tuple[Reading, Bas
         return kept[1:]
     reading = read_side(text, declarations)
     expr, used = apply_rewrites(reading.expr, declarations)
-    if used and expr.has(Derivative):
-        # ``d/dx (x y)`` with ``y := x^2`` was kept for y to be put in: now it is explicit in x, take it
+    if expr.has(Derivative):
+        # a derivative explicit in its variable is taken (``∂/∂x (x^2)``, or ``d/dx (x y)`` with ``y := x^2``
+        # kept for y to be put in); one of a name (``∂y/∂x``) is judged only through the hypotheses
         expr = expr.replace(lambda e: isinstance(e, Derivative) and not _implicit(e), lambda e: e.doit())
     _READINGS[key] = (declarations, reading, expr, used)
     if len(_READINGS) > KEPT_READINGS:

@@ -395,3 +395,10 @@ def test_derivatives_of_explicit_expressions_are_judged_and_of_other_names_are_n
     report = check_document(parse_document(text, "d.md"), Settings(timeout=20.0))
     assert [e.verdict for e in report.entries] == ["verified", "refuted", "unknown", "unknown"]
     assert any(r"\frac{d}{dx} is evaluated" in c for c in report.conventions)
+
+
+def test_a_partial_derivative_of_an_explicit_expression_is_taken():
+    text = (r"$$\frac{\partial}{\partial x}(x^2) = 2x$$" "\n" r"$$\frac{\partial}{\partial x}(x^2) = 3x$$" "\n"
+            r"$$\frac{\partial y}{\partial x} = 0$$" "\n")
+    report = check_document(parse_document(text, "p.md"), Settings(timeout=20.0))
+    assert [e.verdict for e in report.entries] == ["verified", "refuted", "unknown"]

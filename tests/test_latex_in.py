@@ -117,7 +117,7 @@ def test_leibniz_notation_is_ambiguous_not_a_quotient(leibniz):
 def test_the_derivative_operator_of_an_explicit_expression_is_evaluated():
     p, t = Symbol("p", real=True), Symbol("t", real=True)
     assert read(r"\frac{d}{dp} p^3") == 3 * p**2
-    assert read(r"\dfrac{\mathrm{d}}{\mathrm{d}x} x^2 + 1") == 2 * x + 1
+    assert read(r"\dfrac{\mathrm{d}}{\mathrm{d}x} \left(x^2\right) + 1") == 2 * x + 1  # brackets: + 1 is outside
     assert read(r"\tfrac{d}{dp} \sin(p)") == cos(p)
     assert read(r"\frac{d}{dp} \int_0^p t^2 \, dt") == p**2
     f = Function("f", real=True)
@@ -128,7 +128,8 @@ def test_the_derivative_operator_of_an_explicit_expression_is_evaluated():
 def test_the_derivative_operator_keeps_what_may_depend_on_the_variable():
     p, y = Symbol("p", real=True), Symbol("y", real=True)
     assert read(r"\frac{d}{dp} (p y)") == Derivative(p * y, p)  # y undeclared: it may be y(p)
-    for unclear in (r"\frac{d}{dp} p^2 \sin(p)", r"\frac{d}{dp}", r"\frac{d}{dp} + 1"):
+    for unclear in (r"\frac{d}{dp} p^2 \sin(p)", r"\frac{d}{dp}", r"\frac{d}{dp} + 1",
+                    r"\frac{d}{dp} p^2 + 3p", r"\frac{d}{dp} \int_0^p t \, dt + p"):  # the first term, or the sum?
         with pytest.raises(Ambiguous, match="differentiate"):
             read(unclear)
     with pytest.raises(Ambiguous, match="d declared"):

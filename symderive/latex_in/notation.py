@@ -675,8 +675,9 @@ class _Reader:
         r"""``\frac{\partial u}{\partial v}``: the Jacobian of column vectors (numerator layout), or the
         partial derivative of scalars; ``\frac{\partial}{\partial x} (…)`` applies to the one factor after it.
 
-        A derivative is never evaluated here or by the judge: what ``u`` is as a function of ``v``
-        is not declared, so it is judged only through the definitions and hypotheses in force."""
+        Not evaluated here: once the definitions are put in (``check._read_rewritten``), a derivative of
+        an expression explicit in ``v`` is taken; one of a name (what ``u`` is as a function of ``v`` is
+        not declared) and a Jacobian are judged only through the definitions and hypotheses in force."""
         at = tokens[index]
         numerator, denominator = _after_partial(top), _after_partial(bottom)
         if denominator is None:
@@ -691,7 +692,8 @@ class _Reader:
         else:
             of = numerator
         value, variable = (self.sub_read(part) for part in (of, denominator))
-        self.conventions.add(r"\partial derivatives are judged only through the definitions and hypotheses in force")
+        self.conventions.add(r"\partial derivatives of names are judged only through the definitions and hypotheses "
+                             "in force; of an expression explicit in the variable they are taken")
         if numerator and any(isinstance(_vector_of_1x1(v), IndexedMatrix) for v in (value, variable)):
             value, variable = _vector_of_1x1(value), _vector_of_1x1(variable)
         if isinstance(value, MatrixExpr) or isinstance(variable, MatrixExpr):
@@ -706,7 +708,7 @@ class _Reader:
 
     def leibniz(self, tokens: list[Token], index: int, bottom, after: int, end: int) -> tuple[str, int]:
         r"""``\frac{d}{dx} F``: the derivative of ``F``, a bracket, a name (with its argument and power) or an
-        integral up to the end of its term.  Evaluated when ``F`` is explicit in ``x``: every other name in it
+        integral up to the end of its term; what follows an operand not in brackets makes it ambiguous.  Evaluated when ``F`` is explicit in ``x``: every other name in it
         declared (a constant, or a declared function's argument); with an undeclared name (which may
         depend on ``x``) it stays a derivative, judged only through the hypotheses in force."""
         at = tokens[index]
@@ -719,7 +721,9 @@ class _Reader:
         else:
             stop = _operand_end(tokens, start, end)
         following = next_non_space(tokens, stop) if stop is not None else end
-        if stop is None or (following < end and not tokens[following].is_char("+", "-")):
+        bracketed = start < end and tokens[start].is_char("(", "[")
+        # ``\frac{d}{dx} x^2 + 3x``: of the first term or of the sum? only brackets say (a + after them is outside)
+        if stop is None or (following < end and not (bracketed and tokens[following].is_char("+", "-"))):
             raise Ambiguous(r"what does \frac{d}{dx} differentiate? put it in brackets: \frac{d}{dx}\left(…\right)",
                             at.start)
         variable = self.sub_read(tokens[_leibniz_variable(tokens, bottom[1] - 1):bottom[2]])
