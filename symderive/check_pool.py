@@ -32,6 +32,7 @@ from typing import Any, Callable, Generator
 
 from sympy import Dummy
 
+from .check_relation import judge_relation, quick_outcome
 from .exprjson import Encoder
 from .latex_in.notation import Declarations
 from .limits import BoundedPool, ChildFailed, PoolTask, TimeLimitExceeded, from_wire, to_wire, wait_first, wire_data
@@ -159,7 +160,6 @@ def _defined(text: str, key: str, lhs: str, rhs: str, label: str) -> Scope | str
 
 def _judged(lhs: str, sign: str, rhs: str, text: str, key: str, moments: tuple[str, ...],
             conditions: tuple[tuple[str, str, str], ...] = ()) -> dict:
-    from .check import judge_relation
     from .randomvars import remember_moments
 
     for known in moments:
@@ -341,7 +341,7 @@ class Grader:
 
     def run(self, preparations: list[Preparation]) -> list[tuple[Any, list[dict]]]:
         """Every preparation driven to its end and every relation it yields judged: for each, what it
-        prepared and one outcome per relation, in order (see :func:`symderive.check.judge_relation`).
+        prepared and one outcome per relation, in order (see :func:`symderive.check_relation.judge_relation`).
 
         All documents at once: a relation goes to a worker as soon as the declarations in force at it
         are compiled, so that workers judge while a long list of directives is still being compiled.
@@ -455,8 +455,6 @@ class _Schedule:
             self._advance(document, _scope_answer(request.scope, found))
 
     def _add_job(self, document: _Document, job: Job) -> None:
-        from .check import quick_outcome
-
         statistics = self.grader.statistics
         statistics.relations += 1
         index = len(document.jobs)

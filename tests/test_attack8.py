@@ -22,8 +22,9 @@ import time
 import pytest
 from sympy import Dummy, Indexed, IndexedBase, Integer, Sum, Symbol
 
-from symderive import check, check_pool
-from symderive.check import Settings, check_documents, grader_for, judge_context, judge_relation
+from symderive import check, check_pool, check_relation
+from symderive.check import Settings, check_documents, grader_for
+from symderive.check_relation import judge_context, judge_relation
 from symderive.check_pool import _declared, _decoded, _defined, empty_scope, scope_of
 from symderive.exprjson import Decoder, Encoder, _indexed_base_assumptions
 from symderive.latex_in import declarations as declarations_module
@@ -157,12 +158,12 @@ def test_a_kept_reading_is_only_used_for_the_very_same_declarations():
     assert judge_relation("f", "=", "x^2", cube)["verdict"] == "refuted"
     assert judge_relation("f", "=", "x^2", square)["verdict"] == "verified"
     # an entry left under the id of other declarations (ids are reused once an object is gone) is not used
-    planted = check._read_rewritten("f", square)
-    check._READINGS[("f", id(cube))] = (square, *planted)
+    planted = check_relation._read_rewritten("f", square)
+    check_relation._READINGS[("f", id(cube))] = (square, *planted)
     try:
         assert judge_relation("f", "=", "x^3", cube)["verdict"] == "verified"
     finally:
-        check._READINGS.pop(("f", id(cube)), None)
+        check_relation._READINGS.pop(("f", id(cube)), None)
 
 
 def test_rewrite_target_names_follow_the_rewrites_they_come_from():

@@ -7,7 +7,7 @@ What broke (fixed here, each guarded below):
 * ``y := x^2`` then ``\frac{d}{dx} (x y) = x^2`` was *verified* (and the true ``= 3x^2`` refuted): the reader took
   the derivative with ``y`` a declared constant, and the definition was put in afterwards.  Now a derivative of
   an expression with a name that a definition or hypothesis replaces is kept until the rewrites are applied,
-  then taken (:func:`symderive.check._read_rewritten`); ``\partial y / \partial x`` under ``define y = x^2`` and
+  then taken (:func:`symderive.check_relation._read_rewritten`); ``\partial y / \partial x`` under ``define y = x^2`` and
   ``\frac{d}{dx} f(x)`` under ``assume f(x) = x^2`` are judged too (they stopped at "derivative wrt 0").
 * ``\frac{1}{t} > 0 \text{ for } t \in (0, \infty)`` was refuted at t = -1: a condition that states a domain or
   a range was dropped.  It is now kept (sign ``in``), and a claim under it is not refuted (``\in \mathbb{R}``

@@ -28,10 +28,10 @@ from symderive.check import (
     Settings,
     check_document,
     exit_status,
-    human_sums,
     report_json,
     report_text,
 )
+from symderive.recheck import human_sums
 from symderive.latex_in.declarations import apply_rewrites, declare
 from symderive.latex_in.directives import parse_directive
 from symderive.latex_in.document import DirectiveLine, parse_document

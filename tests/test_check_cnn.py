@@ -11,7 +11,7 @@ from sympy import Derivative, Indexed, IndexedBase, KroneckerDelta, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from symderive.check import judge_relation
+from symderive.check_relation import judge_relation
 from symderive.jacobians import EntryMatrix, Jacobian
 from symderive.latex_in import directives as grammar
 from symderive.latex_in.declarations import DeclarationError, declarations_from

@@ -326,10 +326,9 @@ def _planted_judge(real):
 
 
 def test_a_worker_that_crashes_or_hangs_gives_unknown_for_that_relation_only(tmp_path, monkeypatch):
-    from symderive import check
 
     # The pool's workers are forked after this (the pool starts with the first task), so they see it.
-    monkeypatch.setattr(check, "judge_relation", _planted_judge(check.judge_relation))
+    monkeypatch.setattr(check_pool, "judge_relation", _planted_judge(check_pool.judge_relation))
     settings = Settings(timeout=2.0, jobs=2, cache=str(tmp_path))
     text = "$$crash = 1$$\n$$hang = 1$$\n$$memory = 1$$\n$$x + x = 2x$$\n$$y + y = 3y$$"
     with grader_for(settings) as grader:

@@ -16,8 +16,9 @@ import pytest
 from sympy import Abs, Matrix, Rational, sign, simplify, sqrt
 from sympy import stats
 
-from symderive import check
-from symderive.check import Settings, check_document, judge_context, judge_relation
+from symderive import check_relation
+from symderive.check import Settings, check_document
+from symderive.check_relation import judge_context, judge_relation
 from symderive.latex_in.declarations import apply_rewrites, declare
 from symderive.latex_in.directives import parse_directive
 from symderive.latex_in.document import parse_document
@@ -231,14 +232,14 @@ def test_a_forged_counterexample_is_rejected(directives, lhs, rhs, values):
 ])
 def test_check_never_reports_a_forged_refutation(monkeypatch, lhs, rhs, values):
     """A judge that claims a counterexample for a true step: check re-checks it and says unknown."""
-    monkeypatch.setattr(check, "judge", lambda *args, **kwargs: Verdict(Outcome.REFUTED, "forged", counterexample=values))
+    monkeypatch.setattr(check_relation, "judge", lambda *args, **kwargs: Verdict(Outcome.REFUTED, "forged", counterexample=values))
     outcome = judge_relation(lhs, "=", rhs, declarations_of(UNIFORM))
     assert outcome["verdict"] == "unknown" and "forged" in outcome["reason"]
 
 
 def test_check_reports_a_confirmed_refutation_from_the_judge(monkeypatch):
     """The same path with a genuine counterexample: the control for the test above."""
-    monkeypatch.setattr(check, "judge", lambda *args, **kwargs: Verdict(Outcome.REFUTED, "real", counterexample={"c": "3"}))
+    monkeypatch.setattr(check_relation, "judge", lambda *args, **kwargs: Verdict(Outcome.REFUTED, "real", counterexample={"c": "3"}))
     outcome = judge_relation(r"\text{Var}(3 a)", "=", r"3 \text{Var}(a)", declarations_of(UNIFORM))
     assert outcome["verdict"] == "refuted" and outcome["counterexample"]["lhs"] == "27"
 

@@ -675,7 +675,7 @@ class _Reader:
         r"""``\frac{\partial u}{\partial v}``: the Jacobian of column vectors (numerator layout), or the
         partial derivative of scalars; ``\frac{\partial}{\partial x} (…)`` applies to the one factor after it.
 
-        Not evaluated here: once the definitions are put in (``check._read_rewritten``), a derivative of
+        Not evaluated here: once the definitions are put in (``check_relation._read_rewritten``), a derivative of
         an expression explicit in ``v`` is taken; one of a name (what ``u`` is as a function of ``v`` is
         not declared) and a Jacobian are judged only through the definitions and hypotheses in force."""
         at = tokens[index]
