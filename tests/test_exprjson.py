@@ -18,7 +18,7 @@ from sympy import (
     Integral, KroneckerDelta, Lambda, Le, Limit, Lt, Max, Min, Mod, Ne, Not, Or, Piecewise, Pow, Product,
     Rational, S, Subs, Sum, Symbol, Tuple, Wild, acos, acosh, acot, acoth, arg, asin, asinh, atan, atan2,
     atanh, binomial, ceiling, conjugate, cos, cosh, cot, coth, csc, erf, exp, factorial, floor, gamma, im,
-    log, nan, oo, pi, preorder_traversal, re, sec, sign, sin, sinh, sqrt, tan, tanh, zoo,
+    log, nan, oo, pi, preorder_traversal, re, sec, sign, sin, sinh, sqrt, srepr, tan, tanh, zoo,
 )
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.functions import DiracDelta, Heaviside
@@ -96,7 +96,10 @@ def _same(a, b) -> bool:
 
 @pytest.mark.parametrize("expr", TABLE, ids=lambda e: type(e).__name__)
 def test_every_table_entry_round_trips(expr):
-    assert _same(_round_trip(expr, fresh_dummies=False), expr)
+    back = _round_trip(expr, fresh_dummies=False)
+    # srepr shows assumptions and argument order: a rare failure of Piecewise1 (once, in a full run on
+    # 26 Nov, not reproduced alone or after the same files) printed two identical-looking expressions
+    assert _same(back, expr), (srepr(back), srepr(expr), back == expr)
 
 
 def test_the_table_covers_the_whole_allow_list():
