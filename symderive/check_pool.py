@@ -290,15 +290,8 @@ class Grader:
 
     # -- declarations, one at a time ------------------------------------------------------------
 
-    def declare(self, scope: Scope, directive: str, label: str) -> tuple[Scope, str | None]:
-        """The scope with a directive in force, or the same scope and why the directive cannot be used."""
-        return self.scope_after(ScopeRequest("declare", scope, (directive, label)))
-
-    def define(self, scope: Scope, lhs: str, rhs: str, label: str) -> tuple[Scope, str | None]:
-        """The scope with the document's definition ``lhs := rhs``, or the same scope and why not."""
-        return self.scope_after(ScopeRequest("define", scope, (lhs, rhs, label)))
-
     def scope_after(self, request: ScopeRequest) -> tuple[Scope, str | None]:
+        """The scope after a directive or definition, or the same scope and why it cannot be used."""
         found = self._known_scope(request.key)
         if found is None:
             found = self._learn_scope(request.key, self._submit_scope(request).outcome())

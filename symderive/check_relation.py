@@ -111,10 +111,7 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     if result["verdict"] == "refuted":
         result = _within_hypotheses(result, vetting)
     if result["verdict"] == "refuted" and inequalities is not None:
-        completed = _within_conditions(result, inequalities, context)
-        # values drawn for a condition's names (x of w > x) must lie within the hypotheses too (assume z^2 = x)
-        result = completed if completed is result or completed["verdict"] != "refuted" \
-            else _within_hypotheses(completed, vetting)
+        result = _under_conditions(result, inequalities, context, vetting)
         if result["verdict"] != "refuted":  # the first counterexample broke a condition: look where they hold
             result = _refuted_under(left, right, sign, inequalities, context, vetting) or result
     elif result["verdict"] == "refuted":
@@ -239,10 +236,20 @@ def _within_conditions(result: dict, conditions: list[tuple[str, Basic, str, Bas
             "counterexample": {**result["counterexample"], "values": {**values, **found}}}
 
 
+def _under_conditions(result: dict, conditions: list[tuple[str, Basic, str, Basic]], context: Context,
+                      declarations: Declarations) -> dict:
+    """A refutation that stands where the step's conditions hold, with the values drawn for their names; the
+    drawn values must lie within the hypotheses too (``w > x`` under ``assume z^2 = x``: no x < 0)."""
+    completed = _within_conditions(result, conditions, context)
+    if completed is result or completed["verdict"] != "refuted":
+        return completed
+    return _within_hypotheses(completed, declarations)
+
+
 def _refuted_under(left: Basic, right: Basic, sign: str, conditions: list[tuple[str, Basic, str, Basic]],
                    context: Context, declarations: Declarations) -> dict | None:
-    """A refutation at a drawn point where the conditions certainly hold (``\frac{1}{t} > 1 \text{ for } t > 0``
-    fails at t = 2), re-checked and within the hypotheses; None if none is found."""
+    r"""A refutation at a drawn point where the conditions certainly hold (``\frac{1}{t} > 1 \text{ for } t > 0``
+    fails at t = 1), re-checked and within the hypotheses; None if none is found."""
     def holds(values: dict[str, str]) -> bool:
         probe = {"verdict": "refuted", "reason": "", "counterexample": {"values": values}}
         return _within_conditions(probe, conditions, context)["verdict"] == "refuted"
@@ -253,8 +260,9 @@ def _refuted_under(left: Basic, right: Basic, sign: str, conditions: list[tuple[
         return None
     if violation is None:
         return None
-    result = _within_hypotheses(_within_conditions(_refutation(*violation, sign=sign), conditions, context),
-                                declarations)
+    result = _within_hypotheses(_refutation(*violation, sign=sign), declarations)
+    if result["verdict"] == "refuted":
+        result = _under_conditions(result, conditions, context, declarations)
     return result if result["verdict"] == "refuted" else None
 
 

@@ -4,8 +4,8 @@ A hypothesis (``assume z^2 = x``) is applied only where its left side is written
 the judge with ``x`` free and is refuted at ``x = -1``: but no real ``z`` has ``z^2 = -1``, so that point is
 no counterexample.  A point counts only when every hypothesis that shares a name with it (directly, or
 through other hypotheses sharing the names it leaves free) holds there *exactly*: the names the point
-leaves free get values found by solving those hypotheses together, and every hypothesis is then
-re-evaluated at the completed point (the solver is only a source of candidates, never trusted).
+leaves free get values from a bounded search (fixed values for all but one, the exact roots for the last),
+and every hypothesis is then re-evaluated at the completed point (the search only proposes candidates).
 
 Hypotheses about anything else (entries, matrices, functions, operators, sums, integrals) are left to
 other checks: none of their names is decided here.
@@ -27,9 +27,9 @@ from sympy.matrices.expressions import MatrixExpr
 from .latex_in.notation import Rewrite
 from .randomvars import RandomOperator
 
-MAX_FREE_NAMES = 3  # solving more unknowns together is neither quick nor needed by a human's hypotheses
-MAX_DEGREE = 4  # of each hypothesis in the free names: solve stays quick
-LEFTOVER_VALUES = (S.One, S.Zero, Rational(2), S.Half, Rational(-1))  # for names a solution leaves free
+MAX_FREE_NAMES = 3  # searching more unknowns together is neither quick nor needed by a human's hypotheses
+MAX_DEGREE = 4  # of each hypothesis in the free names: the search stays quick
+LEFTOVER_VALUES = (S.One, S.Zero, Rational(2), S.Half, Rational(-1))  # tried for all free names but one
 
 
 @dataclass(frozen=True)

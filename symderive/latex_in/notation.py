@@ -1411,7 +1411,7 @@ def _prescreen_tokens(tokens: list[Token]) -> None:
 
 
 def _stray_tokens(tokens: list[Token]) -> list[LatexInputError]:
-    """Unknown commands and unexpected characters outside ``\text{…}`` words (the first of each is enough)."""
+    r"""Unknown commands and unexpected characters outside ``\text{…}`` words (the first of each is enough)."""
     found: list[LatexInputError] = []
     index = 0
     while index < len(tokens):
