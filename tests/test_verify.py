@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sympy import Dummy, Symbol
+from sympy import Dummy, Symbol, srepr
 
 from conftest import ROOT
 from symderive import cli, results
@@ -16,7 +16,7 @@ from symderive.calc import judging_context
 from symderive.datajson import dumps, encode_value, decode_value
 from symderive.exprjson import Decoder, Encoder, decode
 from symderive.judge import Context, judge
-from symderive.render.json import EVIDENCE, derivation_to_dict, derivation_to_json
+from symderive.render.json import EVIDENCE, derivation_to_dict, derivation_to_json, stable_srepr
 from symderive.render.latex import RELATION_SYMBOLS
 from symderive.render.printer import to_latex
 from symderive.verify import (
@@ -166,6 +166,18 @@ def test_committed_json_is_current(name, derived):
     [Dummy("u") for _ in range(7)]
     committed = (ROOT / "derivations" / f"{name}.json").read_text(encoding="utf-8")
     assert derivation_to_json(derived[name]) == committed, "run: symderive derive --all"
+
+
+def test_the_result_srepr_does_not_depend_on_which_assumption_order_came_first():
+    """Equal Symbols print their assumptions in the order they were given, and SymPy's cache hands out
+    whichever equal expression was built first (a MatrixSymbol over the other n): CI failed on it, stop 14."""
+    given_one_way = Symbol("n_order", positive=True, integer=True)
+    given_the_other = Symbol("n_order", integer=True, positive=True)
+    assert given_one_way == given_the_other and srepr(given_one_way) != srepr(given_the_other)
+    assert stable_srepr(given_one_way) == stable_srepr(given_the_other) == \
+        "Symbol('n_order', integer=True, positive=True)"
+    dummy = Dummy("u", positive=True)
+    assert stable_srepr(dummy) == f"Dummy('u', dummy_index={dummy.dummy_index}, positive=True)"
 
 
 # ---------------------------------------------------------------- edited transcripts fail

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import srepr
+from sympy.printing.repr import ReprPrinter
 
 from ..cnn_instances import LayerCheck, NetworkCheck
 from ..datajson import OneLine, Reference, dumps, encode_dataclass, encode_tree, encode_value
@@ -116,6 +116,29 @@ class _Tables:
         }
 
 
+class _StableReprPrinter(ReprPrinter):
+    """``srepr`` with a Symbol's assumptions sorted by name.
+
+    SymPy caches Symbols: ``Symbol('n', positive=True, integer=True)`` made anywhere earlier in the
+    process is the same object as the one made here, and ``srepr`` prints the assumptions in the
+    order of whichever call came first.  The transcript must not depend on that.
+    """
+
+    def _print_Symbol(self, expr: Any) -> str:
+        assumptions = dict(expr._assumptions_orig)
+        if expr.is_Dummy:
+            assumptions["dummy_index"] = expr.dummy_index
+        if not assumptions:
+            return f"{type(expr).__name__}({self._print(expr.name)})"
+        listed = ", ".join(f"{k}={v}" for k, v in sorted(assumptions.items()))
+        return f"{type(expr).__name__}({self._print(expr.name)}, {listed})"
+
+
+def stable_srepr(expr: Any) -> str:
+    """``srepr`` that does not depend on the order in which a Symbol's assumptions were first given."""
+    return _StableReprPrinter().doprint(expr)
+
+
 def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
     encoder, tables = Encoder(), _Tables(derivation)
     chains = [_chain(chain, encoder, tables) for chain in derivation.chains]
@@ -130,7 +153,7 @@ def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
         "steps": steps,
         "result": {
             "latex": to_latex(derivation.result),
-            "srepr": srepr(derivation.result),
+            "srepr": stable_srepr(derivation.result),
             "tree": encode_tree(derivation.result, encoder),
         },
         "format": TRANSCRIPT_FORMAT,
