@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
+from .check_densities import INTEGRALS_EXIST, integrands_equal, jensen, unfold_densities
 from .density_instances import density_counterexample
 from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
@@ -86,7 +87,10 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         "conventions": sorted(lhs.conventions | rhs.conventions),
         "undeclared": sorted(lhs.undeclared | rhs.undeclared),
     }
-    used = _ordered(list(lhs.used) + list(rhs.used) + list(used_left) + list(used_right))
+    as_read = left, right  # for Jensen's inequality, which needs the integrals before a density's mass is 1
+    (left, by_density_left), (right, by_density_right) = (unfold_densities(side, declarations) for side in as_read)
+    used = _ordered(list(lhs.used) + list(rhs.used) + list(used_left) + list(used_right)
+                    + list(by_density_left) + list(by_density_right))
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
     problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
@@ -106,8 +110,14 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     vetting = replace(declarations, rewrites=(*declarations.rewrites, *equations)) if equations else declarations
     if sign == "=":
         result = _equality(left, right, context, _constraints(vetting))
+        if result["verdict"] == "unknown" and declarations.densities:
+            result = integrands_equal(left, right, declarations, context) or result
     else:
-        result = _inequality(left, right, sign, context)
+        result = jensen(*as_read, sign, declarations, context) if declarations.densities else None
+        if result is not None:
+            found["conventions"] = sorted(set(found["conventions"]) | {INTEGRALS_EXIST})
+        else:
+            result = _inequality(left, right, sign, context)
     if result["verdict"] == "refuted":
         result = _within_hypotheses(result, vetting)
     if result["verdict"] == "refuted" and inequalities is not None:

@@ -35,12 +35,14 @@ from ..randomvectors import RandomVector
 from . import directives as d
 from .notation import (
     Declarations,
+    DensityLaw,
     Family,
     KL_NAMES,
     FunctionDef,
     LatexInputError,
     Rewrite,
     _read_name,
+    read_region,
     read_side,
 )
 from .tokens import Token, matching_brace, tokenize
@@ -195,12 +197,46 @@ def _functions(declarations: Declarations, directive: d.Functions, label: str) -
     return declarations
 
 
+def _densities(declarations: Declarations, directive: d.Densities, label: str) -> Declarations:
+    """Each name a function (as ``function`` declares it) that is a probability density on the region."""
+    try:
+        region = read_region(directive.region, declarations)
+    except LatexInputError as exc:
+        raise DeclarationError(f"density: {exc}") from None
+    declarations = _functions(declarations, d.Functions(directive.names), label)
+    laws = {}
+    for name in directive.names:
+        canonical, _, _ = canonical_name(name)
+        laws[canonical] = DensityLaw(declarations.functions[canonical].function, region, directive.positive, label)
+    return replace(declarations, densities={**declarations.densities, **laws})
+
+
 # -- random --------------------------------------------------------------------------
 
 
 def _random(declarations: Declarations, directive: d.Random, label: str) -> Declarations:
+    if directive.law == "density":
+        return _density_variables(declarations, directive, label)
     for target in directive.targets:
         declarations = _random_target(declarations, directive, target, label)
+    return declarations
+
+
+def _density_variables(declarations: Declarations, directive: d.Random, label: str) -> Declarations:
+    r"""``random \alpha ~ f``: each target a real scalar, the variable of ``E[…]`` against the density ``f``."""
+    (density,) = directive.parameters
+    density_name, _, _ = canonical_name(density)
+    if density_name not in declarations.densities:
+        raise DeclarationError(f"random: {density} is not a declared density: declare it first, e.g. "
+                               rf"'density {density} on \mathbb{{R}}^d'")
+    for target in directive.targets:
+        canonical, _, subscript = canonical_name(target)
+        if canonical == density_name:
+            raise DeclarationError(f"random: {target} cannot have itself as its density")
+        declarations = declarations.without(canonical)
+        symbol = Symbol(symbol_name(canonical), real=True)
+        declarations = replace(declarations, symbols={**declarations.symbols, canonical: symbol},
+                               density_variables={**declarations.density_variables, canonical: (density_name, label)})
     return declarations
 
 
@@ -476,6 +512,7 @@ _HANDLERS = {
     d.Shape: _shape,
     d.Scalar: _scalar,
     d.Functions: _functions,
+    d.Densities: _densities,
     d.Random: _random,
     d.Define: _define,
     d.Assume: _assume,

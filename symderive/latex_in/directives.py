@@ -12,6 +12,8 @@ r"""Directives: declarations written as comments, so the document still compiles
     random y ~ N(\mu, \Sigma)                          (N(mean, variance), U(low, high))
     random (A_l)_{ij} ~ U(-c, c) [, iid | dependent]   (entries of A_l: i.i.d. unless stated)
     random (y_{l-1})_i : mean 0, variance v [, iid | dependent]
+    density f, g on \mathbb{R}^d [: positive]        (probability densities on that region; positive there)
+    random \alpha ~ f                                  (E[h(\alpha)] is the integral of h f over f's region)
     define P_Y(z) = (2\pi)^{-n/2} e^{-\frac{1}{2} z^T z}
     assume \Sigma = A A^T
     read E as expectation | read |A| as det | read \{\} as brackets | read I as imaginary
@@ -80,6 +82,15 @@ class Random:
 
 
 @dataclass(frozen=True)
+class Densities:
+    """``density f, g on REGION [: positive]``: probability densities on the region (as LaTeX)."""
+
+    names: tuple[str, ...]
+    region: str
+    positive: bool = False
+
+
+@dataclass(frozen=True)
 class Define:
     lhs: str
     rhs: str
@@ -104,7 +115,7 @@ class IndexRange:
     high: str
 
 
-Directive = Union[Shape, Scalar, Functions, Random, Define, Assume, Read, IndexRange]
+Directive = Union[Shape, Scalar, Functions, Densities, Random, Define, Assume, Read, IndexRange]
 
 
 def parse_directive(text: str) -> Directive:
@@ -215,6 +226,7 @@ def _parse_function(text: str) -> Functions:
 
 
 _LAW = re.compile(r"^(?:\\mathcal\{(N|U)\}|\\mathrm\{(N|U)\}|(N|U))\s*(?:\\left)?\s*\((.*)\)\s*$", re.S)
+_NAME = re.compile(r"^(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]+\}))?$")
 _INDEPENDENCE = {"iid": "iid", "i.i.d.": "iid", "independent": "iid", "dependent": "dependent"}
 
 
@@ -224,8 +236,12 @@ def _parse_random(text: str) -> Random:
         if found:
             law_text, *options = split_top_level(rest.strip())
             law = _LAW.match(_strip_right(law_text))
+            if law is None and _NAME.match(law_text.strip()):  # a declared density: checked when declared
+                return Random(_names(targets, "random"), "density", (law_text.strip(),),
+                              independence=_independence(options))
             if law is None:
-                raise DirectiveError(f"random: expected a law N(mean, variance) or U(low, high), got {law_text!r}")
+                raise DirectiveError(f"random: expected a law N(mean, variance), U(low, high) or the name of a "
+                                     f"declared density, got {law_text!r}")
             letter = next(g for g in law.groups()[:3] if g)
             parameters = tuple(split_top_level(law.group(4)))
             if len(parameters) != 2 or not all(parameters):
@@ -247,6 +263,18 @@ def _parse_random(text: str) -> Random:
         raise DirectiveError(f"random: expected 'mean M' and/or 'variance V' after ':', got {rest!r}")
     return Random(_names(targets, "random"), mean=facts.get("mean"), variance=facts.get("variance"),
                   independence=_independence(options))
+
+
+def _parse_density(text: str) -> Densities:
+    head, colon, options = _partition_top_level(text, ":")
+    names, on, region = _partition_top_level(head, " on ")
+    if not on or not region.strip():
+        raise DirectiveError(r"density: expected 'NAMES on REGION' (e.g. density f, g on \mathbb{R}^d), "
+                             f"got {text!r}")
+    words = [w for w in re.split(r"[\s,]+", options) if w]
+    if any(w != "positive" for w in words):
+        raise DirectiveError(f"density: the only property is 'positive' (on the region), got {options.strip()!r}")
+    return Densities(_names(names, "density"), region.strip(), bool(words))
 
 
 def _strip_right(text: str) -> str:
@@ -311,6 +339,7 @@ _PARSERS = {
     "vectors": _parse_vectors,
     "scalar": _parse_scalar,
     "function": _parse_function,
+    "density": _parse_density,
     "random": _parse_random,
     "define": _parse_define,
     "assume": _parse_assume,

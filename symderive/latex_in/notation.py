@@ -152,6 +152,17 @@ class FunctionDef:
 
 
 @dataclass(frozen=True)
+class DensityLaw:
+    """A declared probability density: ``f >= 0`` with ``\int_region f = 1``, and ``f > 0`` on the region if
+    ``positive``; ``label`` names its directive."""
+
+    function: FunctionClass
+    region: Region
+    positive: bool
+    label: str
+
+
+@dataclass(frozen=True)
 class Rewrite:
     """``target`` may be replaced by ``value``: a ``define`` (or ``:=``) or an ``assume``.
 
@@ -182,6 +193,8 @@ class Declarations:
     random_vectors: Mapping[str, str] = field(default_factory=dict)  # name -> law, as written
     vector_laws: Mapping[str, Any] = field(default_factory=dict)  # name -> (RandomVector, label) when judged
     rewrites: tuple[Rewrite, ...] = ()
+    densities: Mapping[str, DensityLaw] = field(default_factory=dict)  # function name -> its law
+    density_variables: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # variable -> (density, label)
     # Undeclared scalars become real; the older Notation API keeps plain symbols.
     undeclared_assumptions: Mapping[str, bool] = field(default_factory=lambda: {"real": True})
 
@@ -197,6 +210,8 @@ class Declarations:
             random_vectors={k: v for k, v in self.random_vectors.items() if k != name},
             vector_laws={k: v for k, v in self.vector_laws.items() if k != name},
             families={k: v for k, v in self.families.items() if k != name},
+            densities={k: v for k, v in self.densities.items() if k != name},
+            density_variables={k: v for k, v in self.density_variables.items() if k != name and v[0] != name},
         )
 
 
@@ -280,6 +295,19 @@ def prescreen(text: str) -> None:
     if len(text) > MAX_SIDE_CHARS:
         raise LatexInputError(f"the expression has {len(text)} characters; the limit is {MAX_SIDE_CHARS}", 0)
     _prescreen_tokens(_normalise(tokenize(text)))
+
+
+def read_region(text: str, declarations: Declarations) -> Region:
+    r"""A named region as written below ``\int`` (``\mathbb{R}^d``, ``\operatorname{supp} f``)."""
+    tokens = _normalise(tokenize(text))
+    content = [t for t in tokens if t.kind != "space"]
+    if not content:
+        raise LatexInputError("an empty region: expected \\mathbb{R}^n or \\operatorname{supp} f", 0)
+    region = _Reader(declarations).region(content, content[0])
+    if region is None:
+        raise LatexInputError(r"a density on \mathbb{R} is not supported yet: its integrals are read with bounds; "
+                              r"write \mathbb{R}^1 or \mathbb{R}^d", 0)
+    return region
 
 
 def read_side(text: str, declarations: Declarations) -> Reading:
