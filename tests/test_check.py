@@ -109,6 +109,11 @@ def test_known_correct_steps_are_verified_never_refuted(seed_report):
     assert ("|A||A^T|", "|A|^2") in verified
     assert (r"|\Sigma|", "|AA^T|") in verified  # by the declared hypothesis Sigma = A A^T
     assert (r"-\log 1", "0") in verified
+    # KL >= 0 (problem 5a) by the declared densities: Jensen's inequality is a named rule
+    jensen = [e for e in seed_report.entries if e.relation == ">=" and "Jensen" in e.reason]
+    assert len(jensen) == 1 and jensen[0].verdict == "verified"
+    kl_chain = [e for e in seed_report.entries if 105 < e.line < 116 and e.relation in ("=", ">=")]
+    assert [e.verdict for e in kl_chain][1:] == ["verified"] * 5, [(e.line, e.verdict) for e in kl_chain]
 
 
 def test_the_seed_reports_its_ill_formed_trace_as_an_error(seed_report):
