@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
-from .check_densities import INTEGRALS_EXIST, integrands_equal, jensen, unfold_densities
+from .check_densities import INTEGRALS_EXIST, integrands_equal, jensen, left_under_operators, unfold_densities
 from .density_instances import density_counterexample
 from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
@@ -93,7 +93,8 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
                     + list(by_density_left) + list(by_density_right))
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
-    problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
+    problem = left_under_operators(left, right, declarations) or _unjudgeable(left, right, lhs.undeclared |
+                                                                              rhs.undeclared, declarations)
     if problem is None and left != right and any(_implicit(d) for side in (left, right) for d in side.atoms(Derivative)):
         # what is differentiated is not declared as a function of the variable: only hypotheses decide
         problem = {"verdict": "unknown", "reason": "a derivative of a name not declared as a function of the variable "

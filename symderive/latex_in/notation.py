@@ -153,7 +153,7 @@ class FunctionDef:
 
 @dataclass(frozen=True)
 class DensityLaw:
-    """A declared probability density: ``f >= 0`` with ``\int_region f = 1``, and ``f > 0`` on the region if
+    r"""A declared probability density: ``f >= 0`` with ``\int_region f = 1``, and ``f > 0`` on the region if
     ``positive``; ``label`` names its directive."""
 
     function: FunctionClass
