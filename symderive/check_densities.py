@@ -76,6 +76,11 @@ def left_under_operators(left: Basic, right: Basic, declarations: Declarations) 
             "read (as an integral against its density)"}
 
 
+def declared_positive(declarations: Declarations) -> frozenset[str]:
+    """The names of the functions declared positive densities (a counterexample must keep them positive)."""
+    return frozenset(law.function.__name__ for law in declarations.densities.values() if law.positive)
+
+
 def _density_integrated(node: IntegralOver, declarations: Declarations) -> DensityLaw | None:
     for law in declarations.densities.values():
         if node.region == law.region and node.integrand == law.function(node.variable):

@@ -129,3 +129,24 @@ def test_integrands_are_compared_with_positive_values_only_for_densities_declare
                     directives=(r"density f on \mathbb{R}^d : positive",)) == ["unknown"]
     assert verdicts(rf"{R} \log(h(\alpha)^2) d\alpha = {R} 2 \log h(\alpha) d\alpha",
                     directives=(*DENSITIES, "function h")) == ["unknown"]
+
+
+# -- a counterexample keeps the densities declared positive positive -----------------------------------------
+
+
+CEILING_ONE = rf"{R} g(\alpha) \left\lceil \frac{{f(\alpha)}}{{f(\alpha)+1}} \right\rceil d\alpha = 1"
+
+
+def test_a_density_declared_positive_is_not_refuted_with_an_exponential_density():
+    # f > 0 on R^d makes the ceiling 1 and the integral g's mass; with f = Exp(2) (zero below 0) it is 1/2
+    assert verdicts(CEILING_ONE) == ["unknown"]
+
+
+def test_a_density_not_declared_positive_is_still_refuted_with_one():
+    (entry,) = entries(CEILING_ONE, directives=(r"scalar \alpha", r"density f, g on \mathbb{R}^d"))
+    assert entry.verdict == "refuted"
+    assert "Exp(2)" in entry.reason
+
+
+def test_a_positive_density_is_still_refuted_with_gaussians():
+    assert verdicts(rf"{E}[\alpha] = {R} \alpha g(\alpha) d\alpha") == ["refuted"]
