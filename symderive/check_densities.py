@@ -62,6 +62,25 @@ def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = Tru
     return expr, tuple(dict.fromkeys(used))
 
 
+def left_under_operators(left: Basic, right: Basic, declarations: Declarations) -> dict | None:
+    """Why a relation is not judged: a variable with a declared density still under ``E``/``Var``/``Cov`` after
+    unfolding (beside another random quantity, or under ``Var``): the moment rules would take it for a constant
+    (``E[\\alpha X^2] = \\alpha`` for ``X ~ N(0, 1)``); None if there is none."""
+    variables = {declarations.symbols[name] for name in declarations.density_variables if name in declarations.symbols}
+    names = sorted({str(v) for side in (left, right) for operator in side.atoms(RandomOperator)
+                    for v in variables & operator.free_symbols})
+    if not names:
+        return None
+    return {"verdict": "unknown", "reason": f"{', '.join(names)} (with a declared density) under E/Var/Cov together "
+            "with other random quantities, or under Var/Cov, is not judged: only E[h] of that one variable is "
+            "read (as an integral against its density)"}
+
+
+def declared_positive(declarations: Declarations) -> frozenset[str]:
+    """The names of the functions declared positive densities (a counterexample must keep them positive)."""
+    return frozenset(law.function.__name__ for law in declarations.densities.values() if law.positive)
+
+
 def _density_integrated(node: IntegralOver, declarations: Declarations) -> DensityLaw | None:
     for law in declarations.densities.values():
         if node.region == law.region and node.integrand == law.function(node.variable):

@@ -23,7 +23,9 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
-from .check_densities import INTEGRALS_EXIST, integrands_equal, jensen, unfold_densities
+from .check_densities import (
+    INTEGRALS_EXIST, declared_positive, integrands_equal, jensen, left_under_operators, unfold_densities,
+)
 from .density_instances import density_counterexample
 from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
@@ -93,7 +95,8 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
                     + list(by_density_left) + list(by_density_right))
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
-    problem = _unjudgeable(left, right, lhs.undeclared | rhs.undeclared, declarations)
+    problem = left_under_operators(left, right, declarations) or _unjudgeable(left, right, lhs.undeclared |
+                                                                              rhs.undeclared, declarations)
     if problem is None and left != right and any(_implicit(d) for side in (left, right) for d in side.atoms(Derivative)):
         # what is differentiated is not declared as a function of the variable: only hypotheses decide
         problem = {"verdict": "unknown", "reason": "a derivative of a name not declared as a function of the variable "
@@ -109,7 +112,7 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     equations, inequalities = _conditions(conditions, declarations)
     vetting = replace(declarations, rewrites=(*declarations.rewrites, *equations)) if equations else declarations
     if sign == "=":
-        result = _equality(left, right, context, _constraints(vetting))
+        result = _equality(left, right, context, _constraints(vetting), declared_positive(declarations))
         if result["verdict"] == "unknown" and declarations.densities:
             result = integrands_equal(left, right, declarations, context) or result
     else:
@@ -425,7 +428,8 @@ def _same_shape(left: Basic, right: Basic) -> tuple[Basic, Basic]:
     raise ValueError(f"the two sides differ in shape: {shown(left_shape)} and {shown(right_shape)}")
 
 
-def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence[Rewrite] = ()) -> dict:
+def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence[Rewrite] = (),
+              positive: frozenset[str] = frozenset()) -> dict:
     verdict = judge(left, right, context)
     if verdict.outcome is Outcome.VERIFIED and verdict.verification is not None:
         status = verdict.verification.status
@@ -455,7 +459,7 @@ def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence
             violation = None
         return confirmed if violation is None else _refutation(*violation)
     found = None if isinstance(left, MatrixExpr) else \
-        density_counterexample(left, right, [(c.label, c.target, c.value, c.params) for c in constraints])
+        density_counterexample(left, right, [(c.label, c.target, c.value, c.params) for c in constraints], positive)
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())
         if found.unconfirmed:

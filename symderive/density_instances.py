@@ -62,12 +62,13 @@ class DensityCounterexample:
     unconfirmed: tuple[str, ...] = ()  # hypotheses the densities are not shown to satisfy: then no counterexample
 
 
-def density_counterexample(left: Basic, right: Basic,
-                           constraints: Sequence[Constraint] = ()) -> DensityCounterexample | None:
+def density_counterexample(left: Basic, right: Basic, constraints: Sequence[Constraint] = (),
+                           positive: frozenset[str] = frozenset()) -> DensityCounterexample | None:
     """Concrete densities at which the two scalar sides differ, exactly, and every constraint that mentions
     them holds; None if the sides agree on every family tried or are not about unknown densities under
     integrals or divergences.  Where they differ only on densities not shown to satisfy some constraint, the
-    first such is returned with those constraints in ``unconfirmed`` (it refutes nothing)."""
+    first such is returned with those constraints in ``unconfirmed`` (it refutes nothing).  The functions
+    named in ``positive`` are declared positive: they only become densities positive on the whole line."""
     sides = (left, right)
     if not any(isinstance(n, (IntegralOver, KL)) for side in sides for n in preorder_traversal(side)):
         return None
@@ -83,6 +84,8 @@ def density_counterexample(left: Basic, right: Basic,
                 if isinstance(s, Symbol) and s.is_integer}
     unconfirmed: DensityCounterexample | None = None
     for families in FAMILY_SETS:
+        if not _positive_where_declared(families, roles, positive, families_of):
+            continue
         found = _difference(sides, roles, integers, families)
         if found is None:
             continue
@@ -96,6 +99,17 @@ def density_counterexample(left: Basic, right: Basic,
             return DensityCounterexample(values, lhs, rhs)
         unconfirmed = unconfirmed or DensityCounterexample(values, lhs, rhs, failed)
     return unconfirmed
+
+
+def _positive_where_declared(families: Families, roles: dict[str, int], positive: frozenset[str],
+                             families_of: set[str]) -> bool:
+    """Every density put in for a function declared positive is positive on the whole line (an exponential
+    density, zero below 0, would refute steps that hold because the function is positive)."""
+    for name in positive & roles.keys():
+        used = [pair[roles[name]] for pair in families] if name in families_of else [families[0][roles[name]]]
+        if any(bounds != (S.NegativeInfinity, S.Infinity) for density in used for bounds in density.support):
+            return False
+    return True
 
 
 def _constraining(constraints: Sequence[Constraint], names: set[str]) -> tuple[list[Constraint], set[str]]:
