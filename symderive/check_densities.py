@@ -24,7 +24,7 @@ from .randomvars import Expect, RandomOperator
 from .rules import RuleNotApplicable
 from .verifiers import JensenOnRegion, PointwiseOnRegion
 
-INTEGRALS_EXIST = "convention: the integrals written exist and are finite (Jensen's inequality needs it)"
+INTEGRALS_EXIST = "the integrals written exist and are finite (Jensen's inequality needs it)"
 
 
 def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = True) -> tuple[Basic, tuple[str, ...]]:

@@ -50,6 +50,7 @@ def test_the_density_directive_is_parsed():
 
 @pytest.mark.parametrize("text, message", [
     ("density f, g", "NAMES on REGION"),
+    (r"density f on \mathbb{R}^d :", "only property is 'positive'"),
     (r"density f on \mathbb{R}^d : big", "only property is 'positive'"),
     ("random x ~ f(x)", "name of a declared density"),
 ])

@@ -272,7 +272,7 @@ def _parse_density(text: str) -> Densities:
         raise DirectiveError(r"density: expected 'NAMES on REGION' (e.g. density f, g on \mathbb{R}^d), "
                              f"got {text!r}")
     words = [w for w in re.split(r"[\s,]+", options) if w]
-    if any(w != "positive" for w in words):
+    if colon and not words or any(w != "positive" for w in words):
         raise DirectiveError(f"density: the only property is 'positive' (on the region), got {options.strip()!r}")
     return Densities(_names(names, "density"), region.strip(), bool(words))
 
