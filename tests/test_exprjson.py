@@ -18,7 +18,7 @@ from sympy import (
     Integral, KroneckerDelta, Lambda, Le, Limit, Lt, Max, Min, Mod, Ne, Not, Or, Piecewise, Pow, Product,
     Rational, S, Subs, Sum, Symbol, Tuple, Wild, acos, acosh, acot, acoth, arg, asin, asinh, atan, atan2,
     atanh, binomial, ceiling, conjugate, cos, cosh, cot, coth, csc, erf, exp, factorial, floor, gamma, im,
-    log, nan, oo, pi, preorder_traversal, re, sec, sign, sin, sinh, sqrt, srepr, tan, tanh, zoo,
+    log, nan, oo, pi, re, sec, sign, sin, sinh, sqrt, srepr, tan, tanh, zoo,
 )
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.functions import DiracDelta, Heaviside
@@ -88,13 +88,20 @@ def _same(a, b) -> bool:
     """Equal, node for node of the same class, Floats at the same precision.
 
     The nodes are walked with their arguments sorted: equal And/Or may store theirs in another order (a
-    set's), which made Piecewise1 fail now and then in full runs although the two were equal."""
-    pairs = list(zip(preorder_traversal(a, keys=True), preorder_traversal(b, keys=True)))
+    set's), which made Piecewise1 fail now and then in full runs although the two were equal.  They are sorted
+    by their srepr, a total order: SymPy's own ordering compares numbers, and ``nan`` cannot be compared."""
+    left, right = list(_sorted_nodes(a)), list(_sorted_nodes(b))
     return (
         a == b
-        and len(pairs) == len(list(preorder_traversal(a, keys=True)))
-        and all(type(p) is type(q) and (not isinstance(p, Float) or p._prec == q._prec) for p, q in pairs)
+        and len(left) == len(right)
+        and all(type(p) is type(q) and (not isinstance(p, Float) or p._prec == q._prec) for p, q in zip(left, right))
     )
+
+
+def _sorted_nodes(expr):
+    yield expr
+    for arg in sorted(expr.args, key=srepr):
+        yield from _sorted_nodes(arg)
 
 
 @pytest.mark.parametrize("expr", TABLE, ids=lambda e: type(e).__name__)
