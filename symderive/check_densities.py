@@ -132,7 +132,7 @@ def jensen(left: Basic, right: Basic, sign: str, declarations: Declarations, con
         integral, outer = right, left
     else:
         return None  # Jensen gives >= only, never a strict inequality
-    inner = _integrals(outer)
+    inner = set(_integrals(outer))  # the one average, maybe written more than once (E[Z] log E[Z])
     if not isinstance(integral, IntegralOver) or len(inner) != 1:
         return None
     (average,) = inner

@@ -140,3 +140,18 @@ def test_jensen_needs_the_densities_positive_on_the_region():
 def test_integrals_over_one_region_with_different_integrands_are_not_verified():
     assert verdict(r"\int_{\mathbb{R}^d} f(\alpha) \log f(\alpha) d\alpha = "
                    r"\int_{\mathbb{R}^d} f(\alpha) \log g(\alpha) d\alpha")[0] != "verified"
+
+
+Z = r"\frac{g(\alpha)}{f(\alpha)}"
+
+
+@pytest.mark.parametrize("relation, expected", [
+    (rf"\mathbb{{E}}\left[{Z} \log {Z}\right] \geq \mathbb{{E}}\left[{Z}\right] \log \mathbb{{E}}\left[{Z}\right]",
+     "verified"),  # the average written twice: phi(t) = t log t
+    (rf"\mathbb{{E}}\left[{Z}^2\right] \geq \mathbb{{E}}\left[{Z}\right]^2", "verified"),
+    (rf"\mathbb{{E}}\left[{Z} \log {Z}\right] \leq \mathbb{{E}}\left[{Z}\right] \log \mathbb{{E}}\left[{Z}\right]",
+     "unknown"),
+    (rf"\mathbb{{E}}\left[{Z}^2\right] \geq \mathbb{{E}}\left[{Z}\right]^2 + \mathbb{{E}}\left[{Z}\right]", "unknown"),
+])
+def test_jensen_with_the_average_written_more_than_once(relation, expected):
+    assert verdict(relation)[0] == expected
