@@ -12,11 +12,11 @@ The same theorem objects check the built-in derivations, so a step is judged ali
 """
 from __future__ import annotations
 
-from sympy import Basic, Dummy, Indexed, Lambda, MatrixSymbol, S, Symbol, preorder_traversal
+from sympy import Basic, Dummy, Indexed, Lambda, MatrixSymbol, S, Symbol, log, preorder_traversal
 from sympy.matrices.expressions import MatrixExpr
 
 from .calc import VerificationFailed
-from .densities import IntegralOver, Region
+from .densities import KL, IntegralOver, Region
 from .judge import Context
 from .latex_in.notation import Declarations, DensityLaw
 from .model import Status, Verification
@@ -55,8 +55,19 @@ def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = Tru
         used.append(law.label)
         return S.One
 
+    def divergence(node: Basic) -> Basic:
+        p, q, variables = node.args
+        laws = [_law_of(side, declarations) for side in (p, q)]
+        if len(variables) != 1 or None in laws or laws[0].region != laws[1].region or not all(
+                law.positive for law in laws) or p.args != variables.args:
+            return node  # only where both are positive is D_KL(p || q) this integral (and finite or +oo)
+        used.extend(law.label for law in laws)
+        return IntegralOver(p * log(p / q), variables[0], laws[0].region)
+
     if variables and expr.has(Expect):
         expr = expr.replace(lambda e: isinstance(e, Expect), expectation)
+    if expr.has(KL):
+        expr = expr.replace(lambda e: isinstance(e, KL), divergence)
     if masses and expr.has(IntegralOver):
         expr = expr.replace(lambda e: isinstance(e, IntegralOver), mass)
     return expr, tuple(dict.fromkeys(used))
@@ -81,11 +92,33 @@ def declared_positive(declarations: Declarations) -> frozenset[str]:
     return frozenset(law.function.__name__ for law in declarations.densities.values() if law.positive)
 
 
+def _law_of(application: Basic, declarations: Declarations) -> DensityLaw | None:
+    """The declared law of ``f(x)`` when ``f`` is a declared density."""
+    for law in declarations.densities.values():
+        if application.func == law.function:
+            return law
+    return None
+
+
 def _density_integrated(node: IntegralOver, declarations: Declarations) -> DensityLaw | None:
     for law in declarations.densities.values():
         if node.region == law.region and node.integrand == law.function(node.variable):
             return law
     return None
+
+
+_BOUND = Dummy("alpha", real=True)  # one name for every integral's variable, so that ∫ h(x) dx is ∫ h(α) dα
+
+
+def _renamed(expr: Basic) -> Basic:
+    """Each integral over a region in the same bound variable (nested ones are left as written)."""
+    def rename(node: Basic) -> Basic:
+        variable = node.variable
+        if not isinstance(variable, Symbol) or node.integrand.has(IntegralOver) or node.integrand.has(_BOUND):
+            return node
+        return IntegralOver(node.integrand.xreplace({variable: _BOUND}), _BOUND, node.region)
+
+    return expr.replace(lambda e: isinstance(e, IntegralOver), rename)
 
 
 def _integrals(expr: Basic) -> list[IntegralOver]:
@@ -111,6 +144,7 @@ def integrands_equal(left: Basic, right: Basic, declarations: Declarations, cont
     if not integrals or len(regions) != 1:
         return None
     positive, because = _positive_on(regions.pop(), declarations)
+    left, right = _renamed(left), _renamed(right)
     try:
         verification = PointwiseOnRegion(context, positive, because)(left, right)
     except VerificationFailed:

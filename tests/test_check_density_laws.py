@@ -155,3 +155,29 @@ Z = r"\frac{g(\alpha)}{f(\alpha)}"
 ])
 def test_jensen_with_the_average_written_more_than_once(relation, expected):
     assert verdict(relation)[0] == expected
+
+
+KL_DIRECTIVES = (*DENSITIES, "random x ~ f", "random Y ~ g")
+KL_INTEGRAL = r"\int_{\mathbb{R}^d} f(\alpha) \log\left(\frac{f(\alpha)}{g(\alpha)}\right) d\alpha"
+
+
+@pytest.mark.parametrize("lhs", [r"D_{KL}(x \| Y)", r"D_{\mathrm{KL}}(f(\alpha) \,\|\, g(\alpha))"])
+def test_the_divergence_of_declared_positive_densities_is_their_integral(lhs):
+    found, reason = verdict(rf"{lhs} = {KL_INTEGRAL}", KL_DIRECTIVES)
+    assert found == "verified", reason
+
+
+@pytest.mark.parametrize("relation, directives", [
+    (r"D_{KL}(x \| Y) = \int_{\mathbb{R}^d} g(\alpha) \log\left(\frac{g(\alpha)}{f(\alpha)}\right) d\alpha",
+     KL_DIRECTIVES),  # the other divergence
+    (rf"D_{{KL}}(x \| Y) = {KL_INTEGRAL}",
+     (r"scalar \alpha", r"density f, g on \mathbb{R}^d", "random x ~ f", "random Y ~ g")),  # not positive
+    (rf"D_{{KL}}(Y \| x) = {KL_INTEGRAL}", KL_DIRECTIVES),
+])
+def test_a_divergence_that_is_not_that_integral_is_not_verified(relation, directives):
+    assert verdict(relation, directives)[0] != "verified"
+
+
+def test_a_divergence_of_a_variable_without_a_density_says_so():
+    found, reason = verdict(rf"D_{{KL}}(X \| Y) = {KL_INTEGRAL}", KL_DIRECTIVES)
+    assert found == "unknown" and "X has no declared density" in reason

@@ -1057,6 +1057,13 @@ class _Reader:
             raise LatexInputError(r"D_{\mathrm{KL}}(p \| q) takes two densities separated by \|",
                                   tokens[opening].start)
         p, q = (self.sub_read(part) for part in parts)
+        laws = [self.density_of(v) for v in (p, q)]
+        if all(laws):  # D_KL(x \| Y) for x ~ f, Y ~ g: the divergence of their densities, in x
+            p, q = (law(p) for law in laws)
+        elif any(laws):
+            missing = "".join(t.text for t in parts[laws.index(None)]).strip()
+            raise Unsupported(rf"D_{{\mathrm{{KL}}}}: {missing} has no declared density (declare 'random {missing} ~ f' "
+                              "with 'density f on …')", tokens[opening].start)
         if any(isinstance(v, MatrixExpr) and v.shape != (1, 1) for v in (p, q)):
             raise Unsupported(r"D_{\mathrm{KL}} between random vectors is not judged: write it between their "
                               r"densities, D_{\mathrm{KL}}(f(x) \| g(x))", tokens[opening].start)
@@ -1064,6 +1071,14 @@ class _Reader:
         self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
                              "in force")
         return self.placeholder(KL(p, q, _divergence_variables(p, q))), close + 1
+
+    def density_of(self, value: Basic) -> FunctionClass | None:
+        r"""The declared density of ``value`` when it is a variable drawn from one (``random x ~ f``)."""
+        for name, (density, _) in self.decl.density_variables.items():
+            if self.decl.symbols.get(name) == value and density in self.decl.densities:
+                self.used.add(self.decl.density_variables[name][1])
+                return self.decl.densities[density].function
+        return None
 
     # -- operators --
 
