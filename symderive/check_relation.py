@@ -26,6 +26,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 from .check_densities import (
     INTEGRALS_EXIST, declared_positive, integrands_equal, jensen, left_under_operators, unfold_densities,
 )
+from .check_pointwise import EXPECTATIONS_EXIST, pointwise_under_expectation
 from .density_instances import density_counterexample
 from .hypotheses_at import within_hypotheses
 from .integrals import evaluate_integrals
@@ -115,6 +116,9 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         result = _equality(left, right, context, _constraints(vetting), declared_positive(declarations))
         if result["verdict"] == "unknown" and declarations.densities:
             result = integrands_equal(left, right, declarations, context) or result
+        if result["verdict"] == "unknown" and (pointwise := pointwise_under_expectation(left, right, context)):
+            result = pointwise
+            found["conventions"] = sorted(set(found["conventions"]) | {EXPECTATIONS_EXIST})
     else:
         result = jensen(*as_read, sign, declarations, context) if declarations.densities else None
         if result is not None:
