@@ -9,7 +9,9 @@ Three measurements, all in this one run (so the ratios compare like with like):
    ``simplify(lhs - rhs) == 0``, each relation a task of a one-worker pool under the same time
    limit.  Where both give an answer, the verdicts are compared: a relation ``check`` refutes but
    ``simplify`` reduces to 0 (or ``check`` verifies and ``simplify`` leaves a non-zero) is a
-   disagreement;
+   disagreement.  Also timed: reading only (what ``check`` does before judging, a side read once per
+   worker), which gives the ceiling of any judge against this naive way: both read with the same
+   notation layer;
 2. a synthetic course: ``--submissions`` submissions of a 30-relation derivation (per-student
    constants, 0-3 planted mistakes each: a dropped square or root, a swapped transpose, a flipped
    sign, a shifted index, a wrong constant), graded with ``--jobs 1`` and ``--jobs 2`` from a cold
@@ -31,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,14 +71,28 @@ def naive_answer(lhs: str, sign: str, rhs: str, scope_text: str, scope_key: str)
     return "equal" if difference == 0 or getattr(difference, "is_ZeroMatrix", False) else "not shown equal"
 
 
-def naive_run(documents: list[Document], timeout: float) -> tuple[float, list[str]]:
+def reading_answer(lhs: str, sign: str, rhs: str, scope_text: str, scope_key: str) -> str:
+    """Only what ``check`` does before judging: both sides read and rewritten (a side read once per worker)."""
+    from symderive.check_relation import _read_rewritten
+    from symderive.latex_in.notation import LatexInputError
+
+    declarations = declarations_of(scope_text, scope_key)
+    try:
+        for text in (lhs, rhs):
+            _read_rewritten(text, declarations)
+    except LatexInputError:
+        return "not read"
+    return "read"
+
+
+def naive_run(documents: list[Document], timeout: float, answer: Callable = naive_answer) -> tuple[float, list[str]]:
     """Seconds to answer every relation the naive way (one worker), and the answers in order."""
     settings = Settings(timeout=timeout)
     with grader_for(settings) as grader:
         jobs = [job for document in documents for job in _prepare(document, settings, grader).jobs]
     started = time.perf_counter()
     with BoundedPool(1) as pool:
-        tasks = [pool.submit(naive_answer, j.lhs, j.sign, j.rhs, j.scope.text, j.scope.key, seconds=timeout)
+        tasks = [pool.submit(answer, j.lhs, j.sign, j.rhs, j.scope.text, j.scope.key, seconds=timeout)
                  for j in jobs]
         answers = [answer if isinstance(answer, str) else "time limit" for answer in (t.outcome() for t in tasks)]
     return time.perf_counter() - started, answers
@@ -126,9 +143,12 @@ def corpus_table(name: str, documents: list[Document], timeout: float) -> None:
     print(f"\n{name}: {count} relations, time limit {timeout:g} s")
     print(f"{'way':<32}{'seconds':>9}{'relations/s':>13}{'x naive':>9}")
     naive_rate = count / naive_seconds
+    reading_seconds, _ = naive_run(documents, timeout, reading_answer)
     for label, seconds in (("naive simplify, 1 worker", naive_seconds), ("check --jobs 1", one.seconds),
-                           ("check --jobs 2", two.seconds)):
+                           ("check --jobs 2", two.seconds), ("reading only, 1 worker", reading_seconds)):
         print(f"{label:<32}{seconds:>9.2f}{count / seconds:>13.1f}{(count / seconds) / naive_rate:>9.2f}")
+    print(f"ceiling with a judge that cost nothing, on 2 cores: {2 * naive_seconds / reading_seconds:.1f} x naive "
+          "(the naive way reads with the same notation layer)")
     ours = [v for v in one.verdicts][:count]
     conflict, unshown, table = disagreements(ours, naive)
     print(f"verdicts of check --jobs 1: {dict(Counter(ours))}")
