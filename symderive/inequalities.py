@@ -20,6 +20,7 @@ from sympy import (
     Expr,
     Matrix,
     Mul,
+    Piecewise,
     Poly,
     Pow,
     S,
@@ -195,9 +196,12 @@ def prove_convex(function: Expr, variable: Symbol, assumptions: Assumptions = ()
 
     Returns whether it is proved and the second derivative used (for the record).
     A twice-differentiable function with a nonnegative second derivative on an
-    interval is convex there.
+    interval is convex there.  A ``Piecewise`` is not proved: SymPy differentiates it piece by piece,
+    dropping the kinks and jumps at its boundaries (``min(t, 2)`` would have ``f'' = 0``).
     """
     second = cancel(function.diff(variable, 2))
+    if function.has(Piecewise):
+        return False, second
     return prove_nonnegative(second, assumptions), second
 
 
