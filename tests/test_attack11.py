@@ -62,3 +62,104 @@ def test_a_piecewise_is_not_proved_convex_from_its_pieces():
     assert prove_convex(Piecewise((t, t < 2), (2, True)), t, [t > 0])[0] is False
     assert prove_convex(Piecewise((0, t < 1), (1 - t, True)), t, [t > 0])[0] is False
     assert prove_convex(t**2, t, [t > 0])[0] is True  # a smooth convex phi still is
+
+
+@pytest.mark.parametrize("relation", [
+    rf"{E}\left[{W}^2 - {W}^3\right] \geq {EW}^2 - {EW}^3",  # t^2 - t^3 is concave for t > 1/3
+    rf"{E}\left[{W}^{{1/d}}\right] \geq {EW}^{{1/d}}",  # concave for d >= 2
+    rf"{E}\left[-{W} \log {W}\right] \geq -{EW} \log {EW}",
+    rf"{E}\left[\min({W}, 2)\right] \geq \min({EW}, 2)",
+])
+def test_jensen_with_the_average_written_twice_still_needs_phi_convex(relation):
+    assert verdicts(relation, directives=(*DENSITIES, "scalar d : positive integer")) == ["unknown"]
+
+
+def test_jensen_with_the_average_written_twice_holds_for_convex_phi():
+    assert verdicts(rf"{E}\left[{W} \log {W}\right] \geq {EW} \log {EW}",
+                    rf"{E}\left[{W}^3\right] \geq {EW}^2 {EW}") == ["verified", "verified"]
+
+
+def test_jensen_needs_one_average_not_two_of_different_variables():
+    # E[W(alpha)] and E[W(x)] are equal (x ~ f too) but are two integrals: phi is not read from them
+    assert verdicts(rf"{E}\left[{W} \log {W}\right] \geq {EW} \log {E}\left[(1 + x^2)\right]") == ["unknown"]
+
+
+# -- E[F] = Σ c_i E[G_i] + d pointwise: every c_i and d deterministic ----------------------------------------
+
+
+def test_linearity_under_e_is_verified_pointwise():
+    assert verdicts(rf"{E}[{LOG} + 1] = {E}[{LOG}] + 1", rf"{E}[-{LOG}/2] = -{E}[{LOG}]/2",
+                    rf"2{E}[{LOG}] = {E}[{LOG} + {LOG}]", directives=GAUSSIAN) == ["verified"] * 3
+
+
+@pytest.mark.parametrize("relation, extra", [
+    (rf"X {E}[{LOG}] = {E}[X {LOG}]", r"random X ~ N(0, 1)"),  # a random scalar outside E
+    (rf"{E}[{LOG}] + X = {E}[{LOG} + X]", r"random X ~ N(0, 1)"),  # a random rest (E[X] = 0, not X)
+    (rf"w^T w {E}[{LOG}] = {E}[w^T w {LOG}]", r"random w ~ N(0, \Sigma_1)"),  # a second random vector outside E
+    (rf"{E}[{LOG}] + w^T w = {E}[{LOG} + w^T w]", r"random w ~ N(0, \Sigma_1)"),
+    (rf"{E}[{LOG}] \, x^T x = {E}[{LOG} x^T x]", "scalar c"),  # the random vector itself outside E
+    (rf"{E}[{LOG}] + {LOG} = 2 {E}[{LOG}]", "scalar c"),
+    (rf"{E}[{LOG}] \, {E}[x^T x] = {E}[{LOG} x^T x]", "scalar c"),  # E of a product
+    (rf"{E}[{LOG}]^2 = {E}[{LOG}^2]", "scalar c"),
+    (rf"\log {E}[{LOG}] = {E}[\log {LOG}]", "scalar c"),
+    (rf"{E}[{LOG} \, {E}[x^T x]] = {E}[{LOG} \, x^T x]", "scalar c"),  # a nested E is not the integrand
+    (rf"{E}[{E}[{LOG}] + {LOG}] = {E}[{LOG}] + {LOG}", "scalar c"),
+    (rf"{E}[{LOG} + \operatorname{{Var}}(\mu_0^T x)] = {E}[{LOG}]", "scalar c"),  # Var is not 0
+])
+def test_a_random_coefficient_or_rest_is_not_taken_under_e(relation, extra):
+    directives = (*GAUSSIAN, r"vector w : d", extra) if "w" in extra else (*GAUSSIAN, extra)
+    (entry,) = entries(relation, directives=directives)
+    assert entry.verdict not in ("verified", "plausible"), entry.reason
+
+
+def test_a_density_variable_outside_e_beside_a_random_vector_is_not_judged():
+    directives = (*GAUSSIAN, r"scalar \alpha", r"density f on \mathbb{R}^d : positive", r"random \alpha ~ f")
+    assert verdicts(rf"\alpha {E}[{LOG}] = {E}[\alpha {LOG}]", rf"{E}[{LOG}] + \alpha = {E}[{LOG} + \alpha]",
+                    directives=directives) == ["unknown", "unknown"]
+
+
+# -- D_KL of declared densities ------------------------------------------------------------------------------
+
+KL_INTEGRAL = rf"{R} f(\alpha) \log\left(\frac{{f(\alpha)}}{{g(\alpha)}}\right) d\alpha"
+
+
+def test_a_divergence_is_its_integral_only_in_its_own_order():
+    assert verdicts(rf"D_{{KL}}(x \| Y) = {KL_INTEGRAL}", rf"D_{{KL}}(Y \| x) = {KL_INTEGRAL}",
+                    rf"D_{{KL}}(x \| Y) = D_{{KL}}(Y \| x)",
+                    rf"D_{{KL}}(x \| Y) = {R} g(\alpha) \log\left(\frac{{g(\alpha)}}{{f(\alpha)}}\right) d\alpha") \
+        == ["verified", "refuted", "refuted", "refuted"]
+
+
+def test_a_divergence_is_an_expectation_under_its_first_law_only():
+    assert verdicts(rf"D_{{KL}}(x \| Y) = {E}[\log f(x) - \log g(x)]", rf"D_{{KL}}(x \| Y) = {E}[\log f(Y) - \log g(Y)]") \
+        == ["verified", "refuted"]
+
+
+@pytest.mark.parametrize("directives", [
+    (r"scalar \alpha", r"density f, g on \mathbb{R}^d", r"random \alpha, x ~ f", r"random Y ~ g"),
+    (r"scalar \alpha", r"density f on \mathbb{R}^d : positive", r"density g on \mathbb{R}^d", r"random \alpha, x ~ f",
+     r"random Y ~ g"),
+    (r"scalar \alpha", r"density f on \mathbb{R}^d : positive", r"density g on \mathbb{R}^k : positive",
+     r"random \alpha, x ~ f", r"random Y ~ g"),
+    (*DENSITIES, r"random Y ~ N(0, 1)"),  # Y no longer drawn from g
+    (*DENSITIES, r"random x ~ g"),  # now x ~ g: D_KL(x || Y) = 0
+])
+def test_a_divergence_is_unfolded_only_between_densities_positive_on_one_region(directives):
+    (entry,) = entries(rf"D_{{KL}}(x \| Y) = {KL_INTEGRAL}", directives=directives)
+    assert entry.verdict not in ("verified", "plausible"), entry.reason
+
+
+def test_the_bound_variable_of_an_integral_is_not_the_free_one_outside():
+    assert verdicts(rf"\alpha {R} g(\alpha) \alpha d\alpha = \alpha {R} g(\beta) \beta d\beta",
+                    rf"\beta {R} g(\beta) \beta^2 d\beta = \beta {R} g(\alpha) \alpha^2 d\alpha",
+                    rf"\alpha {R} g(\alpha) \alpha^2 d\alpha = \alpha^2 {R} g(\beta) \beta d\beta",
+                    rf"{R} g(\alpha) \alpha d\alpha = {R} g(\beta) \alpha d\beta",
+                    rf"{R} g(\alpha) \beta d\alpha = {R} g(\beta) \beta d\beta",
+                    rf"D_{{KL}}(f(\alpha) \| g(\alpha)) \alpha = {R} f(\alpha) \alpha \log\left(\frac{{f(\alpha)}}{{g(\alpha)}}\right) d\alpha") \
+        == ["verified", "verified", "refuted", "refuted", "refuted", "refuted"]
+
+
+def test_nested_integrals_are_not_renamed_into_each_other():
+    assert verdicts(rf"{R} \alpha {R} \alpha f(\alpha) d\alpha f(\alpha) d\alpha = {R} \alpha^2 f(\alpha) d\alpha",
+                    rf"{R} {R} f(\alpha) g(\beta) \alpha d\alpha d\beta = {R} {R} f(\alpha) g(\beta) \beta d\alpha d\beta") \
+        == ["refuted", "refuted"]
