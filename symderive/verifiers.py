@@ -31,8 +31,8 @@ from functools import cached_property, lru_cache
 from typing import ClassVar, Iterable
 
 from sympy import (
-    Basic, Dummy, Expr, ImmutableMatrix, Integer, Lambda, MatrixSymbol, S, Symbol, expand, log,
-    preorder_traversal, simplify,
+    Basic, Derivative, Dummy, Expr, ImmutableMatrix, Integer, Integral, Lambda, MatrixSymbol, Product, S, Subs, Sum,
+    Symbol, expand, log, preorder_traversal, simplify,
 )
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices import MatrixBase
@@ -118,8 +118,7 @@ class PointwiseOnRegion:
         for l, r in zip(left, right):
             if (l.variable, l.region) != (r.variable, r.region):
                 raise VerificationFailed(f"{l} and {r} integrate over different variables or regions")
-            values = {a: Dummy(a.func.name, positive=True) for a in (l.integrand.atoms(AppliedUndef) |
-                      r.integrand.atoms(AppliedUndef)) if a.func in self.positive and a.args == (l.variable,)}
+            values = _positive_values((l.integrand, r.integrand), self.positive, l.variable)
             verification = _verified(l.integrand.xreplace(values), r.integrand.xreplace(values), self.context,
                                      "the integrands")
             if weakest is None or verification.status.strength < weakest.status.strength:
@@ -135,6 +134,23 @@ class PointwiseOnRegion:
 
 def _integrals(expr: Basic) -> list[IntegralOver]:
     return [node for node in preorder_traversal(expr) if isinstance(node, IntegralOver)]
+
+
+_OF_THE_FUNCTION = (Derivative, Subs, Integral, IntegralOver, Sum, Product)  # values at other points, or slopes
+
+
+def _positive_values(exprs: Iterable[Basic], positive: tuple[UndefinedFunction, ...],
+                     variable: Basic) -> dict[Basic, Dummy]:
+    """Each application ``f(variable)`` of a ``positive`` function as a positive unknown, except where it stands
+    under a derivative, a substitution, an integral or a sum: there it is the function, not one positive value
+    (``∂f(α)/∂α`` with ``f(α)`` a constant would be 0)."""
+    applications: set[Basic] = set()
+    for expr in exprs:
+        applications |= expr.atoms(AppliedUndef)
+        for node in expr.atoms(*_OF_THE_FUNCTION):
+            applications -= node.atoms(AppliedUndef)
+    return {a: Dummy(a.func.name, positive=True) for a in applications
+            if a.func in positive and a.args == (variable,)}
 
 
 # -- exact checks on instances -----------------------------------------------------------------------------
@@ -495,8 +511,7 @@ class JensenOnRegion(TheoremApplication):
     ASSUMABLE: ClassVar[frozenset[str]] = frozenset({"probability density", "integrable"})
 
     def build(self) -> TheoremRule:
-        values = {a: Dummy(a.func.name, positive=True) for a in self.z.atoms(AppliedUndef)
-                  if a.func in self.positive and a.args == (self.variable,)}
+        values = _positive_values((self.z,), self.positive, self.variable)
         checks = (check_convex(self.phi, self.domain),
                   check_values_in_domain(self.z, self.phi, self.domain, values, self.because))
         discharges = self.cite(self.cited) + [c for c in checks if c is not None]

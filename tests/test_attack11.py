@@ -8,6 +8,10 @@ What broke (fixed here, each guarded below):
   \end{cases}`` was *verified* ``>= min(E[W], 2)`` (the wrong direction: min(t, 2) is concave).  SymPy differentiates
   a Piecewise piece by piece, dropping the kink, so ``phi'' = 0 >= 0`` "proved" it convex.
   :func:`symderive.inequalities.prove_convex` no longer proves a Piecewise.
+* Integrands compared where the densities are positive: ``\int g(\alpha) \partial f(\alpha)/\partial\alpha d\alpha =
+  \int g(\alpha) \cdot 0 d\alpha`` was *verified*: ``f(\alpha)`` was replaced by a positive constant also inside the
+  derivative, whose slope then vanished.  :func:`symderive.verifiers._positive_values` (PointwiseOnRegion and
+  JensenOnRegion) leaves an application under a derivative, substitution, integral or sum as it is.
 """
 from __future__ import annotations
 
@@ -163,3 +167,22 @@ def test_nested_integrals_are_not_renamed_into_each_other():
     assert verdicts(rf"{R} \alpha {R} \alpha f(\alpha) d\alpha f(\alpha) d\alpha = {R} \alpha^2 f(\alpha) d\alpha",
                     rf"{R} {R} f(\alpha) g(\beta) \alpha d\alpha d\beta = {R} {R} f(\alpha) g(\beta) \beta d\alpha d\beta") \
         == ["refuted", "refuted"]
+
+
+# -- a density positive on the region is a positive value only where it is a value, not under a derivative ------
+
+DF = r"\frac{\partial f(\alpha)}{\partial \alpha}"
+
+
+def test_the_derivative_of_a_positive_density_is_not_zero_in_an_integrand():
+    # f(alpha) was replaced by a positive constant inside d/dalpha, so the slope became 0 and the integral too
+    (entry,) = entries(rf"{R} g(\alpha) {DF} d\alpha = {R} g(\alpha) \cdot 0 \, d\alpha")
+    assert entry.verdict not in ("verified", "plausible"), entry.reason
+
+
+def test_positive_values_leave_applications_under_a_derivative_alone():
+    from sympy import Derivative, Function, Symbol
+    from symderive.verifiers import _positive_values
+    f, g, a = Function("f"), Function("g"), Symbol("a", real=True)
+    values = _positive_values((g(a) * Derivative(f(a), a) + f(a) ** 2 + g(a),), (f, g), a)
+    assert set(values) == {g(a)} and all(v.is_positive for v in values.values())
