@@ -20,7 +20,6 @@ from sympy import (
     Expr,
     Matrix,
     Mul,
-    Piecewise,
     Poly,
     Pow,
     S,
@@ -29,6 +28,7 @@ from sympy import (
     exp,
     expand,
     factor,
+    log,
     together,
 )
 from sympy.core.relational import Relational
@@ -196,13 +196,34 @@ def prove_convex(function: Expr, variable: Symbol, assumptions: Assumptions = ()
 
     Returns whether it is proved and the second derivative used (for the record).
     A twice-differentiable function with a nonnegative second derivative on an
-    interval is convex there.  A ``Piecewise`` is not proved: SymPy differentiates it piece by piece,
-    dropping the kinks and jumps at its boundaries (``min(t, 2)`` would have ``f'' = 0``).
+    interval is convex there, so the function must be shown smooth on the domain first
+    (:func:`_smooth`): ``f'' >= 0`` away from a kink, a jump or a pole proves nothing
+    (``-|t - 1|``, ``min(t, 2)`` as a Piecewise and ``1/(t - 1)^2`` all have it).
     """
     second = cancel(function.diff(variable, 2))
-    if function.has(Piecewise):
+    if not _smooth(function, variable, assumptions):
         return False, second
     return prove_nonnegative(second, assumptions), second
+
+
+def _smooth(expr: Expr, variable: Symbol, assumptions: Assumptions) -> bool:
+    """``expr`` built from ``variable`` by sums, products, ``exp``, and powers and ``log`` of parts proved
+    positive on the domain (integer powers of anything), hence infinitely differentiable there; False when not shown."""
+    if not expr.has(variable) or expr == variable:
+        return True
+    if isinstance(expr, (Add, Mul)):
+        return all(_smooth(a, variable, assumptions) for a in expr.args)
+    if isinstance(expr, exp):
+        return _smooth(expr.args[0], variable, assumptions)
+    if isinstance(expr, log):
+        return _smooth(expr.args[0], variable, assumptions) and prove_positive(expr.args[0], assumptions)
+    if isinstance(expr, Pow):
+        base, exponent = expr.args
+        if not (_smooth(base, variable, assumptions) and _smooth(exponent, variable, assumptions)):
+            return False
+        whole = exponent.is_integer and exponent.is_nonnegative and not exponent.has(variable)
+        return bool(whole) or prove_positive(base, assumptions)
+    return False  # Abs, Max, Piecewise, sign, floor, …: not shown differentiable
 
 
 __all__ = ["prove_nonnegative", "prove_positive", "prove_convex"]

@@ -7,7 +7,11 @@ What broke (fixed here, each guarded below):
 * Jensen with the average written twice in a ``cases``: ``E[min(W, 2)]`` written as ``\begin{cases} W & W < 2 \\ 2
   \end{cases}`` was *verified* ``>= min(E[W], 2)`` (the wrong direction: min(t, 2) is concave).  SymPy differentiates
   a Piecewise piece by piece, dropping the kink, so ``phi'' = 0 >= 0`` "proved" it convex.
-  :func:`symderive.inequalities.prove_convex` no longer proves a Piecewise.
+  The same ``phi'' >= 0`` away from a kink or a pole *verified* ``E[-|W - 1|] >= -|E[W] - 1|`` (written
+  ``-\sqrt{W^2 - 2W + 1}``, the average three times), ``E[-log((W - 1)^2)] >= -log((E[W] - 1)^2)`` and
+  ``E[1/(W - 1)^2] >= 1/(E[W] - 1)^2`` (false when E[W] = 1, e.g. W = e^alpha, alpha ~ N(-1/2, 1)).
+  :func:`symderive.inequalities.prove_convex` now first shows phi smooth on the domain (sums, products, exp, and
+  powers and logs of parts proved positive there); a Piecewise, |.|, max, a pole or a radical of a square is not.
 * Integrands compared where the densities are positive: ``\int g(\alpha) \partial f(\alpha)/\partial\alpha d\alpha =
   \int g(\alpha) \cdot 0 d\alpha`` was *verified*: ``f(\alpha)`` was replaced by a positive constant also inside the
   derivative, whose slope then vanished.  :func:`symderive.verifiers._positive_values` (PointwiseOnRegion and
@@ -16,7 +20,7 @@ What broke (fixed here, each guarded below):
 from __future__ import annotations
 
 import pytest
-from sympy import Dummy, Piecewise
+from sympy import Abs, Dummy, Max, Piecewise, exp, log, sqrt
 
 from symderive.check import Settings, check_document
 from symderive.inequalities import prove_convex
@@ -66,6 +70,27 @@ def test_a_piecewise_is_not_proved_convex_from_its_pieces():
     assert prove_convex(Piecewise((t, t < 2), (2, True)), t, [t > 0])[0] is False
     assert prove_convex(Piecewise((0, t < 1), (1 - t, True)), t, [t > 0])[0] is False
     assert prove_convex(t**2, t, [t > 0])[0] is True  # a smooth convex phi still is
+
+
+def test_convexity_is_not_proved_across_a_kink_or_a_pole():
+    t = Dummy("t", real=True)
+    for phi in (-sqrt(t**2 - 2 * t + 1), 1 / (t - 1) ** 2, -log((t - 1) ** 2), Abs(t - 1), Max(t, 1)):
+        assert prove_convex(phi, t, [t > 0])[0] is False, phi
+    for phi in (-log(t), t * log(t), 1 / t, -sqrt(t), exp(t), t**3, log(t**t)):  # smooth on t > 0, convex
+        assert prove_convex(phi, t, [t > 0])[0] is True, phi
+
+
+WE = r"e^{\alpha}"
+EWE = rf"{E}\left[{WE}\right]"
+
+
+@pytest.mark.parametrize("relation", [
+    rf"{E}\left[-\sqrt{{{WE}^2 - 2 {WE} + 1}}\right] \geq -\sqrt{{{EWE}^2 - 2 {EWE} + 1}}",  # -|t - 1| is concave
+    rf"{E}\left[-\log(({WE} - 1)^2)\right] \geq -\log(({EWE} - 1)^2)",  # a pole at t = 1
+    rf"{E}\left[\frac{{1}}{{({WE} - 1)^2}}\right] \geq \frac{{1}}{{({EWE} - 1)^2}}",
+])
+def test_jensen_is_not_applied_across_a_kink_or_a_pole_of_phi(relation):
+    assert verdicts(relation) == ["unknown"]
 
 
 @pytest.mark.parametrize("relation", [
