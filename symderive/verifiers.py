@@ -38,7 +38,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices import MatrixBase
 
 from .calc import VerificationFailed
-from .densities import WHOLE_LINE, Density, IntegralOver, ProductInstances, Region, total_mass
+from .densities import KL, WHOLE_LINE, Density, IntegralOver, ProductInstances, Region, total_mass
 from .integrals import NotEvaluable, evaluate_integrals
 from .judge import Context, judge
 from .model import Chain, Outcome, Status, Verification
@@ -136,13 +136,13 @@ def _integrals(expr: Basic) -> list[IntegralOver]:
     return [node for node in preorder_traversal(expr) if isinstance(node, IntegralOver)]
 
 
-_OF_THE_FUNCTION = (Derivative, Subs, Integral, IntegralOver, Sum, Product)  # values at other points, or slopes
+_OF_THE_FUNCTION = (Derivative, Subs, Integral, IntegralOver, KL, Sum, Product)  # values at other points, or slopes
 
 
 def _positive_values(exprs: Iterable[Basic], positive: tuple[UndefinedFunction, ...],
                      variable: Basic) -> dict[Basic, Dummy]:
     """Each application ``f(variable)`` of a ``positive`` function as a positive unknown, except where it stands
-    under a derivative, a substitution, an integral or a sum: there it is the function, not one positive value
+    under a derivative, a substitution, an integral, a divergence or a sum: there it is the function, not one value
     (``∂f(α)/∂α`` with ``f(α)`` a constant would be 0)."""
     applications: set[Basic] = set()
     for expr in exprs:
