@@ -12,13 +12,15 @@ The same theorem objects check the built-in derivations, so a step is judged ali
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from sympy import Basic, Dummy, Indexed, Lambda, MatrixSymbol, S, Symbol, log, preorder_traversal
 from sympy.matrices.expressions import MatrixExpr
 
 from .calc import VerificationFailed
 from .densities import KL, IntegralOver, Region
 from .judge import Context
-from .latex_in.notation import Declarations, DensityLaw
+from .latex_in.notation import Declarations, DensityLaw, Rewrite
 from .model import Status, Verification
 from .randomvars import Expect, RandomOperator
 from .rules import RuleNotApplicable
@@ -59,7 +61,7 @@ def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = Tru
         p, q, variables = node.args
         laws = [_law_of(side, declarations) for side in (p, q)]
         if len(variables) != 1 or None in laws or laws[0].region != laws[1].region or not all(
-                law.positive for law in laws) or p.args != variables.args:
+                law.positive for law in laws) or not p.args == q.args == variables.args:
             return node  # only where both are positive is D_KL(p || q) this integral (and finite or +oo)
         used.extend(law.label for law in laws)
         return IntegralOver(p * log(p / q), variables[0], laws[0].region)
@@ -198,3 +200,10 @@ def jensen(left: Basic, right: Basic, sign: str, declarations: Declarations, con
                         f"{z} > 0 on {region.name} (checked: {names} positive there, {because}); the integrals "
                         "assumed to exist")
     return None
+
+
+def constrains_density_variables(constraints: Sequence[Rewrite], declarations: Declarations) -> bool:
+    """Whether a hypothesis in force names a variable drawn from a density (``assume x = Y`` makes the
+    densities of x and Y equal, which concrete densities chosen for the functions alone would not respect)."""
+    drawn = {declarations.symbols[name] for name in declarations.density_variables if name in declarations.symbols}
+    return any((c.target.free_symbols | c.value.free_symbols) & drawn for c in constraints)

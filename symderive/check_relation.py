@@ -24,7 +24,8 @@ from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from .check_densities import (
-    INTEGRALS_EXIST, declared_positive, integrands_equal, jensen, left_under_operators, unfold_densities,
+    INTEGRALS_EXIST, constrains_density_variables, declared_positive, integrands_equal, jensen, left_under_operators,
+    unfold_densities,
 )
 from .check_pointwise import EXPECTATIONS_EXIST, pointwise_under_expectation
 from .density_instances import density_counterexample
@@ -113,7 +114,9 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     equations, inequalities = _conditions(conditions, declarations)
     vetting = replace(declarations, rewrites=(*declarations.rewrites, *equations)) if equations else declarations
     if sign == "=":
-        result = _equality(left, right, context, _constraints(vetting), declared_positive(declarations))
+        constraints = _constraints(vetting)
+        result = _equality(left, right, context, constraints, declared_positive(declarations),
+                           density_instances=not constrains_density_variables(constraints, declarations))
         if result["verdict"] == "unknown" and declarations.densities:
             result = integrands_equal(left, right, declarations, context) or result
         if result["verdict"] == "unknown" and (pointwise := pointwise_under_expectation(left, right, context)):
@@ -433,7 +436,7 @@ def _same_shape(left: Basic, right: Basic) -> tuple[Basic, Basic]:
 
 
 def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence[Rewrite] = (),
-              positive: frozenset[str] = frozenset()) -> dict:
+              positive: frozenset[str] = frozenset(), density_instances: bool = True) -> dict:
     verdict = judge(left, right, context)
     if verdict.outcome is Outcome.VERIFIED and verdict.verification is not None:
         status = verdict.verification.status
@@ -462,7 +465,7 @@ def _equality(left: Basic, right: Basic, context: Context, constraints: Sequence
         except (Undecidable, ValueError, TypeError, ArithmeticError):
             violation = None
         return confirmed if violation is None else _refutation(*violation)
-    found = None if isinstance(left, MatrixExpr) else \
+    found = None if isinstance(left, MatrixExpr) or not density_instances else \
         density_counterexample(left, right, [(c.label, c.target, c.value, c.params) for c in constraints], positive)
     if found is not None:
         shown = ", ".join(f"{name} = {value}" for name, value in found.values.items())

@@ -211,3 +211,31 @@ def test_positive_values_leave_applications_under_a_derivative_alone():
     f, g, a = Function("f"), Function("g"), Symbol("a", real=True)
     values = _positive_values((g(a) * Derivative(f(a), a) + f(a) ** 2 + g(a),), (f, g), a)
     assert set(values) == {g(a)} and all(v.is_positive for v in values.values())
+
+
+# -- left as doubts by the attack, fixed after it ---------------------------------------------------------
+
+
+def test_a_divergence_against_a_transformed_density_is_not_unfolded():
+    """D_KL(f(α) || g(2α)): g(2α) is not the density g at the variable, so it is not D_KL(f || g)'s integral."""
+    from symderive.check_densities import unfold_densities
+    from symderive.latex_in.notation import read_side
+    from symderive.latex_in.declarations import declarations_from
+
+    declarations = declarations_from([r"scalar \alpha", r"density f, g on \mathbb{R}^d : positive"])
+    divergence = read_side(r"D_{\mathrm{KL}}(f(\alpha) \,\|\, g(2\alpha))", declarations).expr
+    assert unfold_densities(divergence, declarations)[0] == divergence
+
+
+def test_a_hypothesis_equating_two_drawn_variables_is_not_contradicted_by_concrete_densities():
+    """assume x = Y forces the densities of x and Y to be equal: f ≠ g is no counterexample."""
+    from symderive.check import Settings, check_document
+    from symderive.latex_in.document import parse_document
+
+    directives = (r"scalar \alpha", r"density f, g on \mathbb{R}^d : positive", "random x ~ f", "random Y ~ g",
+                  "assume x = Y")
+    text = "".join(f"<!-- symderive: {d} -->\n" for d in directives)
+    text += r"$$\mathbb{E}\left[\log f(x)\right] = \int_{\mathbb{R}^d} f(\alpha) \log f(\alpha) d\alpha$$" + "\n"
+    (entry,) = [e for e in check_document(parse_document(text, "t.md"), Settings(timeout=20.0)).entries
+                if e.relation not in ("directive", "")]
+    assert entry.verdict != "refuted", entry.reason

@@ -1068,8 +1068,8 @@ class _Reader:
             raise Unsupported(r"D_{\mathrm{KL}} between random vectors is not judged: write it between their "
                               r"densities, D_{\mathrm{KL}}(f(x) \| g(x))", tokens[opening].start)
         p, q = (_scalar(v, tokens[opening].start) for v in (p, q))
-        self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged only through the definitions and hypotheses "
-                             "in force")
+        self.conventions.add(r"D_{\mathrm{KL}}(p \| q) is judged through the definitions and hypotheses in force, "
+                             "or as its integral when p and q are densities declared positive on one region")
         return self.placeholder(KL(p, q, _divergence_variables(p, q))), close + 1
 
     def density_of(self, value: Basic) -> FunctionClass | None:
