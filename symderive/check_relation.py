@@ -93,7 +93,7 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
     }
     as_read = left, right  # for Jensen's inequality, which needs the integrals before a density's mass is 1
     (left, by_density_left), (right, by_density_right) = (unfold_densities(side, declarations) for side in as_read)
-    used = _ordered(list(lhs.used) + list(rhs.used) + list(used_left) + list(used_right)
+    used = _ordered(_by_line(lhs.used) + _by_line(rhs.used) + list(used_left) + list(used_right)
                     + list(by_density_left) + list(by_density_right))
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
@@ -401,6 +401,15 @@ def random_model(declarations: Declarations) -> RandomModel | None:
 
 def _ordered(labels: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
+
+
+def _by_line(labels: frozenset[str]) -> list[str]:
+    """A reading's labels in the order of their lines (a set's order changes from process to process)."""
+    def line(label: str) -> tuple[int, str]:
+        found = re.search(r"line (\d+)", label)
+        return (int(found.group(1)) if found else 0, label)
+
+    return sorted(labels, key=line)
 
 
 def _unjudgeable(left: Basic, right: Basic, undeclared: frozenset[str], declarations: Declarations) -> dict | None:
