@@ -58,13 +58,13 @@ def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = Tru
         return S.One
 
     def divergence(node: Basic) -> Basic:
-        p, q, variables = node.args
+        p, q, over = node.args
         laws = [_law_of(side, declarations) for side in (p, q)]
-        if len(variables) != 1 or None in laws or laws[0].region != laws[1].region or not all(
-                law.positive for law in laws) or not p.args == q.args == variables.args:
+        if len(over) != 1 or None in laws or laws[0].region != laws[1].region or not all(
+                law.positive for law in laws) or not p.args == q.args == over.args:
             return node  # only where both are positive is D_KL(p || q) this integral (and finite or +oo)
         used.extend(law.label for law in laws)
-        return IntegralOver(p * log(p / q), variables[0], laws[0].region)
+        return IntegralOver(p * log(p / q), over[0], laws[0].region)
 
     if variables and expr.has(Expect):
         expr = expr.replace(lambda e: isinstance(e, Expect), expectation)
