@@ -30,8 +30,8 @@ INTEGRALS_EXIST = "the integrals written exist and are finite (Jensen's inequali
 
 
 def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = True) -> tuple[Basic, tuple[str, ...]]:
-    """``E[…]`` against a declared density as its integral, and (``masses``) a density's total mass as 1;
-    the labels used."""
+    """``E[…]`` against a declared density as its integral, and (``masses``) a density's total mass as 1 and
+    an integral of 0 as 0; the labels used."""
     if not declarations.densities:
         return expr, ()
     used: list[str] = []
@@ -51,6 +51,8 @@ def unfold_densities(expr: Basic, declarations: Declarations, masses: bool = Tru
         return IntegralOver(inner * law.function(present[0]), present[0], law.region)
 
     def mass(node: Basic) -> Basic:
+        if node.integrand == 0:  # D_KL(f || f) is ∫ f log 1
+            return S.Zero
         law = _density_integrated(node, declarations)
         if law is None:
             return node

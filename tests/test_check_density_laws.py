@@ -181,3 +181,8 @@ def test_a_divergence_that_is_not_that_integral_is_not_verified(relation, direct
 def test_a_divergence_of_a_variable_without_a_density_says_so():
     found, reason = verdict(rf"D_{{KL}}(X \| Y) = {KL_INTEGRAL}", KL_DIRECTIVES)
     assert found == "unknown" and "X has no declared density" in reason
+
+
+def test_the_divergence_of_a_density_from_itself_is_zero():
+    assert verdict(r"D_{KL}(x \| x) = 0", KL_DIRECTIVES)[0] == "verified"
+    assert verdict(r"D_{KL}(x \| Y) = 0", KL_DIRECTIVES)[0] != "verified"
