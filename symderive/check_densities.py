@@ -161,9 +161,8 @@ def integrands_equal(left: Basic, right: Basic, declarations: Declarations, cont
 def jensen(left: Basic, right: Basic, sign: str, declarations: Declarations, context: Context) -> dict | None:
     """``∫_R f φ(Z) >= φ(∫_R f Z)`` (or the same read from the right) by Jensen's inequality; None if not shown.
 
-    ``left`` and ``right`` as read: expectations are unfolded here, masses are not (``-log E[g/f]`` must stay
+    ``left`` and ``right`` with expectations unfolded but not masses (``-log E[g/f]`` must stay
     ``-log ∫ f·(g/f)``, not become ``-log 1``)."""
-    left, right = (unfold_densities(side, declarations, masses=False)[0] for side in (left, right))
     if sign == ">=":
         integral, outer = left, right
     elif sign == "<=":

@@ -91,14 +91,15 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
         "conventions": sorted(lhs.conventions | rhs.conventions),
         "undeclared": sorted(lhs.undeclared | rhs.undeclared),
     }
-    as_read = left, right  # for Jensen's inequality, which needs the integrals before a density's mass is 1
-    (left, by_density_left), (right, by_density_right) = (unfold_densities(side, declarations) for side in as_read)
+    # E against a density as its integral; Jensen's inequality needs these integrals before a density's mass is 1
+    before_masses, by_expectations = zip(*(unfold_densities(s, declarations, masses=False) for s in (left, right)))
+    (left, right), by_masses = zip(*(unfold_densities(side, declarations) for side in before_masses))
     used = _ordered(_by_line(lhs.used) + _by_line(rhs.used) + list(used_left) + list(used_right)
-                    + list(by_density_left) + list(by_density_right))
+                    + [label for side in (0, 1) for label in by_expectations[side] + by_masses[side]])
     if left.has(Sum) or right.has(Sum):
         found["conventions"] = sorted(set(found["conventions"]) | {EMPTY_SUM_CONVENTION})
-    problem = left_under_operators(left, right, declarations) or _unjudgeable(left, right, lhs.undeclared |
-                                                                              rhs.undeclared, declarations)
+    undeclared = lhs.undeclared | rhs.undeclared
+    problem = left_under_operators(left, right, declarations) or _unjudgeable(left, right, undeclared, declarations)
     if problem is None and left != right and any(_implicit(d) for side in (left, right) for d in side.atoms(Derivative)):
         # what is differentiated is not declared as a function of the variable: only hypotheses decide
         problem = {"verdict": "unknown", "reason": "a derivative of a name not declared as a function of the variable "
@@ -123,7 +124,7 @@ def judge_relation(lhs_text: str, sign: str, rhs_text: str, declarations: Declar
             result = pointwise
             found["conventions"] = sorted(set(found["conventions"]) | {EXPECTATIONS_EXIST})
     else:
-        result = jensen(*as_read, sign, declarations, context) if declarations.densities else None
+        result = jensen(*before_masses, sign, declarations, context) if declarations.densities else None
         if result is not None:
             found["conventions"] = sorted(set(found["conventions"]) | {INTEGRALS_EXIST})
         else:
