@@ -230,7 +230,7 @@ def _density_variables(declarations: Declarations, directive: d.Random, label: s
         raise DeclarationError(f"random: {density} is not a declared density: declare it first, e.g. "
                                rf"'density {density} on \mathbb{{R}}^d'")
     for target in directive.targets:
-        canonical, _, subscript = canonical_name(target)
+        canonical, _, _ = canonical_name(target)
         if canonical == density_name:
             raise DeclarationError(f"random: {target} cannot have itself as its density")
         declarations = declarations.without(canonical)
